@@ -1,0 +1,266 @@
+"""Relation, Step and Derivation: a derivation as data, and the verifier that checks it.
+
+A rule *claims* how each step relates to an earlier one; ``verify`` checks the claim on
+its own terms (symbolically where SymPy can decide, otherwise numerically at seeded random
+points), never by re-running the rule.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+import sympy as sp
+
+from .errors import VerificationError
+from .symbols import K, depends_on_theta, elementary, i, n
+
+if TYPE_CHECKING:
+    from .family import Family, Link
+
+RelationKind = Literal["definition", "equal", "log", "affine"]
+
+
+@dataclass(frozen=True)
+class Relation:
+    """How a step's expression relates to an earlier one.
+
+    ``equal``: same value. ``log``: new = log(old), which keeps the maximizer.
+    ``affine``: new = scale * old + offset, with the scale free of theta and of the stated
+    sign, and the offset free of theta; a negative scale turns an argmax into an argmin.
+    ``definition``: the premise of the derivation, nothing to check.
+    """
+
+    kind: RelationKind
+    scale: sp.Expr = sp.Integer(1)
+    offset: sp.Expr = sp.Integer(0)
+    sign: int = 1
+
+    @classmethod
+    def definition(cls) -> Relation:
+        return cls("definition")
+
+    @classmethod
+    def equal(cls) -> Relation:
+        return cls("equal")
+
+    @classmethod
+    def log(cls) -> Relation:
+        return cls("log")
+
+    @classmethod
+    def affine(cls, scale: sp.Expr, offset: sp.Expr, sign: int) -> Relation:
+        if sign not in (1, -1):
+            raise ValueError("sign must be +1 or -1")
+        return cls("affine", sp.sympify(scale), sp.sympify(offset), sign)
+
+    @property
+    def flips_sense(self) -> bool:
+        return self.kind == "affine" and self.sign < 0
+
+    def apply(self, old: sp.Expr) -> sp.Expr:
+        """The value the relation claims the new step has, given the old one."""
+        if self.kind == "log":
+            return sp.log(old)
+        if self.kind == "affine":
+            return self.scale * old + self.offset
+        return old
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step: ``lhs = rhs``, related by ``relation`` to step ``ref``.
+
+    ``ref`` is the index of an earlier step whose rhs this one is compared with, or None
+    when the rhs is claimed equal to this step's own lhs (an equation between definitions).
+    ``optimize`` steps are shown as theta-hat = argmin/argmax of the rhs.
+    """
+
+    rule: str
+    title: str
+    explanation: str
+    lhs: sp.Expr
+    rhs: sp.Expr
+    relation: Relation
+    ref: int | None
+    optimize: bool = False
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Check:
+    """The outcome of verifying one step: how it was decided."""
+
+    method: Literal["definition", "symbolic", "numeric"]
+    trials: int = 0
+
+
+Point = Mapping[sp.Basic, object]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the verifier needs to know about the model: its definitions and its domain.
+
+    ``expand`` replaces opaque objects (the density p_theta) by what they stand for;
+    ``sample`` draws a random point of the domain (sizes n and K, data, model outputs,
+    parameters) as a substitution dictionary for concrete sample and class indices.
+    """
+
+    expand: Callable[[sp.Expr], sp.Expr]
+    sample: Callable[[random.Random], tuple[int, int, dict[sp.Basic, sp.Expr]]]
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """A verified-on-demand chain of steps from the likelihood to the loss."""
+
+    family: Family
+    link: Link
+    variant: Mapping[str, str]
+    steps: tuple[Step, ...]
+    loss: sp.Expr  # per-sample conventional loss, the summand of the final objective
+    nll: sp.Expr  # exact per-sample negative log-likelihood, every constant kept
+    loss_name: str
+    context: Context = field(repr=False, compare=False)
+    _checks: list[Check] = field(default_factory=list, repr=False, compare=False)
+
+    # -- verification -------------------------------------------------------------------
+    def verify(self, trials: int = 3, seed: int = 20261121) -> Derivation:
+        """Check every step's relation; raise VerificationError naming the first bad step."""
+        if not self._checks:
+            checks = [
+                _verify_step(self, index, trials, seed) for index in range(len(self.steps))
+            ]
+            self._checks.extend(checks)
+        return self
+
+    @property
+    def checks(self) -> tuple[Check, ...]:
+        self.verify()
+        return tuple(self._checks)
+
+    def senses(self) -> list[str | None]:
+        """Whether each step's rhs is to be maximized ('max'), minimized ('min'), or neither."""
+        out: list[str | None] = []
+        for step in self.steps:
+            if step.relation.kind == "definition":
+                out.append("max")
+            elif step.ref is None:
+                out.append(None)
+            else:
+                sense = out[step.ref]
+                if sense is not None and step.relation.flips_sense:
+                    sense = "min" if sense == "max" else "max"
+                out.append(sense)
+        return out
+
+    # -- rendering and export (thin wrappers, so a notebook user needs one object) ------
+    def to_markdown(self) -> str:
+        from .render import render
+
+        return render(self, "md")
+
+    def to_latex(self) -> str:
+        from .render import render
+
+        return render(self, "tex")
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def _repr_latex_(self) -> str:
+        from .printing import latex
+
+        return "$$" + latex(self.steps[-1].rhs) + "$$"
+
+    def loss_function(self, backend: str = "numpy", reduction: str = "mean", full: bool = False):
+        from .export import compile_loss
+
+        return compile_loss(self, backend=backend, reduction=reduction, full=full)
+
+
+# -- the verifier -----------------------------------------------------------------------
+
+
+def _verify_step(d: Derivation, index: int, trials: int, seed: int) -> Check:
+    step = d.steps[index]
+    rel = step.relation
+    label = f"step {index + 1} ({step.title})"
+    if rel.kind == "definition":
+        return Check("definition")
+    if step.ref is not None and not 0 <= step.ref < index:
+        raise VerificationError(f"{label}: refers to step {step.ref + 1}, which is not earlier")
+    if rel.kind == "affine":
+        for what, part in (("scale", rel.scale), ("offset", rel.offset)):
+            if depends_on_theta(part):
+                raise VerificationError(f"{label}: the {what} {part} depends on theta")
+    old = step.lhs if step.ref is None else d.steps[step.ref].rhs
+    new = step.rhs
+    claimed = rel.apply(old)
+
+    if rel.kind != "log" and _symbolically_zero(d.context.expand(new - claimed)):
+        if rel.kind != "affine" or _sign_is(rel.scale, rel.sign) is True:
+            return Check("symbolic")
+
+    rng = random.Random(f"{seed}:{index}")
+    for _ in range(trials):
+        n_val, k_val, values = d.context.sample(rng)
+        i_val = rng.randint(1, n_val)
+        sizes = {n: n_val, K: k_val, i: i_val}
+        lhs_val = _evaluate(d.context.expand(new), sizes, values, label)
+        rhs_val = _evaluate(d.context.expand(claimed), sizes, values, label)
+        if not _close(lhs_val, rhs_val):
+            raise VerificationError(
+                f"{label}: claimed {rel.kind} relation fails at n={n_val}: "
+                f"new step = {sp.N(lhs_val, 12)}, claim = {sp.N(rhs_val, 12)}"
+            )
+        if rel.kind == "affine":
+            scale_val = _evaluate(rel.scale, sizes, values, label)
+            if sp.sign(scale_val) != rel.sign:
+                raise VerificationError(
+                    f"{label}: the scale {rel.scale} is claimed {_sign_word(rel.sign)} "
+                    f"but equals {sp.N(scale_val, 12)}"
+                )
+    return Check("numeric", trials)
+
+
+def _sign_word(sign: int) -> str:
+    return "positive" if sign > 0 else "negative"
+
+
+def _sign_is(expr: sp.Expr, sign: int) -> bool | None:
+    return expr.is_positive if sign > 0 else expr.is_negative
+
+
+def _symbolically_zero(expr: sp.Expr) -> bool:
+    from sympy.simplify.simplify import sum_simplify
+
+    expr = elementary(expr).doit()
+    expr = sp.expand(sp.expand_log(expr))
+    if expr == 0:
+        return True
+    if expr.has(sp.Sum):
+        expr = sp.expand(sum_simplify(expr))
+        return expr == 0
+    return False
+
+
+def _evaluate(expr: sp.Expr, sizes: Mapping, values: Point, label: str) -> sp.Float:
+    free_index = {i: sizes[i]}
+    bounds = {s: v for s, v in sizes.items() if s != i}
+    concrete = elementary(expr).xreplace(bounds).doit().xreplace(free_index).doit()
+    concrete = elementary(concrete).xreplace(values)
+    result = sp.N(concrete, 50)
+    if not result.is_number or result.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+        raise VerificationError(
+            f"{label}: could not be evaluated numerically (left with {result})"
+        )
+    return result
+
+
+def _close(a: sp.Expr, b: sp.Expr, rel: str = "1e-30") -> bool:
+    size = sp.Max(1, sp.Abs(a), sp.Abs(b))
+    return bool(sp.N(sp.Abs(a - b), 50) <= sp.Float(rel, 50) * size)

@@ -1,0 +1,226 @@
+"""The derivation pipeline: from a family's density to its maximum-likelihood loss.
+
+Read ``derive`` top to bottom: it is the textbook argument, one step per line.
+"""
+
+from __future__ import annotations
+
+import random
+
+import sympy as sp
+
+from . import rules
+from .derivation import Context, Derivation, Relation, Step
+from .errors import MlesymError
+from .families import get
+from .family import Family, Link
+from .printing import Label, is_negative_term, latex
+from .symbols import Density, K, Output, i, k, n, x, y
+
+LIKELIHOOD = Label(r"\mathcal{L}(\theta; \mathcal{D})")
+LOG_LIKELIHOOD = Label(r"\ell(\theta)")
+NEGATIVE_LOG_LIKELIHOOD = Label(r"\operatorname{NLL}(\theta)")
+THETA_HAT = Label(r"\hat{\theta}_{\mathrm{MLE}}")
+
+
+def derive(family: str | Family, link: str | None = None) -> Derivation:
+    """Derive the maximum-likelihood loss of ``family`` under ``link``, step by step."""
+    family = family if isinstance(family, Family) else get(family)
+    link_ = family.link(link)
+    convention = family.convention(link_.name)
+    target = y[i] if family.target == "scalar" else y[i, k]
+    parameter = link_.parameter()
+    pdf = family.density(target, parameter)
+    steps: list[Step] = []
+
+    def add(*args, **kwargs) -> int:
+        steps.append(Step(*args, **kwargs))
+        return len(steps) - 1
+
+    likelihood = add(
+        "likelihood",
+        "Likelihood",
+        r"The samples are independent given their inputs, so the likelihood of the data "
+        r"$\mathcal{D} = \{(x_i, y_i)\}_{i=1}^{n}$ is the product of the per-sample densities.",
+        LIKELIHOOD,
+        sp.Product(Density(i), (i, 1, n)),
+        Relation.definition(),
+        None,
+    )
+    log_likelihood = add(
+        "log",
+        "Log-likelihood",
+        r"The logarithm is increasing, so it keeps the maximizer, and it turns the product "
+        r"into a sum.",
+        LOG_LIKELIHOOD,
+        sp.Sum(sp.log(Density(i)), (i, 1, n)),
+        Relation.log(),
+        likelihood,
+    )
+    add(
+        "negate",
+        "Negative log-likelihood",
+        r"Maximizing $\ell(\theta)$ is minimizing its negative, the negative log-likelihood.",
+        NEGATIVE_LOG_LIKELIHOOD,
+        -sp.Sum(sp.log(Density(i)), (i, 1, n)),
+        Relation.affine(-1, 0, sign=-1),
+        log_likelihood,
+    )
+    current_step = add(
+        "density",
+        "Write out the density",
+        rf"The model says $y_{{i}} \mid x_{{i}} \sim {family.statement(latex(parameter))}$: "
+        rf"{link_.description}.",
+        Density(i),
+        pdf,
+        Relation.equal(),
+        None,
+    )
+    log_density = sp.log(Density(i))
+    current = rules.log_of_product(pdf)
+    current_step = add(
+        "log-product",
+        "Log of the product",
+        r"Take the logarithm; the log of a product is the sum of the logs.",
+        log_density,
+        current,
+        Relation.log(),
+        current_step,
+    )
+    current = rules.log_of_powers(current)
+    current_step = add(
+        "log-power",
+        "Logs of powers and exponentials",
+        r"Use $\log a^{c} = c \log a$ and $\log e^{u} = u$.",
+        log_density,
+        current,
+        Relation.equal(),
+        current_step,
+    )
+    for rewrite in link_.rewrites:
+        rewritten = rewrite.apply(current)
+        if rewritten != current:
+            current = rewritten
+            current_step = add(
+                rewrite.rule, rewrite.title, rewrite.explanation, log_density, current,
+                Relation.equal(), current_step,
+            )
+    log_p = current
+
+    constant, scale, core = rules.split_constant(log_p)
+    summed = add(
+        "sum",
+        "Sum over the samples",
+        r"Put the log-density back into the sum; terms that do not depend on $i$ add up "
+        r"to $n$ times themselves, and common factors come out of the sum.",
+        LOG_LIKELIHOOD,
+        n * constant + scale * sp.Sum(core, (i, 1, n)),
+        Relation.equal(),
+        log_likelihood,
+    )
+
+    objective, loss, witness, explanation = _to_argmin(n * constant, scale, core)
+    total = add(
+        "argmin",
+        "Drop what does not depend on the parameters",
+        explanation,
+        THETA_HAT,
+        objective,
+        witness,
+        summed,
+        optimize=True,
+        name=convention.sum_name,
+    )
+    add(
+        "mean",
+        f"Average: the {convention.long_name}",
+        rf"Divide by $n > 0$, which keeps the minimizer: the objective is the "
+        rf"{convention.long_name} ({convention.loss_name}).",
+        THETA_HAT,
+        objective / n,
+        Relation.affine(1 / n, 0, sign=1),
+        total,
+        optimize=True,
+        name=convention.loss_name,
+    )
+    return Derivation(
+        family=family,
+        link=link_,
+        variant={},
+        steps=tuple(steps),
+        loss=loss,
+        nll=-log_p,
+        loss_name=convention.loss_name,
+        context=_context(family, link_, pdf),
+    )
+
+
+def _to_argmin(
+    constant: sp.Expr, scale: sp.Expr, core: sp.Expr
+) -> tuple[sp.Expr, sp.Expr, Relation, str]:
+    """From l = constant + scale * sum(core), the argmin objective, its summand, witness, text."""
+    if scale.is_negative:
+        sign_text = rf"divide by ${latex(scale)} < 0$"
+        summand, outer, relation_scale = core, sp.Integer(1), 1 / scale
+    elif scale.is_positive:
+        sign_text = "negate" if scale == 1 else rf"divide by $-{latex(scale)} < 0$"
+        relation_scale = -1 / scale
+        if _count_negative_terms(-core) <= _count_negative_terms(core):
+            summand, outer = -core, sp.Integer(1)
+        else:
+            summand, outer = core, sp.Integer(-1)
+    else:
+        raise MlesymError(f"cannot decide the sign of the factor {scale} in the log-likelihood")
+    objective = outer * sp.Sum(summand, (i, 1, n))
+    parts = []
+    if constant != 0:
+        parts.append(rf"drop ${latex(constant)}$, which does not depend on $\theta$")
+    parts.append(sign_text)
+    explanation = (
+        "; ".join(parts).capitalize()
+        + r": a negative factor turns the $\arg\max$ of $\ell$ into an $\arg\min$."
+    )
+    relation = Relation.affine(relation_scale, -constant * relation_scale, sign=-1)
+    return objective, outer * summand, relation, explanation
+
+
+def _count_negative_terms(expr: sp.Expr) -> int:
+    return sum(1 for term in sp.Add.make_args(expr) if is_negative_term(term))
+
+
+def _context(family: Family, link: Link, pdf: sp.Expr) -> Context:
+    """Definitions and random points of the domain, for the verifier."""
+
+    def expand(expr: sp.Expr) -> sp.Expr:
+        return expr.replace(Density, lambda index: pdf.xreplace({i: index}))
+
+    def sample(rng: random.Random) -> tuple[int, int, dict[sp.Basic, sp.Expr]]:
+        n_val, k_val = rng.randint(2, 4), rng.randint(2, 4)
+        values: dict[sp.Basic, sp.Expr] = {p.symbol: sp.Float(p.sample(rng), 50) for p in family.params}
+        for s in range(1, n_val + 1):
+            target = family.sample_target(rng, k_val)
+            output = _sample_output(link.output_domain, rng, k_val, family.target == "scalar")
+            if family.target == "scalar":
+                values[y[s]] = sp.sympify(target)
+                values[Output(x[s])] = sp.Float(output, 50)
+            else:
+                for c in range(1, k_val + 1):
+                    values[y[s, c]] = sp.sympify(target[c - 1])
+                    values[Output(x[s], c)] = sp.Float(output[c - 1], 50)
+        return n_val, k_val, values
+
+    return Context(expand=expand, sample=sample)
+
+
+def _sample_output(domain: str, rng: random.Random, num_classes: int, scalar: bool):
+    size = 1 if scalar else num_classes
+    if domain == "unit":
+        draws = [rng.uniform(0.02, 0.98) for _ in range(size)]
+    elif domain == "simplex":
+        raw = [rng.uniform(0.1, 1.0) for _ in range(size)]
+        draws = [r / sum(raw) for r in raw]
+    elif domain == "positive":
+        draws = [rng.uniform(0.1, 3.0) for _ in range(size)]
+    else:
+        draws = [rng.gauss(0.0, 2.0) for _ in range(size)]
+    return draws[0] if scalar else draws

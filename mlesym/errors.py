@@ -1,0 +1,25 @@
+"""The exceptions mlesym raises: each carries a one-line message meant for the user."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class MlesymError(Exception):
+    """Base class: anything mlesym reports to the user as a one-line message."""
+
+
+class UnknownChoiceError(MlesymError):
+    """A name (family, link, format, option value) that is not one of the valid choices."""
+
+    def __init__(self, what: str, given: object, choices: Iterable[str]) -> None:
+        self.what, self.given, self.choices = what, given, tuple(choices)
+        super().__init__(f"unknown {what} {given!r}; choose from: {', '.join(self.choices)}")
+
+
+class VerificationError(MlesymError):
+    """A derivation step whose claimed relation to an earlier step does not hold."""
+
+
+class InputError(MlesymError, ValueError):
+    """Numeric input to an exported loss that has the wrong shape, type or value."""

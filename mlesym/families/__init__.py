@@ -1,0 +1,45 @@
+"""The family registry: every module in this package that defines ``FAMILY`` registers it.
+
+Adding a distribution is adding one file here; nothing else needs editing.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from ..errors import UnknownChoiceError
+from ..family import Family
+
+_REGISTRY: dict[str, Family] = {}
+
+
+def register(family: Family) -> Family:
+    """Add a family to the registry; names must be unique."""
+    if family.name in _REGISTRY and _REGISTRY[family.name] is not family:
+        raise ValueError(f"a family named {family.name!r} is already registered")
+    _REGISTRY[family.name] = family
+    return family
+
+
+def _discover() -> None:
+    for module in pkgutil.iter_modules(__path__):
+        loaded = importlib.import_module(f"{__name__}.{module.name}")
+        if isinstance(getattr(loaded, "FAMILY", None), Family):
+            register(loaded.FAMILY)
+
+
+def names() -> list[str]:
+    """The registered family names, sorted."""
+    return sorted(_REGISTRY)
+
+
+def get(name: str) -> Family:
+    """The family called ``name``; an UnknownChoiceError lists the valid names otherwise."""
+    try:
+        return _REGISTRY[name]
+    except (KeyError, TypeError):
+        raise UnknownChoiceError("family", name, names()) from None
+
+
+_discover()

@@ -1,0 +1,85 @@
+"""Categorical over K classes with one-hot targets: maximum likelihood is cross entropy."""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from ..family import Convention, Family, References
+from ..links import PROBABILITIES, SOFTMAX
+from ..symbols import K, k
+
+
+def density(y_k: sp.Expr, p_k: sp.Expr) -> sp.Expr:
+    """prod_k p_k^(y_k), for a one-hot y."""
+    return sp.Product(sp.Pow(p_k, y_k, evaluate=False), (k, 1, K))
+
+
+def _logpmf(target, p):
+    from scipy import stats
+
+    return stats.multinomial.logpmf(target, 1, p)
+
+
+def _one_hot_target(target, num_classes):
+    target = np.asarray(target)
+    if np.issubdtype(target.dtype, np.integer):
+        return np.eye(num_classes)[target]
+    return target
+
+
+def _ce(p, target):
+    return -np.sum(_one_hot_target(target, p.shape[-1]) * np.log(p), axis=-1)
+
+
+def _ce_logits(z, target):
+    shifted = z - z.max(axis=-1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    return -np.sum(_one_hot_target(target, z.shape[-1]) * log_p, axis=-1)
+
+
+def _torch_nll_of_log(input, target, reduction):
+    import torch
+    import torch.nn.functional as F
+
+    log_p = torch.log(input)
+    if target.is_floating_point():
+        loss = -(target * log_p).sum(-1)
+        return {"none": loss, "sum": loss.sum(), "mean": loss.mean()}[reduction]
+    return F.nll_loss(log_p, target, reduction=reduction)
+
+
+def _torch_cross_entropy(input, target, reduction):
+    import torch.nn.functional as F
+
+    return F.cross_entropy(input, target, reduction=reduction)
+
+
+def _sample_one_hot(rng, num_classes):
+    hot = rng.randrange(num_classes)
+    return [1 if c == hot else 0 for c in range(num_classes)]
+
+
+FAMILY = Family(
+    name="categorical",
+    title="Categorical",
+    summary="Multi-class classification with one-hot targets: cross entropy.",
+    target="onehot",
+    support=r"y \in \{0, 1\}^K,\ \sum_k y_k = 1",
+    predicted="p",
+    params=(),
+    density=density,
+    statement=lambda p: rf"\operatorname{{Categorical}}\left({p}\right)",
+    links=(PROBABILITIES, SOFTMAX),
+    conventions={
+        "identity": Convention("CE", "cross entropy", None, "nll_loss"),
+        "softmax": Convention("CE", "softmax cross entropy", None, "cross_entropy"),
+    },
+    sample_target=_sample_one_hot,
+    references=References(
+        logpdf=_logpmf,
+        loss={"identity": _ce, "softmax": _ce_logits},
+        torch={"identity": _torch_nll_of_log, "softmax": _torch_cross_entropy},
+        constant_mle=lambda targets: np.mean(targets, axis=0),
+    ),
+)

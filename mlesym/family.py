@@ -1,0 +1,131 @@
+"""The declarative specification of a distribution: what a family file fills in."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import sympy as sp
+
+from .errors import UnknownChoiceError
+
+Domain = Literal["real", "positive", "unit", "simplex"]
+
+
+@dataclass(frozen=True)
+class Param:
+    """A nuisance parameter of a family (sigma, b): fixed while the model is fitted."""
+
+    name: str
+    symbol: sp.Symbol
+    description: str
+    default: float = 1.0
+
+    def sample(self, rng: random.Random) -> float:
+        return rng.uniform(0.3, 3.0)
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """A named identity applied to the per-sample log-density, shown as one step.
+
+    ``on_support`` marks identities that hold only for targets in the support (a one-hot
+    vector's entries sum to one); the verifier samples the support, so it checks them too.
+    """
+
+    rule: str
+    title: str
+    explanation: str
+    apply: Callable[[sp.Expr], sp.Expr]
+    on_support: bool = False
+
+
+@dataclass(frozen=True)
+class Link:
+    """How the model's raw output f_theta(x_i) becomes the predicted parameter.
+
+    ``parameter`` gives that parameter for sample ``i`` (and class ``k`` for vector targets)
+    in terms of ``Output``; ``output_domain`` says what raw outputs look like; ``reference``
+    is the same map written by hand in NumPy (for tests); ``rewrites`` are the identities
+    that put the log-density into its conventional form.
+    """
+
+    name: str
+    description: str
+    parameter: Callable[[], sp.Expr]
+    output_domain: Domain
+    reference: Callable[[Any], Any]
+    rewrites: tuple[Rewrite, ...] = ()
+
+
+@dataclass(frozen=True)
+class Convention:
+    """The loss that people know for a family under a link."""
+
+    loss_name: str  # short name shown in documents: "MSE"
+    long_name: str  # "mean squared error"
+    sum_name: str | None = None  # name of the summed form, if it has one: "SSE"
+    torch: str | None = None  # the torch.nn.functional counterpart, for documents
+
+
+@dataclass(frozen=True)
+class References:
+    """Independent references used only by tests: SciPy's log-density, hand-written losses.
+
+    ``logpdf(target, parameter, **nuisance)``: elementwise log-density from scipy.stats.
+    ``loss[link](input, target)``: the conventional per-sample loss written by hand in NumPy.
+    ``torch[link](input, target, reduction)``: the torch.nn.functional call, if any.
+    ``constant_mle(targets)``: the parameter that a constant model fits, in closed form.
+    """
+
+    logpdf: Callable[..., Any]
+    loss: Mapping[str, Callable[..., Any]]
+    torch: Mapping[str, Callable[..., Any]]
+    constant_mle: Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class Family:
+    """A distribution declared once: density, parameters, links, conventions and references.
+
+    ``density(target, parameter, **nuisance)`` returns the pdf or pmf of one sample as a
+    textbook writes it; for one-hot targets, ``target`` and ``parameter`` are the k-th
+    components and the density is a product over k. ``statement(parameter)`` is the LaTeX
+    of the sampling statement, e.g. ``\\mathcal{N}(\\mu, \\sigma^2)``.
+    """
+
+    name: str
+    title: str
+    summary: str
+    target: Literal["scalar", "onehot"]
+    support: str
+    predicted: str
+    params: tuple[Param, ...]
+    density: Callable[..., sp.Expr]
+    statement: Callable[[str], str]
+    links: tuple[Link, ...]
+    conventions: Mapping[str, Convention]
+    sample_target: Callable[[random.Random, int], Any]
+    references: References
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def link(self, name: str | None = None) -> Link:
+        """The link called ``name``; the first declared one when ``name`` is None."""
+        if name is None:
+            return self.links[0]
+        for link in self.links:
+            if link.name == name:
+                return link
+        raise UnknownChoiceError(f"link for family {self.name!r}", name, self.link_names)
+
+    @property
+    def link_names(self) -> tuple[str, ...]:
+        return tuple(link.name for link in self.links)
+
+    def convention(self, link: str | None = None) -> Convention:
+        return self.conventions[self.link(link).name]
+
+    def nuisance(self) -> dict[str, sp.Symbol]:
+        return {p.name: p.symbol for p in self.params}

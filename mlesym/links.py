@@ -1,0 +1,90 @@
+"""The links shared by families: how the raw model output becomes the predicted parameter."""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from . import rules
+from .family import Link, Rewrite
+from .symbols import K, Output, i, j, k, sigmoid, x
+
+IDENTITY = Link(
+    name="identity",
+    description="the model predicts the parameter itself",
+    parameter=lambda: Output(x[i]),
+    output_domain="real",
+    reference=lambda z: z,
+)
+
+PROBABILITY = Link(
+    name="identity",
+    description="the model outputs the probability p directly (for example after a sigmoid)",
+    parameter=lambda: Output(x[i]),
+    output_domain="unit",
+    reference=lambda p: p,
+)
+
+LOGIT = Link(
+    name="logit",
+    description=r"the model outputs a logit $z$ and $p = \sigma(z)$",
+    parameter=lambda: sigmoid(Output(x[i])),
+    output_domain="real",
+    reference=lambda z: 1.0 / (1.0 + np.exp(-z)),
+    rewrites=(
+        Rewrite(
+            rule="log-sigmoid",
+            title="Log-sigmoid identities",
+            explanation=(
+                r"Use $\log\sigma(z) = z - \operatorname{softplus}(z)$ and "
+                r"$\log(1-\sigma(z)) = -\operatorname{softplus}(z)$, where "
+                r"$\operatorname{softplus}(z) = \log(1 + e^{z})$."
+            ),
+            apply=rules.log_sigmoid,
+        ),
+        Rewrite(
+            rule="collect",
+            title="Multiply out and cancel",
+            explanation=r"The $y_i \operatorname{softplus}$ terms cancel.",
+            apply=rules.expand_and_collect,
+        ),
+    ),
+)
+
+PROBABILITIES = Link(
+    name="identity",
+    description="the model outputs the class probabilities directly (for example after a softmax)",
+    parameter=lambda: Output(x[i], k),
+    output_domain="simplex",
+    reference=lambda p: p,
+)
+
+SOFTMAX = Link(
+    name="softmax",
+    description=r"the model outputs logits $z_{k}$ and $p_k = e^{z_k} / \sum_j e^{z_j}$",
+    parameter=lambda: sp.exp(Output(x[i], k)) / sp.Sum(sp.exp(Output(x[i], j)), (j, 1, K)),
+    output_domain="real",
+    reference=lambda z: np.exp(z - z.max(-1, keepdims=True))
+    / np.exp(z - z.max(-1, keepdims=True)).sum(-1, keepdims=True),
+    rewrites=(
+        Rewrite(
+            rule="log-softmax",
+            title="Log of the softmax",
+            explanation=r"$\log \frac{e^{z_k}}{\sum_j e^{z_j}} = z_k - \log \sum_j e^{z_j}$.",
+            apply=rules.log_of_quotient,
+        ),
+        Rewrite(
+            rule="split-sum",
+            title="Split the sum over classes",
+            explanation=r"Multiply out and pull the term that does not depend on $k$ out of the sum.",
+            apply=rules.split_sums,
+        ),
+        Rewrite(
+            rule="one-hot",
+            title="One-hot targets sum to one",
+            explanation=r"A one-hot target has $\sum_{k} y_{ik} = 1$.",
+            apply=rules.one_hot_sum,
+            on_support=True,
+        ),
+    ),
+)

@@ -1,0 +1,151 @@
+"""LaTeX printing in textbook form: y_i - f_theta(x_i), -n/2 log(2 pi sigma^2), sums last.
+
+SymPy's printer puts terms in its canonical order (``-f + y``) and pulls coefficients
+into fractions (``-n log(2 pi sigma^2) / 2``); this subclass prints as a textbook does.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+from sympy.printing.precedence import PRECEDENCE
+
+
+class Label(sp.Symbol):
+    """A symbol whose name is already LaTeX: the left-hand sides of the steps."""
+
+
+_FUNCTION_LIKE = (sp.Sum, sp.log)
+
+
+class TextbookLatexPrinter(LatexPrinter):
+    """A LatexPrinter that orders and groups terms the way derivations are written."""
+
+    def __init__(self, settings: dict | None = None) -> None:
+        super().__init__({"ln_notation": False, **(settings or {})})
+
+    def _print_Label(self, expr: Label) -> str:
+        return expr.name
+
+    def _print_Indexed(self, expr: sp.Indexed) -> str:
+        base = self._print(expr.base.label)
+        indices = [self._print(index) for index in expr.indices]
+        glue = "" if all(isinstance(a, sp.Symbol) for a in expr.indices) else ","
+        return f"{base}_{{{glue.join(indices)}}}"
+
+    def _print_Add(self, expr: sp.Add, order: str | None = None) -> str:
+        terms = list(self._as_ordered_terms(expr, order=order))
+        terms.sort(key=lambda term: (is_negative_term(term), sp.count_ops(term)))
+        tex = ""
+        for position, term in enumerate(terms):
+            if position > 0:
+                if is_negative_term(term):
+                    tex += " - "
+                    term = -term
+                else:
+                    tex += " + "
+            term_tex = self._print(term)
+            if position > 0 and self._needs_add_brackets(term):
+                term_tex = rf"\left({term_tex}\right)"
+            tex += term_tex
+        return tex
+
+    def _print_Mul(self, expr: sp.Mul) -> str:
+        factors = list(expr.args)
+        if any(_is_reciprocal(f) and _involves_data(f) for f in factors):
+            return super()._print_Mul(expr)
+        exponentials = [f for f in factors if isinstance(f, sp.exp)]
+        others = [f for f in factors if not isinstance(f, sp.exp)]
+        if exponentials and others and not any(_involves_data(f) for f in others):
+            return " ".join(self._print(f) for f in [*others, *exponentials])
+        calls = [f for f in factors if isinstance(f, _FUNCTION_LIKE)]
+        if calls and len(calls) < len(factors):
+            head = sp.Mul(*(f for f in factors if not isinstance(f, _FUNCTION_LIKE)))
+            calls.sort(key=lambda f: isinstance(f, sp.Sum))  # a sum goes last
+            return self._join_factors(head, calls)
+        coefficient, rest = expr.as_coeff_Mul()
+        if coefficient.is_Integer and not any(_is_reciprocal(f) for f in sp.Mul.make_args(rest)):
+            return self._join_factors(coefficient, sorted(sp.Mul.make_args(rest), key=_rank))
+        return super()._print_Mul(expr)
+
+    def _join_factors(self, head: sp.Expr, factors: list[sp.Expr]) -> str:
+        minus = is_negative_term(head)
+        if minus:
+            head = -head
+        parts = []
+        if head != 1:
+            head_tex = self._print(head)
+            parts.append(rf"\left({head_tex}\right)" if isinstance(head, sp.Add) else head_tex)
+        for position, factor in enumerate(factors):
+            tex = self._print(factor)
+            last = position == len(factors) - 1
+            if isinstance(factor, sp.Add) or (isinstance(factor, sp.Sum) and not last):
+                tex = rf"\left({tex}\right)"
+            parts.append(tex)
+        return ("- " if minus else "") + " ".join(parts)
+
+    def _print_Sum(self, expr: sp.Sum) -> str:
+        tex = ""
+        for index, lower, upper in reversed(expr.limits):
+            tex += rf"\sum_{{{self._print(index)}={self._print(lower)}}}^{{{self._print(upper)}}} "
+        summand = expr.function
+        body = self._print(summand)
+        if isinstance(summand, sp.Add):
+            body = rf"\left({body}\right)"
+        return tex + body
+
+    def _print_Abs(self, expr: sp.Abs, exp: str | None = None) -> str:
+        argument = expr.args[0]
+        if isinstance(argument, sp.Add) and any(
+            is_negative_term(t) and isinstance(t.as_coeff_Mul()[1], sp.Indexed)
+            for t in argument.args
+        ):
+            argument = -argument  # |f - y| is printed as the residual |y - f|
+        tex = rf"\left|{self._print(argument)}\right|"
+        return tex if exp is None else rf"{tex}^{{{exp}}}"
+
+    def _print_exp(self, expr: sp.exp, exp: str | None = None) -> str:
+        argument = expr.args[0]
+        if argument.is_Atom or isinstance(argument, sp.Indexed | sp.Function):
+            tex = rf"e^{{{self._print(argument)}}}"
+        else:
+            tex = rf"\exp\left({self._print(argument)}\right)"
+        return tex if exp is None else rf"\left({tex}\right)^{{{exp}}}"
+
+
+def is_negative_term(term: sp.Expr) -> bool:
+    """A term that a textbook writes with a leading minus: its numeric coefficient is < 0."""
+    coefficient = term.as_coeff_Mul()[0]
+    return bool(coefficient.is_negative)
+
+
+def _is_reciprocal(factor: sp.Expr) -> bool:
+    return isinstance(factor, sp.Pow) and factor.exp.is_negative is True
+
+
+def _involves_data(expr: sp.Expr) -> bool:
+    from .symbols import depends_on_sample
+
+    return depends_on_sample(expr)
+
+
+def _rank(factor: sp.Expr) -> float:
+    """Order of factors in a product: 2 pi sigma^2, y_i f(x_i), (1 - y_i) log(...)."""
+    base = factor.base if isinstance(factor, sp.Pow) else factor
+    if isinstance(base, sp.NumberSymbol):
+        return 0
+    if isinstance(base, sp.Add):
+        return 4 if base.has(sp.Function) else 2.5
+    if isinstance(base, sp.Indexed):
+        return 1
+    if isinstance(base, sp.Symbol):
+        return 1.5
+    return 2 if isinstance(factor, sp.Pow) else 3
+
+
+_PRINTER = TextbookLatexPrinter()
+
+
+def latex(expr: sp.Basic) -> str:
+    """The textbook LaTeX of a SymPy expression."""
+    return _PRINTER.doprint(expr)

@@ -1,0 +1,125 @@
+"""Pure, targeted rewrite rules: each turns an expression into the next textbook form.
+
+SymPy's ``simplify`` chooses its own shapes; these rules change one thing at a time so that
+every step reads as a reader expects. They make no claims about correctness: the verifier
+in ``derivation.py`` checks each result independently.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from .symbols import depends_on_sample, k, sigmoid, softplus
+
+
+def unevaluated_log(arg: sp.Expr) -> sp.Expr:
+    return sp.log(arg, evaluate=False)
+
+
+def log_of_product(expr: sp.Expr) -> sp.Expr:
+    """log(a b c) -> log a + log b + log c, and log prod_k g_k -> sum_k log g_k."""
+    if isinstance(expr, sp.Product):
+        return sp.Sum(unevaluated_log(expr.function), *expr.limits)
+    if isinstance(expr, sp.Mul):
+        return sp.Add(*(unevaluated_log(f) for f in expr.args), evaluate=False)
+    return unevaluated_log(expr)
+
+
+def log_of_powers(expr: sp.Expr) -> sp.Expr:
+    """log(a^e) -> e log a and log(e^u) -> u, wherever such a log occurs."""
+
+    def rewrite(arg: sp.Expr) -> sp.Expr:
+        if isinstance(arg, sp.exp):
+            return arg.args[0]
+        if isinstance(arg, sp.Pow):
+            base, exponent = arg.args
+            return exponent * sp.log(base)
+        return sp.log(arg)
+
+    return expr.replace(sp.log, rewrite)
+
+
+def log_sigmoid(expr: sp.Expr) -> sp.Expr:
+    """log sigma(z) -> z - softplus(z), and log(1 - sigma(z)) -> -softplus(z)."""
+    u = sp.Wild("u")
+
+    def rewrite(arg: sp.Expr) -> sp.Expr:
+        if isinstance(arg, sigmoid):
+            z = arg.args[0]
+            return z - softplus(z)
+        match = arg.match(1 - sigmoid(u))
+        if match:
+            return -softplus(match[u])
+        return sp.log(arg)
+
+    return expr.replace(sp.log, rewrite)
+
+
+def log_of_quotient(expr: sp.Expr) -> sp.Expr:
+    """log(e^z / S) -> z - log S, for a softmax's numerator over its normalizer."""
+
+    def rewrite(arg: sp.Expr) -> sp.Expr:
+        numerators = [f for f in sp.Mul.make_args(arg) if isinstance(f, sp.exp)]
+        denominators = [
+            f for f in sp.Mul.make_args(arg) if isinstance(f, sp.Pow) and f.exp == -1
+        ]
+        if len(numerators) == 1 and len(denominators) == 1 and len(arg.args) == 2:
+            return numerators[0].args[0] - sp.log(denominators[0].base)
+        return sp.log(arg)
+
+    return expr.replace(sp.log, rewrite)
+
+
+def split_sums(expr: sp.Expr) -> sp.Expr:
+    """sum_k c (a_k - b) -> c sum_k a_k - b sum_k c: expand the summand, pull out constants."""
+
+    def rewrite(summand: sp.Expr, *limits: sp.Tuple) -> sp.Expr:
+        index = limits[0][0]
+        terms = []
+        for term in sp.Add.make_args(sp.expand(summand)):
+            outside, inside = term.as_independent(index, as_Add=False)
+            terms.append(outside * sp.Sum(inside, *limits))
+        return sp.Add(*terms)
+
+    return expr.replace(sp.Sum, rewrite)
+
+
+def one_hot_sum(expr: sp.Expr) -> sp.Expr:
+    """sum_k y_{ik} -> 1, true for one-hot targets."""
+
+    def rewrite(summand: sp.Expr, *limits: sp.Tuple) -> sp.Expr:
+        if limits[0][0] == k and isinstance(summand, sp.Indexed) and summand.base.name == "y":
+            return sp.Integer(1)
+        return sp.Sum(summand, *limits)
+
+    return expr.replace(sp.Sum, rewrite)
+
+
+def expand_and_collect(expr: sp.Expr) -> sp.Expr:
+    """Multiply out and cancel, keeping each named function intact."""
+    return sp.expand(expr)
+
+
+def split_constant(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
+    """Write a per-sample expression as c0 + c1 * core, with c0 and c1 free of the sample.
+
+    c0 gathers the terms that involve no data and no model output; c1 is the common factor
+    of the rest, pulled out when every remaining term shares it.
+    """
+    constant, varying = [], []
+    for term in sp.Add.make_args(expr):
+        (varying if depends_on_sample(term) else constant).append(term)
+    factors = []
+    for term in varying:
+        coefficient, _ = term.as_independent(*_sample_atoms(term), as_Add=False)
+        factors.append(coefficient)
+    scale = factors[0] if factors and all(f == factors[0] for f in factors) else sp.Integer(1)
+    core = sp.Add(*(term / scale for term in varying))
+    return sp.Add(*constant), scale, core
+
+
+def _sample_atoms(expr: sp.Expr) -> set[sp.Basic]:
+    from .symbols import Output
+
+    targets = {a for a in expr.atoms(sp.Indexed) if a.base.name == "y"}
+    return targets | expr.atoms(Output) | expr.atoms(sp.Sum)

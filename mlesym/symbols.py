@@ -1,0 +1,102 @@
+"""The shared mathematical vocabulary: data, indices, the model output and named functions.
+
+Everything a derivation talks about is built from these objects, so that the verifier,
+the printer and the exporter agree on what each one means.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy import Function, IndexedBase, Symbol
+
+n = Symbol("n", integer=True, positive=True)  # number of samples
+i = Symbol("i", integer=True, positive=True)  # sample index
+K = Symbol("K", integer=True, positive=True)  # number of classes
+k = Symbol("k", integer=True, positive=True)  # class index
+j = Symbol("j", integer=True, positive=True)  # second class index (inside a softmax)
+
+y = IndexedBase("y", real=True)  # targets: y[i], or y[i, k] for one-hot vectors
+x = IndexedBase("x")  # inputs: x[i]
+
+
+class Output(Function):
+    """The model's output f_theta(x_i), or its k-th component f_theta(x_i)_k.
+
+    Theta enters a derivation only through this function: an expression is free of theta
+    exactly when it contains no ``Output``.
+    """
+
+    nargs = (1, 2)
+    is_real = True
+
+    def _latex(self, printer, exp=None):
+        text = r"f_{\theta}(%s)" % printer._print(self.args[0])
+        if len(self.args) == 2:
+            text = r"%s_{%s}" % (text, printer._print(self.args[1]))
+        return text if exp is None else r"%s^{%s}" % (text, exp)
+
+
+class Density(Function):
+    """p_theta(y_i | x_i), the model's density of one sample, before it is written out."""
+
+    nargs = 1
+
+    def _latex(self, printer, exp=None):
+        index = printer._print(self.args[0])
+        text = r"p_{\theta}(y_{%s} \mid x_{%s})" % (index, index)
+        return text if exp is None else r"\left(%s\right)^{%s}" % (text, exp)
+
+
+class sigmoid(Function):  # noqa: N801  (named as the math is)
+    """The logistic function 1 / (1 + e^(-z))."""
+
+    nargs = 1
+    is_real = True
+
+    def _eval_rewrite_as_exp(self, z, **kwargs):
+        return 1 / (1 + sp.exp(-z))
+
+    def fdiff(self, argindex=1):
+        s = sigmoid(self.args[0])
+        return s * (1 - s)
+
+    def _latex(self, printer, exp=None):
+        text = r"\sigma\left(%s\right)" % printer._print(self.args[0])
+        return text if exp is None else r"%s^{%s}" % (text, exp)
+
+
+class softplus(Function):  # noqa: N801
+    """log(1 + e^z), written so that exporters can use a form that never overflows."""
+
+    nargs = 1
+    is_real = True
+
+    def _eval_rewrite_as_log(self, z, **kwargs):
+        return sp.log(1 + sp.exp(z))
+
+    def fdiff(self, argindex=1):
+        return sigmoid(self.args[0])
+
+    def _latex(self, printer, exp=None):
+        text = r"\operatorname{softplus}\left(%s\right)" % printer._print(self.args[0])
+        return text if exp is None else r"%s^{%s}" % (text, exp)
+
+
+NAMED_FUNCTIONS = (sigmoid, softplus)
+
+
+def elementary(expr: sp.Expr) -> sp.Expr:
+    """Rewrite the named functions (sigmoid, softplus) into exp and log."""
+    return expr.replace(sigmoid, lambda z: 1 / (1 + sp.exp(-z))).replace(
+        softplus, lambda z: sp.log(1 + sp.exp(z))
+    )
+
+
+def depends_on_theta(expr: sp.Basic) -> bool:
+    """True when the expression involves the model output f_theta."""
+    return expr.has(Output)
+
+
+def depends_on_sample(expr: sp.Basic) -> bool:
+    """True when the expression involves any sample's data or model output."""
+    return expr.has(Output) or any(a.base == y for a in expr.atoms(sp.Indexed))
