@@ -131,9 +131,7 @@ class Derivation:
     def verify(self, trials: int = 3, seed: int = 20261121) -> Derivation:
         """Check every step's relation; raise VerificationError naming the first bad step."""
         if not self._checks:
-            checks = [
-                _verify_step(self, index, trials, seed) for index in range(len(self.steps))
-            ]
+            checks = [_verify_step(self, index, trials, seed) for index in range(len(self.steps))]
             self._checks.extend(checks)
         return self
 
@@ -201,9 +199,9 @@ def _verify_step(d: Derivation, index: int, trials: int, seed: int) -> Check:
     new = step.rhs
     claimed = rel.apply(old)
 
-    if rel.kind != "log" and _symbolically_zero(d.context.expand(new - claimed)):
-        if rel.kind != "affine" or _sign_is(rel.scale, rel.sign) is True:
-            return Check("symbolic")
+    sign_known = rel.kind != "affine" or _sign_is(rel.scale, rel.sign) is True
+    if sign_known and _symbolically_zero(d.context.expand(new - claimed)):
+        return Check("symbolic")
 
     rng = random.Random(f"{seed}:{index}")
     for _ in range(trials):
@@ -255,9 +253,7 @@ def _evaluate(expr: sp.Expr, sizes: Mapping, values: Point, label: str) -> sp.Fl
     concrete = elementary(concrete).xreplace(values)
     result = sp.N(concrete, 50)
     if not result.is_number or result.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
-        raise VerificationError(
-            f"{label}: could not be evaluated numerically (left with {result})"
-        )
+        raise VerificationError(f"{label}: could not be evaluated numerically (left with {result})")
     return result
 
 

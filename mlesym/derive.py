@@ -15,7 +15,7 @@ from .errors import MlesymError
 from .families import get
 from .family import Family, Link
 from .printing import Label, is_negative_term, latex
-from .symbols import Density, K, Output, i, k, n, x, y
+from .symbols import Density, Output, i, k, n, x, y
 
 LIKELIHOOD = Label(r"\mathcal{L}(\theta; \mathcal{D})")
 LOG_LIKELIHOOD = Label(r"\ell(\theta)")
@@ -102,8 +102,13 @@ def derive(family: str | Family, link: str | None = None) -> Derivation:
         if rewritten != current:
             current = rewritten
             current_step = add(
-                rewrite.rule, rewrite.title, rewrite.explanation, log_density, current,
-                Relation.equal(), current_step,
+                rewrite.rule,
+                rewrite.title,
+                rewrite.explanation,
+                log_density,
+                current,
+                Relation.equal(),
+                current_step,
             )
     log_p = current
 
@@ -176,8 +181,10 @@ def _to_argmin(
     if constant != 0:
         parts.append(rf"drop ${latex(constant)}$, which does not depend on $\theta$")
     parts.append(sign_text)
+    sentence = "; ".join(parts)
     explanation = (
-        "; ".join(parts).capitalize()
+        sentence[0].upper()
+        + sentence[1:]
         + r": a negative factor turns the $\arg\max$ of $\ell$ into an $\arg\min$."
     )
     relation = Relation.affine(relation_scale, -constant * relation_scale, sign=-1)
@@ -196,7 +203,9 @@ def _context(family: Family, link: Link, pdf: sp.Expr) -> Context:
 
     def sample(rng: random.Random) -> tuple[int, int, dict[sp.Basic, sp.Expr]]:
         n_val, k_val = rng.randint(2, 4), rng.randint(2, 4)
-        values: dict[sp.Basic, sp.Expr] = {p.symbol: sp.Float(p.sample(rng), 50) for p in family.params}
+        values: dict[sp.Basic, sp.Expr] = {
+            p.symbol: sp.Float(p.sample(rng), 50) for p in family.params
+        }
         for s in range(1, n_val + 1):
             target = family.sample_target(rng, k_val)
             output = _sample_output(link.output_domain, rng, k_val, family.target == "scalar")

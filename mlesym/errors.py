@@ -12,9 +12,10 @@ class MlesymError(Exception):
 class UnknownChoiceError(MlesymError):
     """A name (family, link, format, option value) that is not one of the valid choices."""
 
-    def __init__(self, what: str, given: object, choices: Iterable[str]) -> None:
+    def __init__(self, what: str, given: object, choices: Iterable[str], where: str = "") -> None:
         self.what, self.given, self.choices = what, given, tuple(choices)
-        super().__init__(f"unknown {what} {given!r}; choose from: {', '.join(self.choices)}")
+        place = f" {where}" if where else ""
+        super().__init__(f"unknown {what} {given!r}{place}; choose from: {', '.join(self.choices)}")
 
 
 class VerificationError(MlesymError):

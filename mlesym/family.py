@@ -15,6 +15,31 @@ Domain = Literal["real", "positive", "unit", "simplex"]
 
 
 @dataclass(frozen=True)
+class Support:
+    """Where the target lives: its LaTeX, and how to integrate or enumerate over it."""
+
+    name: Literal["real", "binary", "onehot"]
+    latex: str
+
+    @property
+    def discrete(self) -> bool:
+        return self.name != "real"
+
+    def points(self, num_classes: int = 3) -> list[Any]:
+        """Every point of a finite support (one-hot vectors of length ``num_classes``)."""
+        if self.name == "binary":
+            return [0, 1]
+        if self.name == "onehot":
+            return [[int(c == hot) for c in range(num_classes)] for hot in range(num_classes)]
+        raise ValueError(f"the support {self.name!r} is not finite")
+
+
+REAL = Support("real", r"y \in \mathbb{R}")
+BINARY = Support("binary", r"y \in \{0, 1\}")
+ONE_HOT = Support("onehot", r"y \in \{0, 1\}^{K},\ \sum_{k} y_{k} = 1")
+
+
+@dataclass(frozen=True)
 class Param:
     """A nuisance parameter of a family (sigma, b): fixed while the model is fitted."""
 
@@ -100,7 +125,7 @@ class Family:
     title: str
     summary: str
     target: Literal["scalar", "onehot"]
-    support: str
+    support: Support
     predicted: str
     params: tuple[Param, ...]
     density: Callable[..., sp.Expr]
@@ -118,7 +143,7 @@ class Family:
         for link in self.links:
             if link.name == name:
                 return link
-        raise UnknownChoiceError(f"link for family {self.name!r}", name, self.link_names)
+        raise UnknownChoiceError("link", name, self.link_names, f"for family {self.name!r}")
 
     @property
     def link_names(self) -> tuple[str, ...]:

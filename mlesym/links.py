@@ -64,8 +64,10 @@ SOFTMAX = Link(
     description=r"the model outputs logits $z_{k}$ and $p_k = e^{z_k} / \sum_j e^{z_j}$",
     parameter=lambda: sp.exp(Output(x[i], k)) / sp.Sum(sp.exp(Output(x[i], j)), (j, 1, K)),
     output_domain="real",
-    reference=lambda z: np.exp(z - z.max(-1, keepdims=True))
-    / np.exp(z - z.max(-1, keepdims=True)).sum(-1, keepdims=True),
+    reference=lambda z: (
+        np.exp(z - z.max(-1, keepdims=True))
+        / np.exp(z - z.max(-1, keepdims=True)).sum(-1, keepdims=True)
+    ),
     rewrites=(
         Rewrite(
             rule="log-softmax",
@@ -76,7 +78,7 @@ SOFTMAX = Link(
         Rewrite(
             rule="split-sum",
             title="Split the sum over classes",
-            explanation=r"Multiply out and pull the term that does not depend on $k$ out of the sum.",
+            explanation=r"Multiply out; the term free of $k$ comes out of the sum.",
             apply=rules.split_sums,
         ),
         Rewrite(

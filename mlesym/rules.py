@@ -60,9 +60,7 @@ def log_of_quotient(expr: sp.Expr) -> sp.Expr:
 
     def rewrite(arg: sp.Expr) -> sp.Expr:
         numerators = [f for f in sp.Mul.make_args(arg) if isinstance(f, sp.exp)]
-        denominators = [
-            f for f in sp.Mul.make_args(arg) if isinstance(f, sp.Pow) and f.exp == -1
-        ]
+        denominators = [f for f in sp.Mul.make_args(arg) if isinstance(f, sp.Pow) and f.exp == -1]
         if len(numerators) == 1 and len(denominators) == 1 and len(arg.args) == 2:
             return numerators[0].args[0] - sp.log(denominators[0].base)
         return sp.log(arg)

@@ -19,6 +19,11 @@ y = IndexedBase("y", real=True)  # targets: y[i], or y[i, k] for one-hot vectors
 x = IndexedBase("x")  # inputs: x[i]
 
 
+def _powered(text: str, exp: str | None) -> str:
+    """``text`` raised to the printer's exponent, if it passed one."""
+    return text if exp is None else rf"\left({text}\right)^{{{exp}}}"
+
+
 class Output(Function):
     """The model's output f_theta(x_i), or its k-th component f_theta(x_i)_k.
 
@@ -30,10 +35,10 @@ class Output(Function):
     is_real = True
 
     def _latex(self, printer, exp=None):
-        text = r"f_{\theta}(%s)" % printer._print(self.args[0])
+        text = rf"f_{{\theta}}({printer._print(self.args[0])})"
         if len(self.args) == 2:
-            text = r"%s_{%s}" % (text, printer._print(self.args[1]))
-        return text if exp is None else r"%s^{%s}" % (text, exp)
+            text = rf"{text}_{{{printer._print(self.args[1])}}}"
+        return _powered(text, exp)
 
 
 class Density(Function):
@@ -43,8 +48,7 @@ class Density(Function):
 
     def _latex(self, printer, exp=None):
         index = printer._print(self.args[0])
-        text = r"p_{\theta}(y_{%s} \mid x_{%s})" % (index, index)
-        return text if exp is None else r"\left(%s\right)^{%s}" % (text, exp)
+        return _powered(rf"p_{{\theta}}(y_{{{index}}} \mid x_{{{index}}})", exp)
 
 
 class sigmoid(Function):  # noqa: N801  (named as the math is)
@@ -61,8 +65,7 @@ class sigmoid(Function):  # noqa: N801  (named as the math is)
         return s * (1 - s)
 
     def _latex(self, printer, exp=None):
-        text = r"\sigma\left(%s\right)" % printer._print(self.args[0])
-        return text if exp is None else r"%s^{%s}" % (text, exp)
+        return _powered(rf"\sigma\left({printer._print(self.args[0])}\right)", exp)
 
 
 class softplus(Function):  # noqa: N801
@@ -78,8 +81,8 @@ class softplus(Function):  # noqa: N801
         return sigmoid(self.args[0])
 
     def _latex(self, printer, exp=None):
-        text = r"\operatorname{softplus}\left(%s\right)" % printer._print(self.args[0])
-        return text if exp is None else r"%s^{%s}" % (text, exp)
+        argument = printer._print(self.args[0])
+        return _powered(rf"\operatorname{{softplus}}\left({argument}\right)", exp)
 
 
 NAMED_FUNCTIONS = (sigmoid, softplus)

@@ -5,13 +5,15 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ..family import Convention, Family, References
+from ..family import BINARY, Convention, Family, References
 from ..links import LOGIT, PROBABILITY
 
 
 def density(y: sp.Expr, p: sp.Expr) -> sp.Expr:
     """p^y (1 - p)^(1 - y), the textbook form of the pmf on {0, 1}."""
-    return sp.Mul(sp.Pow(p, y, evaluate=False), sp.Pow(1 - p, 1 - y, evaluate=False), evaluate=False)
+    return sp.Mul(
+        sp.Pow(p, y, evaluate=False), sp.Pow(1 - p, 1 - y, evaluate=False), evaluate=False
+    )
 
 
 def _logpmf(target, p):
@@ -45,7 +47,7 @@ FAMILY = Family(
     title="Bernoulli",
     summary="Binary classification: binary cross entropy.",
     target="scalar",
-    support=r"y \in \{0, 1\}",
+    support=BINARY,
     predicted="p",
     params=(),
     density=density,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ..family import Convention, Family, References
+from ..family import ONE_HOT, Convention, Family, References
 from ..links import PROBABILITIES, SOFTMAX
 from ..symbols import K, k
 
@@ -65,7 +65,7 @@ FAMILY = Family(
     title="Categorical",
     summary="Multi-class classification with one-hot targets: cross entropy.",
     target="onehot",
-    support=r"y \in \{0, 1\}^K,\ \sum_k y_k = 1",
+    support=ONE_HOT,
     predicted="p",
     params=(),
     density=density,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ..family import Convention, Family, Param, References
+from ..family import REAL, Convention, Family, Param, References
 from ..links import IDENTITY
 
 sigma = sp.Symbol("sigma", positive=True)
@@ -34,7 +34,7 @@ FAMILY = Family(
     title=r"Gaussian (fixed $\sigma$)",
     summary="Regression with Gaussian noise of known scale: least squares.",
     target="scalar",
-    support=r"y \in \mathbb{R}",
+    support=REAL,
     predicted="mu",
     params=(Param("sigma", sigma, "standard deviation of the noise"),),
     density=density,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ..family import Convention, Family, Param, References
+from ..family import REAL, Convention, Family, Param, References
 from ..links import IDENTITY
 
 b = sp.Symbol("b", positive=True)
@@ -34,7 +34,7 @@ FAMILY = Family(
     title="Laplace (fixed $b$)",
     summary="Regression with Laplace noise of known scale: least absolute deviations.",
     target="scalar",
-    support=r"y \in \mathbb{R}",
+    support=REAL,
     predicted="mu",
     params=(Param("b", b, "scale of the noise"),),
     density=density,

@@ -1,0 +1,160 @@
+"""The ``mlesym`` command: list, derive, export, build."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .errors import MlesymError, VerificationError
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line and exit with status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise _UsageError(message)
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _parser() -> _Parser:
+    from .render import FORMATS
+
+    parser = _Parser(
+        prog="mlesym",
+        description="Derive maximum-likelihood losses from distributions, step by step.",
+    )
+    parser.add_argument("--version", action="version", version=f"mlesym {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    commands.add_parser("list", help="list the families, their links and losses")
+
+    derive = commands.add_parser("derive", help="print a step-by-step derivation")
+    derive.add_argument("family", metavar="NAME")
+    derive.add_argument("--link", metavar="L", help="link function (default: the family's first)")
+    derive.add_argument("--format", choices=list(FORMATS), default="md")
+    derive.add_argument("-o", "--output", metavar="FILE", help="write to FILE, not stdout")
+
+    export = commands.add_parser("export", help="print the Python source of the numeric loss")
+    export.add_argument("family", metavar="NAME")
+    export.add_argument("--link", metavar="L")
+    export.add_argument("--full", action="store_true", help="the exact NLL, every constant kept")
+    export.add_argument("--reduction", choices=["mean", "sum", "none"], default="mean")
+    export.add_argument("-o", "--output", metavar="FILE")
+
+    build = commands.add_parser("build", help="write the derivation gallery")
+    build.add_argument("--out", metavar="DIR", default="outputs", help="default: outputs")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status (0 ok, 1 internal failure, 2 bad input)."""
+    parser = _parser()
+    try:
+        argv = sys.argv[1:] if argv is None else list(argv)
+        if not argv:
+            raise _UsageError("a command is required; choose from: list, derive, export, build")
+        args, extra = parser.parse_known_args(argv)
+        if extra:
+            raise _UsageError(_unknown_arguments(parser, args, extra))
+        return _run(args)
+    except _UsageError as error:
+        return _fail(str(error), 2)
+    except VerificationError as error:
+        return _fail(f"derivation failed verification: {error}", 1)
+    except MlesymError as error:
+        return _fail(str(error), 2)
+    except OSError as error:
+        return _fail(f"cannot write {error.filename or ''}: {error.strerror or error}", 2)
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130)
+
+
+def _fail(message: str, status: int) -> int:
+    print(f"mlesym: error: {message}", file=sys.stderr)
+    return status
+
+
+def _unknown_arguments(parser: _Parser, args: argparse.Namespace, extra: list[str]) -> str:
+    sub = parser._subparsers._group_actions[0].choices[args.command]  # type: ignore[union-attr]
+    options = sorted(
+        opt for action in sub._actions for opt in action.option_strings if opt.startswith("--")
+    )
+    return f"unrecognized argument {extra[0]!r} for '{args.command}'; valid options: " + (
+        ", ".join(options)
+    )
+
+
+def _run(args: argparse.Namespace) -> int:
+    from . import api
+
+    if args.command == "list":
+        return _list()
+    if args.command == "derive":
+        text = api.derive(args.family, args.link)
+        output = text.to_markdown() if args.format == "md" else text.to_latex()
+        return _emit(output, args.output)
+    if args.command == "export":
+        code = api.export_source(
+            args.family, full=args.full, reduction=args.reduction, link=args.link
+        )
+        return _emit(code, args.output)
+    if args.command == "build":
+        from .gallery import build
+
+        for path in build(Path(args.out)):
+            print(f"wrote {path}")
+        return 0
+    raise AssertionError(args.command)
+
+
+def _list() -> int:
+    from .families import get, names
+
+    rows = [("family", "link", "loss", "torch.nn.functional")]
+    for name in names():
+        family = get(name)
+        for link in family.links:
+            c = family.convention(link.name)
+            rows.append((name, link.name, f"{c.loss_name} ({c.long_name})", c.torch or "-"))
+    widths = [max(len(row[col]) for row in rows) for col in range(len(rows[0]))]
+    for row in rows:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+    return 0
+
+
+def _emit(text: str, output: str | None) -> int:
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        write_atomically(Path(output), text)
+    return 0
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file, so no partial file is ever left."""
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise MlesymError(f"cannot write {path}: directory {directory} does not exist")
+    fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

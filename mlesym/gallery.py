@@ -1,0 +1,38 @@
+"""The gallery: every family and link as Markdown and LaTeX, plus an index, in one folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .api import derive
+from .families import get, names
+from .render import FORMATS, document_name, environment, render
+
+
+def documents() -> dict[str, str]:
+    """File name -> contents, for the whole gallery."""
+    files: dict[str, str] = {}
+    rows = []
+    for name in names():
+        family = get(name)
+        for link in family.links:
+            d = derive(name, link.name)
+            stem = document_name(d)
+            for fmt in FORMATS:
+                files[f"{stem}.{fmt}"] = render(d, fmt)
+            rows.append({"stem": stem, "family": family, "link": link, "derivation": d})
+    files["README.md"] = environment("md").get_template("index.md.j2").render(rows=rows)
+    return files
+
+
+def build(out: Path) -> list[Path]:
+    """Write the gallery into ``out``; return the paths written."""
+    from .cli import write_atomically
+
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for filename, text in documents().items():
+        path = out / filename
+        write_atomically(path, text)
+        written.append(path)
+    return written

@@ -1,0 +1,215 @@
+"""Render a verified derivation through the Jinja2 templates in ``templates/``.
+
+Templates hold layout only; every formula comes from the printer and every relation
+symbol from the step's Relation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import jinja2
+
+from .derivation import Derivation, Step
+from .errors import UnknownChoiceError
+from .printing import latex
+
+FORMATS = {"md": "derivation.md.j2", "tex": "derivation.tex.j2"}
+ARGMIN = r"\operatorname*{arg\,min}_{\theta}"
+ARGMAX = r"\operatorname*{arg\,max}_{\theta}"
+
+
+def templates_dir() -> Path:
+    """The templates: inside the installed package, or at the top of a source checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "templates", here.parent / "templates"):
+        if (candidate / "derivation.md.j2").is_file():
+            return candidate
+    raise FileNotFoundError("mlesym's templates are missing from this installation")
+
+
+@cache
+def environment(fmt: str) -> jinja2.Environment:
+    """A Jinja2 environment; LaTeX templates use \\VAR{...} and \\BLOCK{...} delimiters."""
+    options: dict = {
+        "loader": jinja2.FileSystemLoader(str(templates_dir())),
+        "undefined": jinja2.StrictUndefined,
+        "keep_trailing_newline": True,
+        "trim_blocks": True,
+        "lstrip_blocks": True,
+        "autoescape": False,
+    }
+    if fmt == "tex":
+        options.update(
+            block_start_string=r"\BLOCK{",
+            block_end_string="}",
+            variable_start_string=r"\VAR{",
+            variable_end_string="}",
+            comment_start_string=r"\#{",
+            comment_end_string="}",
+            line_comment_prefix="%#",
+        )
+    if fmt == "py":
+        options["lstrip_blocks"] = False
+    env = jinja2.Environment(**options)
+    env.filters["text"] = tex_text if fmt == "tex" else md_text
+    env.filters["latex"] = latex
+    return env
+
+
+@dataclass(frozen=True)
+class RenderedStep:
+    """One step as the templates see it: all strings, all LaTeX already printed."""
+
+    number: int
+    title: str
+    explanation: str
+    equation: str
+    relation_symbol: str
+    relation_text: str
+    check: str
+
+
+def render(derivation: Derivation, fmt: str) -> str:
+    """The document of ``derivation`` in format ``fmt`` ('md' or 'tex'), after verifying it."""
+    if fmt not in FORMATS:
+        raise UnknownChoiceError("format", fmt, FORMATS)
+    derivation.verify()
+    template = environment(fmt).get_template(FORMATS[fmt])
+    return template.render(**document_context(derivation))
+
+
+def document_context(d: Derivation) -> dict:
+    """Everything a derivation template may use."""
+    senses = d.senses()
+    steps = [
+        RenderedStep(
+            number=index + 1,
+            title=step.title,
+            explanation=step.explanation,
+            equation=_equation(step, senses[index]),
+            relation_symbol=_relation_symbol(step, senses),
+            relation_text=_relation_text(step, index, senses),
+            check=_check_text(d.checks[index]),
+        )
+        for index, step in enumerate(d.steps)
+    ]
+    convention = d.family.convention(d.link.name)
+    return {
+        "family": d.family,
+        "link": d.link,
+        "convention": convention,
+        "name": document_name(d),
+        "title": f"{d.family.title}: {convention.long_name}",
+        "steps": steps,
+        "loss": latex(d.loss),
+        "nll": latex(d.nll),
+        "params": [(latex(p.symbol), p.description) for p in d.family.params],
+        "checks": _check_summary(d),
+    }
+
+
+def document_name(d: Derivation) -> str:
+    """File stem of a derivation's documents: the family, plus the link unless it is the first."""
+    if d.link.name == d.family.links[0].name:
+        return d.family.name
+    return f"{d.family.name}-{d.link.name}"
+
+
+def _equation(step: Step, sense: str | None) -> str:
+    rhs = latex(step.rhs)
+    if step.optimize:
+        keyword = ARGMIN if sense == "min" else ARGMAX
+        if step.name:
+            rhs = rf"\underbrace{{{rhs}}}_{{\mathrm{{{step.name}}}(\theta)}}"
+        return rf"{latex(step.lhs)} = {keyword} {rhs}"
+    return rf"{latex(step.lhs)} = {rhs}"
+
+
+def _relation_symbol(step: Step, senses: list[str | None]) -> str:
+    rel = step.relation
+    if rel.kind == "definition":
+        return r"\equiv"
+    if rel.kind == "equal":
+        return "="
+    if rel.kind == "log":
+        return r"\log"
+    before, after = senses[step.ref], senses[step.ref] if not rel.flips_sense else None
+    if rel.flips_sense:
+        after = "min" if before == "max" else "max"
+    return rf"\arg\{before} \to \arg\{after}" if before != after else rf"\arg\{after}"
+
+
+def _relation_text(step: Step, index: int, senses: list[str | None]) -> str:
+    rel = step.relation
+    if step.ref is None:
+        ref = "the left-hand side, as the family declares it"
+    else:
+        ref = f"step {step.ref + 1}"
+    if rel.kind == "definition":
+        return "definition: the starting point"
+    if rel.kind == "equal":
+        return f"equal to {ref}"
+    if rel.kind == "log":
+        return f"the logarithm of {ref}, which keeps the maximizer"
+    sign = ">" if rel.sign > 0 else "<"
+    effect = (
+        f"the arg{senses[step.ref]} of {ref} becomes an arg{senses[index]}"
+        if rel.flips_sense
+        else f"same arg{senses[index]} as {ref}"
+    )
+    return (
+        rf"affine in {ref}: new $= c \cdot$ old $+ d$ with $c = {latex(rel.scale)} {sign} 0$ "
+        rf"and $d = {latex(rel.offset)}$ free of $\theta$; {effect}"
+    )
+
+
+def _check_text(check) -> str:
+    if check.method == "definition":
+        return "definition"
+    if check.method == "symbolic":
+        return "verified symbolically"
+    return f"verified numerically at {check.trials} random points (50 digits)"
+
+
+def _check_summary(d: Derivation) -> dict[str, int]:
+    summary: dict[str, int] = {}
+    for check in d.checks:
+        summary[check.method] = summary.get(check.method, 0) + 1
+    return summary
+
+
+# -- text filters: escape prose for its format, leave $...$ math untouched ---------------
+
+_MATH = re.compile(r"(\$[^$]+\$)")
+_TEX_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+
+
+def tex_text(text: str) -> str:
+    """Escape LaTeX specials in prose, keeping inline $...$ math as it is."""
+    parts = _MATH.split(text)
+    return "".join(
+        part if part.startswith("$") else "".join(_TEX_SPECIALS.get(c, c) for c in part)
+        for part in parts
+    )
+
+
+def md_text(text: str) -> str:
+    """Escape Markdown emphasis in prose, keeping inline $...$ math as it is."""
+    parts = _MATH.split(text)
+    return "".join(
+        part if part.startswith("$") else re.sub(r"([*_`<>])", r"\\\1", part) for part in parts
+    )
