@@ -1,0 +1,100 @@
+"""The mlesym command, run as a user runs it: exit codes, one-line errors, files."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def mlesym(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "mlesym", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
+
+
+def test_list_shows_every_family_link_and_loss():
+    result = mlesym("list")
+    assert result.returncode == 0, result.stderr
+    for fragment in ("gaussian", "MSE", "bernoulli", "logit", "categorical", "softmax", "MAE"):
+        assert fragment in result.stdout
+
+
+def test_derive_prints_markdown_and_latex():
+    md = mlesym("derive", "gaussian")
+    assert md.returncode == 0 and md.stdout.startswith("# Gaussian")
+    assert r"\operatorname*{arg\,min}_{\theta}" in md.stdout
+    tex = mlesym("derive", "bernoulli", "--link", "logit", "--format", "tex")
+    assert tex.returncode == 0 and r"\begin{document}" in tex.stdout
+    assert "softplus" in tex.stdout
+
+
+def test_derive_writes_a_file(tmp_path):
+    target = tmp_path / "laplace.md"
+    result = mlesym("derive", "laplace", "-o", str(target))
+    assert result.returncode == 0 and result.stdout == ""
+    assert "MAE" in target.read_text()
+    assert list(tmp_path.iterdir()) == [target]  # no temporary file left behind
+
+
+def test_export_prints_source_that_computes_the_loss():
+    result = mlesym("export", "categorical", "--link", "softmax")
+    assert result.returncode == 0, result.stderr
+    namespace: dict = {}
+    exec(compile(result.stdout, "exported", "exec"), namespace)
+    fn = namespace["categorical_softmax_ce"]
+    logits = np.array([[2.0, 0.0, -1.0]])
+    expected = -2.0 + np.log(np.exp(2.0) + 1.0 + np.exp(-1.0))  # by hand
+    assert fn(logits, np.array([0])) == pytest.approx(expected, rel=1e-14)
+
+
+def test_build_writes_the_gallery(tmp_path):
+    result = mlesym("build", "--out", str(tmp_path / "gallery"))
+    assert result.returncode == 0, result.stderr
+    names = {p.name for p in (tmp_path / "gallery").iterdir()}
+    assert {"README.md", "gaussian.md", "gaussian.tex", "categorical-softmax.tex"} <= names
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["derive", "gausian"], "unknown family 'gausian'; choose from: bernoulli, categorical"),
+        (["derive", "gaussian", "--link", "logit"], "unknown link 'logit' for family 'gaussian'"),
+        (["derive", "gaussian", "--format", "docx"], "choose from 'md', 'tex'"),
+        (["derive", "gaussian", "--colour"], "valid options: --format, --help, --link, --output"),
+        (["export", "bernoulli", "--link", "probit"], "choose from: identity, logit"),
+        (["export", "gaussian", "--reduction", "avg"], "choose from 'mean', 'sum', 'none'"),
+        (["frobnicate"], "choose from 'list', 'derive', 'export', 'build'"),
+        ([], "a command is required"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(args, fragment):
+    result = mlesym(*args)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert fragment in result.stderr
+
+
+def test_bad_input_leaves_no_file(tmp_path):
+    target = tmp_path / "out.md"
+    result = mlesym("derive", "nonexistent", "-o", str(target))
+    assert result.returncode == 2
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_missing_output_directory_is_one_line(tmp_path):
+    result = mlesym("derive", "gaussian", "-o", str(tmp_path / "no" / "such" / "dir.md"))
+    assert result.returncode == 2 and "does not exist" in result.stderr
+    assert result.stderr.count("\n") == 1

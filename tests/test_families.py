@@ -1,0 +1,203 @@
+"""Every registered family and link, checked against independent references.
+
+Parametrized over the registry: a new family file is picked up without editing this file.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import integrate, optimize, special
+
+from conftest import VARIANTS, variant_id
+from helpers import (
+    density_callable,
+    per_sample_value,
+    sample_outputs,
+    sample_params,
+    sample_targets,
+)
+from mlesym import derive, loss_function
+from mlesym.families import get, names
+
+NUM_CLASSES = 4
+
+
+def _setup(variant, size=40, seed=0):
+    name, link_name = variant
+    family = get(name)
+    link = family.link(link_name)
+    rng = np.random.default_rng(seed)
+    vector = family.target == "onehot"
+    outputs = sample_outputs(link.output_domain, size, NUM_CLASSES, vector, rng)
+    targets = sample_targets(name, size, NUM_CLASSES, rng)
+    params = sample_params(name, rng)
+    return family, link, outputs, targets, params
+
+
+# -- the declaration ----------------------------------------------------------------------
+
+
+def test_registry_lists_the_four_seed_families():
+    assert {"gaussian", "bernoulli", "categorical", "laplace"} <= set(names())
+
+
+@pytest.mark.parametrize("name", names())
+def test_every_family_declares_its_references(name):
+    """Guard: a family without references for each of its links cannot be registered quietly."""
+    family = get(name)
+    refs = family.references
+    assert callable(refs.logpdf) and callable(refs.constant_mle)
+    for link in family.links:
+        assert link.name in family.conventions, f"{name}: no convention for link {link.name}"
+        assert callable(refs.loss.get(link.name)), f"{name}: no NumPy reference for {link.name}"
+        assert callable(link.reference), f"link {link.name} has no NumPy reference map"
+
+
+@pytest.mark.parametrize("name", names())
+def test_density_normalizes(name):
+    family = get(name)
+    density = density_callable(name)
+    rng = np.random.default_rng(1)
+    for _ in range(3):
+        params = sample_params(name, rng)
+        if family.target == "onehot":
+            p = rng.dirichlet(np.ones(NUM_CLASSES))
+            total = sum(density(t, p, **params) for t in family.support.points(NUM_CLASSES))
+        elif family.support.discrete:
+            p = rng.uniform(0.05, 0.95)
+            total = sum(density(t, p, **params) for t in family.support.points())
+        else:
+            m = rng.normal()
+            total, _ = integrate.quad(
+                lambda t, m=m, kw=params: density(t, m, **kw), -np.inf, np.inf
+            )
+        assert total == pytest.approx(1.0, abs=1e-8)
+
+
+def test_log_density_matches_scipy(variant):
+    family, link, outputs, targets, params = _setup(variant, size=10)
+    density = density_callable(family.name)
+    parameters = link.reference(outputs)
+    ours = np.array(
+        [math.log(density(t, m, **params)) for t, m in zip(targets, parameters, strict=True)]
+    )
+    theirs = family.references.logpdf(targets, parameters, **params)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-300)
+
+
+# -- the derivation -----------------------------------------------------------------------
+
+
+def test_derivation_verifies_every_step(variant):
+    d = derive(*variant)
+    checks = d.checks
+    assert len(checks) == len(d.steps)
+    assert checks[0].method == "definition"
+    assert all(c.method in ("symbolic", "numeric") for c in checks[1:])
+
+
+def test_derivation_ends_minimizing_the_mean_loss(variant):
+    d = derive(*variant)
+    senses = d.senses()
+    assert d.steps[-1].rule == "mean" and senses[-1] == "min"
+    assert d.steps[-1].name == d.family.convention(variant[1]).loss_name
+
+
+def test_final_loss_is_positive_multiple_of_reference_plus_constant(variant):
+    """loss = c * reference + d(y) with c > 0 the same everywhere: the same argmin."""
+    family, link, outputs, targets, params = _setup(variant, size=12)
+    d = derive(*variant)
+    reference = family.references.loss[link.name]
+    ratios = []
+    for index in range(0, len(targets), 2):
+        t = targets[index]
+        a, b = outputs[index], outputs[index + 1]
+        ours = per_sample_value(d.loss, t, a, params) - per_sample_value(d.loss, t, b, params)
+        ref_a = reference(np.asarray(a)[None], np.asarray(t)[None])[0]
+        ref_b = reference(np.asarray(b)[None], np.asarray(t)[None])[0]
+        if abs(ref_a - ref_b) > 1e-6:
+            ratios.append(ours / (ref_a - ref_b))
+    assert ratios, "no informative pairs sampled"
+    assert min(ratios) > 0
+    np.testing.assert_allclose(ratios, ratios[0], rtol=1e-9)
+
+
+def test_exact_nll_of_derivation_matches_scipy(variant):
+    family, link, outputs, targets, params = _setup(variant, size=6)
+    d = derive(*variant)
+    parameters = link.reference(outputs)
+    expected = -family.references.logpdf(targets, parameters, **params)
+    ours = [per_sample_value(d.nll, t, o, params) for t, o in zip(targets, outputs, strict=True)]
+    np.testing.assert_allclose(ours, expected, rtol=1e-12)
+
+
+# -- the numeric export -------------------------------------------------------------------
+
+
+def test_full_export_matches_scipy_elementwise(variant):
+    family, link, outputs, targets, params = _setup(variant, size=200)
+    fn = loss_function(variant[0], link=variant[1], full=True, reduction="none")
+    expected = -family.references.logpdf(targets, link.reference(outputs), **params)
+    np.testing.assert_allclose(fn(outputs, targets, **params), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+def test_conventional_export_matches_handwritten_numpy(variant, reduction):
+    family, link, outputs, targets, _ = _setup(variant, size=200)
+    fn = loss_function(variant[0], link=variant[1], reduction=reduction)
+    per_sample = family.references.loss[link.name](outputs, targets)
+    expected = {"none": per_sample, "sum": per_sample.sum(), "mean": per_sample.mean()}
+    np.testing.assert_allclose(fn(outputs, targets), expected[reduction], rtol=1e-12)
+
+
+UNBOUNDED_OUTPUTS = [v for v in VARIANTS if get(v[0]).link(v[1]).output_domain == "real"]
+
+
+@pytest.mark.parametrize("variant", UNBOUNDED_OUTPUTS, ids=variant_id)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_export_is_finite_and_accurate_at_extreme_outputs(variant, dtype):
+    """Logits (and means) of +-800 give finite losses that agree with a 30-digit evaluation."""
+    family, link, _, targets, params = _setup(variant, size=8)
+    d = derive(*variant)
+    for extreme in (-800.0, 800.0):
+        rng = np.random.default_rng(3)
+        outputs = np.full_like(sample_outputs("real", 8, NUM_CLASSES, targets.ndim == 2, rng), 0)
+        outputs[..., 0] = extreme  # one huge logit (or mean) per sample
+        fn = loss_function(variant[0], link=variant[1], reduction="none")
+        got = fn(outputs.astype(dtype), targets.astype(dtype))
+        assert got.dtype == dtype and np.all(np.isfinite(got))
+        exact = [
+            per_sample_value(d.loss, t, o, params) for t, o in zip(targets, outputs, strict=True)
+        ]
+        rtol = 1e-5 if dtype == np.float32 else 1e-12
+        np.testing.assert_allclose(got, exact, rtol=rtol, atol=1e-30)
+
+
+def test_minimizing_a_constant_prediction_gives_the_closed_form_mle(variant):
+    family, link, _, _, _ = _setup(variant)
+    rng = np.random.default_rng(7)
+    targets = sample_targets(family.name, 301, NUM_CLASSES, rng)
+    fn = loss_function(variant[0], link=variant[1])
+    expected = family.references.constant_mle(targets)
+    if family.target == "onehot":
+        to_output = (lambda w: special.softmax(w)) if link.output_domain == "simplex" else None
+
+        def objective(w):
+            constant = to_output(w) if to_output else w
+            return fn(np.broadcast_to(constant, targets.shape), targets)
+
+        w = optimize.minimize(objective, np.zeros(NUM_CLASSES), method="BFGS", tol=1e-12).x
+        fitted = link.reference(to_output(w) if to_output else w)
+        np.testing.assert_allclose(fitted, expected, atol=1e-5)
+        return
+    bounds = (1e-9, 1 - 1e-9) if link.output_domain == "unit" else (-50, 50)
+    result = optimize.minimize_scalar(
+        lambda c: fn(np.full(targets.shape, c), targets),
+        bounds=bounds,
+        method="bounded",
+        options={"xatol": 1e-10},
+    )
+    assert link.reference(np.asarray(result.x)) == pytest.approx(expected, abs=1e-5)
