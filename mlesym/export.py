@@ -28,6 +28,7 @@ REDUCTIONS = ("none", "mean", "sum")
 
 INPUT = sp.Symbol("input", real=True)
 TARGET = sp.Symbol("target", real=True)
+PICKED = sp.Symbol("picked", real=True)  # input at the target class, for class-index targets
 
 
 class ClassSum(sp.Function):
@@ -62,6 +63,31 @@ def array_expression(per_sample: sp.Expr) -> sp.Expr:
     return expr
 
 
+def class_index_form(expr: sp.Expr) -> sp.Expr | None:
+    """The loss for class-index targets, or None when it is not linear in a one-hot target.
+
+    With a one-hot target, sum_k y_k h(z_k) = h(z_target): each ``ClassSum(target * h)``
+    becomes ``h(picked)``, where ``picked`` is the input at the target class. This holds
+    only when ``h`` acts on each class's input alone (no other sum over classes inside).
+    """
+
+    def pick(arg: sp.Expr) -> sp.Expr:
+        h, factor = arg.as_independent(TARGET, as_Add=False)
+        if factor != TARGET or h.has(ClassSum, LogSumExp):
+            raise _NotLinear
+        return h.xreplace({INPUT: PICKED})
+
+    try:
+        result = expr.replace(ClassSum, pick)
+    except _NotLinear:
+        return None
+    return None if result.has(TARGET) else result
+
+
+class _NotLinear(Exception):
+    pass
+
+
 def _parameters(expr: sp.Expr) -> list[sp.Symbol]:
     return sorted((s for s in expr.free_symbols if s not in (INPUT, TARGET)), key=lambda s: s.name)
 
@@ -74,6 +100,18 @@ class LossPrinter(NumPyPrinter):
 
     def _print_sigmoid(self, expr: sigmoid) -> str:
         return f"(1 / (1 + numpy.exp(-{self.parenthesize(expr.args[0], 50)})))"
+
+    def _print_Add(self, expr: sp.Add, order: str | None = None) -> str:
+        from .printing import is_negative_term
+
+        terms = sorted(expr.as_ordered_terms(), key=is_negative_term)  # a - b, not -b + a
+        text = self._print(terms[0])
+        for term in terms[1:]:
+            if is_negative_term(term):
+                text += f" - {self.parenthesize(-term, 40)}"
+            else:
+                text += f" + {self.parenthesize(term, 40)}"
+        return text
 
     def _print_ClassSum(self, expr: ClassSum) -> str:
         return f"numpy.sum({self._print(expr.args[0])}, axis=-1)"
@@ -108,6 +146,7 @@ def source(d: Derivation, full: bool = False, reduction: str = "mean") -> str:
     expr = array_expression(per_sample)
     params = [p for p in d.family.params if p.symbol in expr.free_symbols]
     name = function_name(d, full)
+    vector = d.family.target == "onehot"
     return (
         environment("py")
         .get_template("loss.py.j2")
@@ -118,14 +157,19 @@ def source(d: Derivation, full: bool = False, reduction: str = "mean") -> str:
             convention=d.family.convention(d.link.name),
             full=full,
             expression=LossPrinter().doprint(expr),
+            index_expression=_print_optional(class_index_form(expr)) if vector else None,
             params=params,
             reduction=reduction,
-            vector=d.family.target == "onehot",
+            vector=vector,
             uses_logsumexp=expr.has(LogSumExp),
             version=__version__,
             expression_text=PlainPrinter().doprint(per_sample),
         )
     )
+
+
+def _print_optional(expr: sp.Expr | None) -> str | None:
+    return None if expr is None else LossPrinter().doprint(expr)
 
 
 def function_name(d: Derivation, full: bool) -> str:
