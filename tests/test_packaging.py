@@ -32,7 +32,7 @@ def test_wheel_installs_and_renders_outside_the_checkout(tmp_path):
     venv.EnvBuilder(system_site_packages=True, with_pip=True).create(env_dir)
     python = env_dir / "bin" / "python"
     subprocess.run(
-        [python, "-m", "pip", "install", "-q", "--no-deps", str(wheel)],
+        [python, "-m", "pip", "install", "-q", "--no-deps", "--ignore-installed", str(wheel)],
         check=True,
         timeout=300,
         stdin=subprocess.DEVNULL,
