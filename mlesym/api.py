@@ -65,7 +65,9 @@ def loss_function(
     return export.compile_loss(derive(name, link), backend, reduction, bool(full))
 
 
-def export_source(name: str, full: bool = False, reduction: str = "mean", **options: Any) -> str:
+def export_source(
+    name: str, backend: str = "numpy", full: bool = False, reduction: str = "mean", **options: Any
+) -> str:
     """The Python source of the function ``loss_function`` returns."""
     link = _check_options(options)
-    return export.source(derive(name, link), full=bool(full), reduction=reduction)
+    return export.source(derive(name, link), full=bool(full), reduction=reduction, backend=backend)

@@ -15,6 +15,7 @@ from .errors import MlesymError
 from .families import get
 from .family import Family, Link
 from .printing import Label, is_negative_term, latex
+from .stable import stable_form
 from .symbols import Density, Output, i, k, n, x, y
 
 LIKELIHOOD = Label(r"\mathcal{L}(\theta; \mathcal{D})")
@@ -124,7 +125,8 @@ def derive(family: str | Family, link: str | None = None) -> Derivation:
         log_likelihood,
     )
 
-    objective, loss, witness, explanation = _to_argmin(n * constant, scale, core)
+    outer, summand, witness, explanation = _to_argmin(n * constant, scale, core)
+    objective = outer * sp.Sum(summand, (i, 1, n))
     total = add(
         "argmin",
         "Drop what does not depend on the parameters",
@@ -136,7 +138,7 @@ def derive(family: str | Family, link: str | None = None) -> Derivation:
         optimize=True,
         name=convention.sum_name,
     )
-    add(
+    mean = add(
         "mean",
         f"Average: the {convention.long_name}",
         rf"Divide by $n > 0$, which keeps the minimizer: the objective is the "
@@ -148,13 +150,43 @@ def derive(family: str | Family, link: str | None = None) -> Derivation:
         optimize=True,
         name=convention.loss_name,
     )
+
+    stable_summand, used = stable_form(summand)
+    if used:
+        summand = stable_summand
+        add(
+            "stable",
+            "Numerically stable form",
+            "Rewrite with functions that neither overflow nor lose precision: "
+            + "; ".join(rule.identity for rule in used)
+            + ". Every exported backend computes this form.",
+            THETA_HAT,
+            outer * sp.Sum(summand, (i, 1, n)) / n,
+            Relation.equal(),
+            mean,
+            optimize=True,
+            name=convention.loss_name,
+        )
+    nll, used = stable_form(-log_p)
+    if used:
+        add(
+            "stable-nll",
+            "Exact negative log-likelihood, stable form",
+            "Every constant kept, for the exact NLL: "
+            + "; ".join(rule.identity for rule in used)
+            + ".",
+            -log_density,
+            nll,
+            Relation.affine(-1, 0, sign=-1),
+            current_step,
+        )
     return Derivation(
         family=family,
         link=link_,
         variant={},
         steps=tuple(steps),
-        loss=loss,
-        nll=-log_p,
+        loss=outer * summand,
+        nll=nll,
         loss_name=convention.loss_name,
         context=_context(family, link_, pdf),
     )
@@ -163,7 +195,8 @@ def derive(family: str | Family, link: str | None = None) -> Derivation:
 def _to_argmin(
     constant: sp.Expr, scale: sp.Expr, core: sp.Expr
 ) -> tuple[sp.Expr, sp.Expr, Relation, str]:
-    """From l = constant + scale * sum(core), the argmin objective, its summand, witness, text."""
+    """From l = constant + scale * sum(core): the argmin objective as outer * sum(summand),
+    with outer = +-1, and the relation's witness and the step's explanation."""
     if scale.is_negative:
         sign_text = rf"divide by ${latex(scale)} < 0$"
         summand, outer, relation_scale = core, sp.Integer(1), 1 / scale
@@ -176,7 +209,6 @@ def _to_argmin(
             summand, outer = core, sp.Integer(-1)
     else:
         raise MlesymError(f"cannot decide the sign of the factor {scale} in the log-likelihood")
-    objective = outer * sp.Sum(summand, (i, 1, n))
     parts = []
     if constant != 0:
         parts.append(rf"drop ${latex(constant)}$, which does not depend on $\theta$")
@@ -188,7 +220,7 @@ def _to_argmin(
         + r": a negative factor turns the $\arg\max$ of $\ell$ into an $\arg\min$."
     )
     relation = Relation.affine(relation_scale, -constant * relation_scale, sign=-1)
-    return objective, outer * summand, relation, explanation
+    return outer, summand, relation, explanation
 
 
 def _count_negative_terms(expr: sp.Expr) -> int:

@@ -1,10 +1,10 @@
-"""Export a derived loss as vectorized Python source, and compile that source.
+"""Export a derived loss as vectorized source for NumPy, PyTorch or JAX, and compile it.
 
 The per-sample loss of a derivation is written in y_i and f_theta(x_i); here it becomes an
-array expression in ``target`` and ``input`` (PyTorch's names), sums over classes become
-reductions over the last axis, and the printer emits overflow-free forms (softplus as
-``logaddexp``, log-sum-exp shifted by its maximum). What ``mlesym export`` prints is exactly
-the source that ``loss_function`` runs.
+array expression in ``target`` and ``input`` (PyTorch's names). Sums over classes become
+reductions over the last axis; each stable function of the derivation (softplus, xlogy,
+logsumexp, log-gamma, ...) maps to the backend's own overflow-free primitive. What
+``mlesym export`` prints is exactly the source that ``loss_function`` runs.
 """
 
 from __future__ import annotations
@@ -15,20 +15,21 @@ from functools import cache
 from typing import Any
 
 import sympy as sp
-from sympy.printing.numpy import NumPyPrinter
+from sympy.printing.pycode import PythonCodePrinter
 from sympy.printing.str import StrPrinter
 
 from . import __version__
 from .derivation import Derivation
 from .errors import UnknownChoiceError
-from .symbols import Output, k, sigmoid, softplus, y
+from .symbols import Output, logsumexp, xlogy, y
 
-BACKENDS = ("numpy",)
+BACKENDS = ("numpy", "torch", "jax")
 REDUCTIONS = ("none", "mean", "sum")
 
 INPUT = sp.Symbol("input", real=True)
 TARGET = sp.Symbol("target", real=True)
 PICKED = sp.Symbol("picked", real=True)  # input at the target class, for class-index targets
+POS_WEIGHT = sp.Symbol("pos_weight", positive=True)
 
 
 class ClassSum(sp.Function):
@@ -38,44 +39,44 @@ class ClassSum(sp.Function):
 
 
 class LogSumExp(sp.Function):
-    """log sum_k exp(z_k) over the last axis, computed without overflow."""
+    """log sum_k exp(z_k) over the last axis, computed without overflow or cancellation."""
 
     nargs = 1
 
 
+class KeepDims(sp.Function):
+    """A per-sample array broadcast against per-class arrays (a trailing axis of size 1)."""
+
+    nargs = 1
+
+
+# -- from the derivation's symbols to arrays ----------------------------------------------
+
+
 def array_expression(per_sample: sp.Expr) -> sp.Expr:
     """Rewrite a per-sample expression in y_i, f_theta(x_i) into one in target, input."""
-    expr = per_sample.replace(
-        lambda e: (
-            isinstance(e, sp.log)
-            and isinstance(e.args[0], sp.Sum)
-            and isinstance(e.args[0].function, sp.exp)
-            and isinstance(e.args[0].function.args[0], Output)
-        ),
-        lambda e: LogSumExp(INPUT),
-    )
+    expr = per_sample.replace(logsumexp, lambda body, *limits: LogSumExp(INPUT))
     expr = expr.replace(lambda e: isinstance(e, sp.Sum), lambda e: ClassSum(e.function))
     expr = expr.replace(Output, lambda *args: INPUT)
     expr = expr.replace(lambda e: isinstance(e, sp.Indexed) and e.base == y, lambda e: TARGET)
     leftover = expr.free_symbols - {INPUT, TARGET} - set(_parameters(expr))
-    if leftover or expr.has(k):
+    if leftover:
         raise ValueError(f"cannot vectorize {per_sample}: left with {leftover}")
     return expr
 
 
-def class_index_form(expr: sp.Expr) -> sp.Expr | None:
-    """The loss for class-index targets, or None when it is not linear in a one-hot target.
+class _NotLinear(Exception):
+    pass
 
-    With a one-hot target, sum_k y_k h(z_k) = h(z_target): each ``ClassSum(target * h)``
-    becomes ``h(picked)``, where ``picked`` is the input at the target class. This holds
-    only when ``h`` acts on each class's input alone (no other sum over classes inside).
-    """
 
+def _linear_parts(expr: sp.Expr, per_class: Callable[[sp.Expr], sp.Expr]) -> sp.Expr | None:
     def pick(arg: sp.Expr) -> sp.Expr:
         h, factor = arg.as_independent(TARGET, as_Add=False)
-        if factor != TARGET or h.has(ClassSum, LogSumExp):
+        if isinstance(factor, xlogy) and factor.args[0] == TARGET:
+            h, factor = h * sp.log(factor.args[1]), TARGET  # xlogy(y, u) is y log u
+        if factor != TARGET or h.has(ClassSum, LogSumExp, TARGET):
             raise _NotLinear
-        return h.xreplace({INPUT: PICKED})
+        return per_class(h)
 
     try:
         result = expr.replace(ClassSum, pick)
@@ -84,22 +85,110 @@ def class_index_form(expr: sp.Expr) -> sp.Expr | None:
     return None if result.has(TARGET) else result
 
 
-class _NotLinear(Exception):
-    pass
+def class_index_form(expr: sp.Expr) -> sp.Expr | None:
+    """The loss for class-index targets, or None when it is not linear in a one-hot target.
+
+    With a one-hot target, sum_k y_k h(z_k) = h(z_target): each ``ClassSum(target * h)``
+    becomes ``h(picked)``, where ``picked`` is the input at the target class.
+    """
+    return _linear_parts(expr, lambda h: h.xreplace({INPUT: PICKED}))
+
+
+def per_class_form(expr: sp.Expr) -> sp.Expr | None:
+    """The loss at each one-hot target e_k, as an array over classes: c_k = loss(e_k).
+
+    Weights, label smoothing and soft targets are all linear in c: loss = sum_k t_k c_k.
+    """
+    result = _linear_parts(expr, lambda h: h)
+    if result is None:
+        return None
+    return result.replace(LogSumExp, lambda z: KeepDims(LogSumExp(z)))
+
+
+def pos_weight_loss(per_sample: sp.Expr) -> sp.Expr:
+    """pos_weight * y * loss(y=1) + (1 - y) * loss(y=0): a binary loss with weighted positives.
+
+    Works on the derivation's per-sample loss (in y_i), which is linear in y on {0, 1}.
+    """
+    from .stable import stable_form
+    from .symbols import i
+
+    positive, negative = per_sample.xreplace({y[i]: 1}), per_sample.xreplace({y[i]: 0})
+    weighted, _ = stable_form(POS_WEIGHT * y[i] * positive + (1 - y[i]) * negative)
+    return weighted
 
 
 def _parameters(expr: sp.Expr) -> list[sp.Symbol]:
-    return sorted((s for s in expr.free_symbols if s not in (INPUT, TARGET)), key=lambda s: s.name)
+    return sorted(
+        (s for s in expr.free_symbols if s not in (INPUT, TARGET, PICKED)), key=lambda s: s.name
+    )
 
 
-class LossPrinter(NumPyPrinter):
-    """NumPy code with the stable forms the derivation names."""
+# -- printers -------------------------------------------------------------------------------
 
-    def _print_softplus(self, expr: softplus) -> str:
-        return f"numpy.logaddexp(0, {self._print(expr.args[0])})"
+_CALLS = {
+    "numpy": {
+        "log": "numpy.log({0})",
+        "exp": "numpy.exp({0})",
+        "Abs": "numpy.abs({0})",
+        "log1p": "numpy.log1p({0})",
+        "softplus": "numpy.logaddexp(0, {0})",
+        "xlogy": "_xlogy({0}, {1})",
+        "xlog1py": "_xlog1py({0}, {1})",
+        "loggamma": "_gammaln({0})",
+        "LogSumExp": "_logsumexp({0})",
+        "ClassSum": "numpy.sum({0}, axis=-1)",
+        "KeepDims": "{0}[..., None]",
+    },
+    "torch": {
+        "log": "torch.log({0})",
+        "exp": "torch.exp({0})",
+        "Abs": "torch.abs({0})",
+        "log1p": "torch.log1p({0})",
+        "softplus": "torch.nn.functional.softplus({0})",
+        "xlogy": "torch.xlogy({0}, {1})",
+        "xlog1py": "torch.special.xlog1py({0}, {1})",
+        "loggamma": "torch.lgamma({0})",
+        "LogSumExp": "_logsumexp({0})",
+        "ClassSum": "torch.sum({0}, dim=-1)",
+        "KeepDims": "{0}[..., None]",
+    },
+    "jax": {
+        "log": "jnp.log({0})",
+        "exp": "jnp.exp({0})",
+        "Abs": "jnp.abs({0})",
+        "log1p": "jnp.log1p({0})",
+        "softplus": "jax.nn.softplus({0})",
+        "xlogy": "jax.scipy.special.xlogy({0}, {1})",
+        "xlog1py": "jax.scipy.special.xlog1py({0}, {1})",
+        "loggamma": "jax.scipy.special.gammaln({0})",
+        "LogSumExp": "_logsumexp({0})",
+        "ClassSum": "jnp.sum({0}, axis=-1)",
+        "KeepDims": "{0}[..., None]",
+    },
+}
 
-    def _print_sigmoid(self, expr: sigmoid) -> str:
-        return f"(1 / (1 + numpy.exp(-{self.parenthesize(expr.args[0], 50)})))"
+
+class ArrayPrinter(PythonCodePrinter):
+    """Python source over arrays of one backend, from a table of calls (see ``_CALLS``)."""
+
+    def __init__(self, backend: str) -> None:
+        super().__init__({"fully_qualified_modules": True})
+        self.calls = _CALLS[backend]
+
+    def _print_call(self, expr: sp.Function) -> str:
+        name = type(expr).__name__
+        if name not in self.calls:
+            raise NotImplementedError(f"no array form of {name} in this backend")
+        return self.calls[name].format(*(self._print(a) for a in expr.args))
+
+    def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
+        base = self.parenthesize(expr.base, 60)
+        if expr.exp == -1:
+            return f"1/{base}"
+        exponent = expr.exp
+        text = self._print(exponent) if exponent.is_Integer else f"({self._print(exponent)})"
+        return f"{base}**{text}"
 
     def _print_Add(self, expr: sp.Add, order: str | None = None) -> str:
         from .printing import is_negative_term
@@ -107,17 +196,13 @@ class LossPrinter(NumPyPrinter):
         terms = sorted(expr.as_ordered_terms(), key=is_negative_term)  # a - b, not -b + a
         text = self._print(terms[0])
         for term in terms[1:]:
-            if is_negative_term(term):
-                text += f" - {self.parenthesize(-term, 40)}"
-            else:
-                text += f" + {self.parenthesize(term, 40)}"
+            sign, term = (" - ", -term) if is_negative_term(term) else (" + ", term)
+            text += sign + self.parenthesize(term, 40)
         return text
 
-    def _print_ClassSum(self, expr: ClassSum) -> str:
-        return f"numpy.sum({self._print(expr.args[0])}, axis=-1)"
 
-    def _print_LogSumExp(self, expr: LogSumExp) -> str:
-        return f"_logsumexp({self._print(expr.args[0])})"
+for _name in _CALLS["numpy"]:
+    setattr(ArrayPrinter, f"_print_{_name}", ArrayPrinter._print_call)
 
 
 class PlainPrinter(StrPrinter):
@@ -136,40 +221,61 @@ class PlainPrinter(StrPrinter):
             text = f"sum_{{{index}={lower}..{upper}}}({text})"
         return text
 
+    def _print_logsumexp(self, expr: logsumexp) -> str:
+        body, index, lower, upper = (self._print(a) for a in expr.args)
+        return f"logsumexp_{{{index}={lower}..{upper}}}({body})"
 
-def source(d: Derivation, full: bool = False, reduction: str = "mean") -> str:
-    """The Python source of the exported loss of ``d``."""
+
+# -- source and compilation -----------------------------------------------------------------
+
+
+def source(
+    d: Derivation, full: bool = False, reduction: str = "mean", backend: str = "numpy"
+) -> str:
+    """The Python source of the exported loss of ``d`` for ``backend``."""
     from .render import environment
 
     check_reduction(reduction)
+    check_backend(backend)
     per_sample = d.nll if full else d.loss
     expr = array_expression(per_sample)
-    params = [p for p in d.family.params if p.symbol in expr.free_symbols]
-    name = function_name(d, full)
+    printer = ArrayPrinter(backend)
+
+    def show(e: sp.Expr | None) -> str | None:
+        return None if e is None else printer.doprint(e)
+
+    support = d.family.support.name
     vector = d.family.target == "onehot"
+    params = [p for p in d.family.params if p.symbol in expr.free_symbols]
+    index_expression = per_class_expression = pos_weight_expression = None
+    if vector:
+        index_expression, per_class_expression = class_index_form(expr), per_class_form(expr)
+        if index_expression is None or per_class_expression is None:
+            raise NotImplementedError(f"{d.family.name}: the loss is not linear in the target")
+    if support == "binary":
+        pos_weight_expression = array_expression(pos_weight_loss(per_sample))
     return (
         environment("py")
-        .get_template("loss.py.j2")
+        .get_template(f"loss_{backend}.py.j2")
         .render(
-            name=name,
+            name=function_name(d, full),
             family=d.family,
             link=d.link,
             convention=d.family.convention(d.link.name),
             full=full,
-            expression=LossPrinter().doprint(expr),
-            index_expression=_print_optional(class_index_form(expr)) if vector else None,
+            support=support,
+            vector=vector,
+            expression=show(expr),
+            index_expression=show(index_expression),
+            per_class_expression=show(per_class_expression),
+            pos_weight_expression=show(pos_weight_expression),
+            input_domain=d.link.output_domain,
             params=params,
             reduction=reduction,
-            vector=vector,
-            uses_logsumexp=expr.has(LogSumExp),
             version=__version__,
             expression_text=PlainPrinter().doprint(per_sample),
         )
     )
-
-
-def _print_optional(expr: sp.Expr | None) -> str | None:
-    return None if expr is None else LossPrinter().doprint(expr)
 
 
 def function_name(d: Derivation, full: bool) -> str:
@@ -193,9 +299,17 @@ def compile_loss(
     d: Derivation, backend: str = "numpy", reduction: str = "mean", full: bool = False
 ) -> Callable[..., Any]:
     """Compile the exported source of ``d`` and return its loss function."""
+    from .errors import MlesymError
+
     check_backend(backend)
     check_reduction(reduction)
-    return _compiled(source(d, full=full, reduction=reduction), function_name(d, full))
+    code = source(d, full=full, reduction=reduction, backend=backend)
+    try:
+        return _compiled(code, function_name(d, full))
+    except ImportError as error:
+        raise MlesymError(
+            f"the {backend} backend needs {error.name}: pip install 'mlesym[{backend}]'"
+        ) from None
 
 
 @cache

@@ -36,17 +36,12 @@ LOGIT = Link(
             rule="log-sigmoid",
             title="Log-sigmoid identities",
             explanation=(
-                r"Use $\log\sigma(z) = z - \operatorname{softplus}(z)$ and "
+                r"Use $\log\sigma(z) = -\operatorname{softplus}(-z)$ and "
                 r"$\log(1-\sigma(z)) = -\operatorname{softplus}(z)$, where "
-                r"$\operatorname{softplus}(z) = \log(1 + e^{z})$."
+                r"$\operatorname{softplus}(z) = \log(1 + e^{z})$: finite for every $z$, unlike "
+                r"$\log \sigma(z)$ computed as written."
             ),
             apply=rules.log_sigmoid,
-        ),
-        Rewrite(
-            rule="collect",
-            title="Multiply out and cancel",
-            explanation=r"The $y_i \operatorname{softplus}$ terms cancel.",
-            apply=rules.expand_and_collect,
         ),
     ),
 )

@@ -137,9 +137,10 @@ def _relation_symbol(step: Step, senses: list[str | None]) -> str:
         return "="
     if rel.kind == "log":
         return r"\log"
-    before, after = senses[step.ref], senses[step.ref] if not rel.flips_sense else None
-    if rel.flips_sense:
-        after = "min" if before == "max" else "max"
+    before = senses[step.ref]
+    if before is None:  # an identity between equations, not between objectives
+        return rf"\times\,({latex(rel.scale)})"
+    after = ("min" if before == "max" else "max") if rel.flips_sense else before
     return rf"\arg\{before} \to \arg\{after}" if before != after else rf"\arg\{after}"
 
 
@@ -156,6 +157,11 @@ def _relation_text(step: Step, index: int, senses: list[str | None]) -> str:
     if rel.kind == "log":
         return f"the logarithm of {ref}, which keeps the maximizer"
     sign = ">" if rel.sign > 0 else "<"
+    if senses[index] is None:
+        return (
+            rf"affine in {ref}: new $= c \cdot$ old $+ d$ with $c = {latex(rel.scale)}$ "
+            rf"and $d = {latex(rel.offset)}$"
+        )
     effect = (
         f"the arg{senses[step.ref]} of {ref} becomes an arg{senses[index]}"
         if rel.flips_sense

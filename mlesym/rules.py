@@ -40,13 +40,12 @@ def log_of_powers(expr: sp.Expr) -> sp.Expr:
 
 
 def log_sigmoid(expr: sp.Expr) -> sp.Expr:
-    """log sigma(z) -> z - softplus(z), and log(1 - sigma(z)) -> -softplus(z)."""
+    """log sigma(z) -> -softplus(-z), and log(1 - sigma(z)) -> -softplus(z)."""
     u = sp.Wild("u")
 
     def rewrite(arg: sp.Expr) -> sp.Expr:
         if isinstance(arg, sigmoid):
-            z = arg.args[0]
-            return z - softplus(z)
+            return -softplus(-arg.args[0])
         match = arg.match(1 - sigmoid(u))
         if match:
             return -softplus(match[u])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sympy as sp
 from sympy import Function, IndexedBase, Symbol
+from sympy.codegen.cfunctions import log1p
 
 n = Symbol("n", integer=True, positive=True)  # number of samples
 i = Symbol("i", integer=True, positive=True)  # sample index
@@ -85,14 +86,68 @@ class softplus(Function):  # noqa: N801
         return _powered(rf"\operatorname{{softplus}}\left({argument}\right)", exp)
 
 
-NAMED_FUNCTIONS = (sigmoid, softplus)
+class xlogy(Function):  # noqa: N801
+    """x log y, defined as 0 where x = 0 (so that 0 log 0 = 0, as SciPy and PyTorch do)."""
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, a, b):
+        if a.is_zero:
+            return sp.Integer(0)
+        if a == 1:
+            return sp.log(b)
+        return None
+
+    def _latex(self, printer, exp=None):
+        a, b = (printer._print(arg) for arg in self.args)
+        return _powered(rf"\operatorname{{xlogy}}\left({a}, {b}\right)", exp)
+
+
+class xlog1py(Function):  # noqa: N801
+    """x log(1 + y), defined as 0 where x = 0."""
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, a, b):
+        if a.is_zero:
+            return sp.Integer(0)
+        if a == 1:
+            return log1p(b)
+        return None
+
+    def _latex(self, printer, exp=None):
+        a, b = (printer._print(arg) for arg in self.args)
+        return _powered(rf"\operatorname{{xlog1py}}\left({a}, {b}\right)", exp)
+
+
+class logsumexp(Function):  # noqa: N801
+    """log sum_{j=lower}^{upper} exp(body): args (body, j, lower, upper)."""
+
+    nargs = 4
+    is_real = True
+
+    def _latex(self, printer, exp=None):
+        body, index, lower, upper = (printer._print(arg) for arg in self.args)
+        text = rf"\operatorname{{logsumexp}}_{{{index}={lower}}}^{{{upper}}}\left({body}\right)"
+        return _powered(text, exp)
+
+
+NAMED_FUNCTIONS = (sigmoid, softplus, xlogy, xlog1py, logsumexp, log1p)
 
 
 def elementary(expr: sp.Expr) -> sp.Expr:
-    """Rewrite the named functions (sigmoid, softplus) into exp and log."""
-    return expr.replace(sigmoid, lambda z: 1 / (1 + sp.exp(-z))).replace(
-        softplus, lambda z: sp.log(1 + sp.exp(z))
+    """Rewrite the named functions (sigmoid, softplus, xlogy, ...) into exp and log."""
+    expr = expr.replace(
+        logsumexp,
+        lambda body, index, lower, upper: sp.log(sp.Sum(sp.exp(body), (index, lower, upper))),
     )
+    expr = expr.replace(xlogy, lambda a, b: a * sp.log(b))
+    expr = expr.replace(xlog1py, lambda a, b: a * sp.log(1 + b))
+    expr = expr.replace(log1p, lambda a: sp.log(1 + a))
+    expr = expr.replace(sigmoid, lambda z: 1 / (1 + sp.exp(-z)))
+    return expr.replace(softplus, lambda z: sp.log(1 + sp.exp(z)))
 
 
 def depends_on_theta(expr: sp.Basic) -> bool:

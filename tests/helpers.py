@@ -45,7 +45,7 @@ def per_sample_value(expr: sp.Expr, target, output, params: dict[str, float]) ->
     concrete = expr
     if np.ndim(output) == 1:
         num_classes = len(output)
-        concrete = concrete.xreplace({K: num_classes}).doit()
+        concrete = elementary(concrete).xreplace({K: num_classes}).doit()
         for c in range(1, num_classes + 1):
             values[y[i, c]] = sp.Float(float(target[c - 1]), 30)
             values[Output(x[i], c)] = sp.Float(float(output[c - 1]), 30)
