@@ -46,6 +46,7 @@ def _parser() -> _Parser:
     export = commands.add_parser("export", help="print the Python source of the numeric loss")
     export.add_argument("family", metavar="NAME")
     export.add_argument("--link", metavar="L")
+    export.add_argument("--backend", choices=["numpy", "torch", "jax"], default="numpy")
     export.add_argument("--full", action="store_true", help="the exact NLL, every constant kept")
     export.add_argument("--reduction", choices=["mean", "sum", "none"], default="mean")
     export.add_argument("-o", "--output", metavar="FILE")
@@ -104,7 +105,11 @@ def _run(args: argparse.Namespace) -> int:
         return _emit(output, args.output)
     if args.command == "export":
         code = api.export_source(
-            args.family, full=args.full, reduction=args.reduction, link=args.link
+            args.family,
+            backend=args.backend,
+            full=args.full,
+            reduction=args.reduction,
+            link=args.link,
         )
         return _emit(code, args.output)
     if args.command == "build":

@@ -193,6 +193,13 @@ class ArrayPrinter(PythonCodePrinter):
     def _print_Add(self, expr: sp.Add, order: str | None = None) -> str:
         from .printing import is_negative_term
 
+        for term in expr.args:  # logsumexp(z) + rest, computed as (max(z) + rest) + log1p(...)
+            keepdims = isinstance(term, KeepDims)
+            inner = term.args[0] if keepdims else term
+            if isinstance(inner, LogSumExp):
+                rest = self._print(expr - term)
+                flag = ", keepdims=True" if keepdims else ""
+                return f"_logsumexp({self._print(inner.args[0])}, {rest}{flag})"
         terms = sorted(expr.as_ordered_terms(), key=is_negative_term)  # a - b, not -b + a
         text = self._print(terms[0])
         for term in terms[1:]:

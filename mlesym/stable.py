@@ -87,7 +87,8 @@ RULES = (
     ),
     StableRule(
         "xlogy",
-        r"$a \log b = \operatorname{xlogy}(a, b)$ and $a \log(1 + b) = \operatorname{xlog1py}(a, b)$,"
+        r"$a \log b = \operatorname{xlogy}(a, b)$ and "
+        r"$a \log(1 + b) = \operatorname{xlog1py}(a, b)$,"
         r" which are $0$ where $a = 0$ (so $0 \log 0 = 0$)",
         _xlogy,
     ),

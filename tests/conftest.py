@@ -40,3 +40,14 @@ def require_torch():
             pytest.fail("torch is not installed, and MLESYM_REQUIRE_TORCH=1 requires it")
         pytest.skip("torch is not installed (pip install torch==2.13.0)")
     return torch
+
+
+def require_jax():
+    try:
+        import jax
+    except ImportError:
+        if os.environ.get("MLESYM_REQUIRE_JAX") == "1":
+            pytest.fail("jax is not installed, and MLESYM_REQUIRE_JAX=1 requires it")
+        pytest.skip("jax is not installed (pip install jax)")
+    jax.config.update("jax_enable_x64", True)  # float64 parity, as the tests compare in float64
+    return jax

@@ -11,9 +11,10 @@ import numpy as np
 import sympy as sp
 
 from mlesym.families import get
-from mlesym.symbols import K, Output, elementary, i, k, x, y
+from mlesym.symbols import K, Output, elementary, i, k, logsumexp, x, y
 
 RNG_SEED = 12345
+DIGITS = 800
 
 
 def sample_outputs(domain: str, size: int, num_classes: int, vector: bool, rng) -> np.ndarray:
@@ -39,24 +40,41 @@ def sample_params(family_name: str, rng) -> dict[str, float]:
     return {p.name: float(rng.uniform(0.5, 2.5)) for p in get(family_name).params}
 
 
-def per_sample_value(expr: sp.Expr, target, output, params: dict[str, float]) -> float:
-    """Evaluate an expression in y_i and f_theta(x_i) (or y_ik, f_theta(x_i)_k) exactly."""
+def per_sample_value(
+    expr: sp.Expr, target, output, params: dict[str, float], allow_infinite: bool = False
+) -> float:
+    """Evaluate an expression in y_i and f_theta(x_i) (or y_ik, f_theta(x_i)_k) with mpmath.
+
+    Inputs enter as exact rationals and the arithmetic carries 800 digits, enough that
+    log(1 + 1e-300) keeps its value (float64 underflows below 1e-308 anyway); xlogy(0, .) is
+    0 as defined. ``allow_infinite`` maps log(0) and its kin to +inf.
+    """
+
+    def exact(value) -> sp.Rational:
+        return sp.Rational(float(value))
+
     values: dict[sp.Basic, sp.Expr] = {}
-    concrete = expr
+    concrete = expr.replace(
+        logsumexp, lambda body, j, lo, hi: sp.log(sp.Sum(sp.exp(body), (j, lo, hi)))
+    )
     if np.ndim(output) == 1:
         num_classes = len(output)
-        concrete = elementary(concrete).xreplace({K: num_classes}).doit()
+        concrete = concrete.xreplace({K: num_classes}).doit()
         for c in range(1, num_classes + 1):
-            values[y[i, c]] = sp.Float(float(target[c - 1]), 30)
-            values[Output(x[i], c)] = sp.Float(float(output[c - 1]), 30)
+            values[y[i, c]] = exact(target[c - 1])
+            values[Output(x[i], c)] = exact(output[c - 1])
     else:
-        values[y[i]] = sp.Float(float(target), 30)
-        values[Output(x[i])] = sp.Float(float(output), 30)
+        values[y[i]] = exact(target)
+        values[Output(x[i])] = exact(output)
     family_symbols = {s.name: s for s in expr.free_symbols if isinstance(s, sp.Symbol)}
     for name, value in params.items():
         if name in family_symbols:
-            values[family_symbols[name]] = sp.Float(value, 30)
-    result = sp.N(elementary(concrete).xreplace(values), 30)
+            values[family_symbols[name]] = exact(value)
+    result = sp.N(elementary(concrete.xreplace(values)), DIGITS)
+    if result.has(sp.zoo, sp.oo, sp.nan) or not result.is_number:
+        if allow_infinite:
+            return float("inf")
+        raise ValueError(f"not a finite number: {result}")
     return float(result)
 
 
