@@ -65,10 +65,8 @@ def _extreme_points(variant):
         inputs = np.array([r for r in rows for _ in range(3)])
         targets = np.tile(np.eye(3), (len(rows), 1))
         return inputs, targets
-    if link.output_domain == "unit":
-        values = [0.0, 1e-300, 1e-12, 0.5, 1 - 1e-12, 1.0]
-    else:
-        values = LOGITS
+    ends_of_unit = [0.0, 1e-300, 1e-12, 0.5, 1 - 1e-12, 1.0]
+    values = ends_of_unit if link.output_domain == "unit" else LOGITS
     targets = [0.0, 1.0] if family.support.discrete else [-3.0, 0.0, 2.5]
     pairs = list(itertools.product(values, targets))
     return np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
