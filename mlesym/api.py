@@ -13,8 +13,6 @@ from .errors import MlesymError
 from .families import get, names
 from .family import Family
 
-OPTIONS = ("link",)
-
 
 def families() -> list[str]:
     """The names of the registered families."""
@@ -26,23 +24,28 @@ def get_family(name: str) -> Family:
     return get(name)
 
 
-def derive(family: str, link: str | None = None) -> Derivation:
-    """The derivation of ``family``'s maximum-likelihood loss under ``link``, verified."""
-    return _derived(family, link)
+def derive(family: str, link: str | None = None, **variants: str) -> Derivation:
+    """The derivation of ``family``'s maximum-likelihood loss under ``link``, verified.
+
+    ``variants`` choose which nuisance parameters the model learns, e.g. ``sigma="learned"``
+    (the default for each is ``"fixed"``).
+    """
+    return _derived(family, link, tuple(sorted(variants.items())))
 
 
 @cache
-def _derived(family: str, link: str | None) -> Derivation:
+def _derived(family: str, link: str | None, variants: tuple[tuple[str, str], ...]) -> Derivation:
     if not isinstance(family, str):
         raise MlesymError(f"family must be a name such as 'gaussian'; got {family!r}")
-    return _derive.derive(family, link).verify()
+    return _derive.derive(family, link, **dict(variants)).verify()
 
 
-def _check_options(options: dict[str, Any]) -> str | None:
-    unknown = sorted(set(options) - set(OPTIONS))
-    if unknown:
-        raise MlesymError(f"unknown option {unknown[0]!r}; accepted options: {', '.join(OPTIONS)}")
-    return options.get("link")
+def _split_options(name: str, options: dict[str, Any]) -> tuple[str | None, dict[str, str]]:
+    """Separate ``link`` from the variant keywords; unknown names raise with the valid ones."""
+    options = dict(options)
+    link = options.pop("link", None)
+    get(name).learned(options)  # validates names and values
+    return link, options
 
 
 def loss_function(
@@ -57,17 +60,21 @@ def loss_function(
     ``full=False``: the conventional loss the derivation ends with (MSE, BCE, CE, MAE), in
     PyTorch's conventions. ``full=True``: the exact per-sample negative log-likelihood,
     every constant kept, nuisance parameters as keyword arguments. ``reduction``: 'none',
-    'mean' or 'sum', as in PyTorch. Option: ``link`` (e.g. 'logit', 'softmax').
+    'mean' or 'sum', as in PyTorch. Options: ``link`` (e.g. 'logit', 'softmax') and one
+    keyword per nuisance parameter (``sigma="learned"``), whose learned value becomes an
+    input of the function after ``target``.
     """
-    link = _check_options(options)
+    link, variants = _split_options(name, options)
     export.check_backend(backend)
     export.check_reduction(reduction)
-    return export.compile_loss(derive(name, link), backend, reduction, bool(full))
+    return export.compile_loss(derive(name, link, **variants), backend, reduction, bool(full))
 
 
 def export_source(
     name: str, backend: str = "numpy", full: bool = False, reduction: str = "mean", **options: Any
 ) -> str:
     """The Python source of the function ``loss_function`` returns."""
-    link = _check_options(options)
-    return export.source(derive(name, link), full=bool(full), reduction=reduction, backend=backend)
+    link, variants = _split_options(name, options)
+    return export.source(
+        derive(name, link, **variants), full=bool(full), reduction=reduction, backend=backend
+    )

@@ -64,8 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not argv:
             raise _UsageError("a command is required; choose from: list, derive, export, build")
         args, extra = parser.parse_known_args(argv)
-        if extra:
-            raise _UsageError(_unknown_arguments(parser, args, extra))
+        args.variants = _variant_options(parser, args, extra)
         return _run(args)
     except _UsageError as error:
         return _fail(str(error), 2)
@@ -84,12 +83,37 @@ def _fail(message: str, status: int) -> int:
     return status
 
 
-def _unknown_arguments(parser: _Parser, args: argparse.Namespace, extra: list[str]) -> str:
+def _variant_options(parser: _Parser, args: argparse.Namespace, extra: list[str]) -> dict[str, str]:
+    """Options named after a family's parameters, such as ``--sigma learned``."""
+    from .families import get
+
+    params = []
+    if args.command in ("derive", "export"):
+        params = [p.name for p in get(args.family).params]
+    variants: dict[str, str] = {}
+    words = list(extra)
+    while words:
+        word = words.pop(0)
+        name, _, value = word.removeprefix("--").partition("=")
+        if not word.startswith("--") or name not in params:
+            raise _UsageError(_unknown_argument(parser, args, word, params))
+        if not value:
+            if not words:
+                raise _UsageError(f"option --{name} needs a value, such as 'learned'")
+            value = words.pop(0)
+        variants[name] = value
+    return variants
+
+
+def _unknown_argument(
+    parser: _Parser, args: argparse.Namespace, word: str, params: list[str]
+) -> str:
     sub = parser._subparsers._group_actions[0].choices[args.command]  # type: ignore[union-attr]
     options = sorted(
-        opt for action in sub._actions for opt in action.option_strings if opt.startswith("--")
+        [opt for action in sub._actions for opt in action.option_strings if opt.startswith("--")]
+        + [f"--{name}" for name in params]
     )
-    return f"unrecognized argument {extra[0]!r} for '{args.command}'; valid options: " + (
+    return f"unrecognized argument {word!r} for '{args.command}'; valid options: " + (
         ", ".join(options)
     )
 
@@ -100,7 +124,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "list":
         return _list()
     if args.command == "derive":
-        text = api.derive(args.family, args.link)
+        text = api.derive(args.family, args.link, **args.variants)
         output = text.to_markdown() if args.format == "md" else text.to_latex()
         return _emit(output, args.output)
     if args.command == "export":
@@ -110,6 +134,7 @@ def _run(args: argparse.Namespace) -> int:
             full=args.full,
             reduction=args.reduction,
             link=args.link,
+            **args.variants,
         )
         return _emit(code, args.output)
     if args.command == "build":
@@ -123,13 +148,14 @@ def _run(args: argparse.Namespace) -> int:
 
 def _list() -> int:
     from .families import get, names
+    from .gallery import variants_of
 
-    rows = [("family", "link", "loss", "torch.nn.functional")]
+    rows = [("family", "link", "options", "loss", "torch.nn.functional")]
     for name in names():
-        family = get(name)
-        for link in family.links:
-            c = family.convention(link.name)
-            rows.append((name, link.name, f"{c.loss_name} ({c.long_name})", c.torch or "-"))
+        for link, variants in variants_of(name):
+            c = get(name).convention(link, variants)
+            options = " ".join(f"--{k} {v}" for k, v in variants.items()) or "-"
+            rows.append((name, link, options, f"{c.loss_name} ({c.long_name})", c.torch or "-"))
     widths = [max(len(row[col]) for row in rows) for col in range(len(rows[0]))]
     for row in rows:
         print(

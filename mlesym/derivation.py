@@ -127,6 +127,11 @@ class Derivation:
     context: Context = field(repr=False, compare=False)
     _checks: list[Check] = field(default_factory=list, repr=False, compare=False)
 
+    @property
+    def convention(self):
+        """The conventional loss this derivation ends at (MSE, BCE, Gaussian NLL, ...)."""
+        return self.family.convention(self.link.name, self.variant)
+
     # -- verification -------------------------------------------------------------------
     def verify(self, trials: int = 3, seed: int = 20261121) -> Derivation:
         """Check every step's relation; raise VerificationError naming the first bad step."""

@@ -16,7 +16,7 @@ from .families import get
 from .family import Family, Link
 from .printing import Label, is_negative_term, latex
 from .stable import stable_form
-from .symbols import Density, Output, i, k, n, x, y
+from .symbols import Density, Head, Output, head, i, k, n, x, y
 
 LIKELIHOOD = Label(r"\mathcal{L}(\theta; \mathcal{D})")
 LOG_LIKELIHOOD = Label(r"\ell(\theta)")
@@ -24,14 +24,27 @@ NEGATIVE_LOG_LIKELIHOOD = Label(r"\operatorname{NLL}(\theta)")
 THETA_HAT = Label(r"\hat{\theta}_{\mathrm{MLE}}")
 
 
-def derive(family: str | Family, link: str | None = None) -> Derivation:
-    """Derive the maximum-likelihood loss of ``family`` under ``link``, step by step."""
+def derive(family: str | Family, link: str | None = None, **variants: str) -> Derivation:
+    """Derive the maximum-likelihood loss of ``family`` under ``link``, step by step.
+
+    ``variants`` name nuisance parameters the model learns, e.g. ``sigma="learned"``.
+    """
     family = family if isinstance(family, Family) else get(family)
     link_ = family.link(link)
-    convention = family.convention(link_.name)
+    learned = family.learned(variants)
+    convention = family.convention(link_.name, variants)
     target = y[i] if family.target == "scalar" else y[i, k]
     parameter = link_.parameter()
-    pdf = family.density(target, parameter)
+    heads = {
+        name: option.to_param(head(option.argument, option.latex, option.domain)(x[i]))
+        for name, (_, option) in learned.items()
+    }
+    pdf = family.density(target, parameter, **heads)
+    learned_text = "".join(
+        rf"; the {param.description} is learned, ${latex(param.symbol)} = {latex(heads[name])}$"
+        rf" ({option.description})"
+        for name, (param, option) in learned.items()
+    )
     steps: list[Step] = []
 
     def add(*args, **kwargs) -> int:
@@ -71,7 +84,7 @@ def derive(family: str | Family, link: str | None = None) -> Derivation:
         "density",
         "Write out the density",
         rf"The model says $y_{{i}} \mid x_{{i}} \sim {family.statement(latex(parameter))}$: "
-        rf"{link_.description}.",
+        rf"{link_.description}{learned_text}.",
         Density(i),
         pdf,
         Relation.equal(),
@@ -98,6 +111,19 @@ def derive(family: str | Family, link: str | None = None) -> Derivation:
         Relation.equal(),
         current_step,
     )
+    separated = rules.split_log_constants(current)
+    if separated != current:
+        current = separated
+        current_step = add(
+            "split-log",
+            "Separate the constant inside the logarithm",
+            r"Use $\log(c\,g) = \log c + \log g$ for $c, g > 0$: the constant part does not "
+            r"depend on $\theta$.",
+            log_density,
+            current,
+            Relation.equal(),
+            current_step,
+        )
     for rewrite in link_.rewrites:
         rewritten = rewrite.apply(current)
         if rewritten != current:
@@ -114,18 +140,23 @@ def derive(family: str | Family, link: str | None = None) -> Derivation:
     log_p = current
 
     constant, scale, core = rules.split_constant(log_p)
+    if constant.has(y):  # data-only terms, such as -log y!: a sum that theta does not enter
+        coefficient, rest = constant.as_coeff_Mul()
+        total_constant = coefficient * sp.Sum(rest, (i, 1, n))
+    else:
+        total_constant = n * constant
     summed = add(
         "sum",
         "Sum over the samples",
         r"Put the log-density back into the sum; terms that do not depend on $i$ add up "
         r"to $n$ times themselves, and common factors come out of the sum.",
         LOG_LIKELIHOOD,
-        n * constant + scale * sp.Sum(core, (i, 1, n)),
+        total_constant + scale * sp.Sum(core, (i, 1, n)),
         Relation.equal(),
         log_likelihood,
     )
 
-    outer, summand, witness, explanation = _to_argmin(n * constant, scale, core)
+    outer, summand, witness, explanation = _to_argmin(total_constant, scale, core)
     objective = outer * sp.Sum(summand, (i, 1, n))
     total = add(
         "argmin",
@@ -141,8 +172,12 @@ def derive(family: str | Family, link: str | None = None) -> Derivation:
     mean = add(
         "mean",
         f"Average: the {convention.long_name}",
-        rf"Divide by $n > 0$, which keeps the minimizer: the objective is the "
-        rf"{convention.long_name} ({convention.loss_name}).",
+        r"Divide by $n > 0$, which keeps the minimizer"
+        + (
+            rf": the objective is the {convention.long_name} ({convention.loss_name})."
+            if convention.scale == 1
+            else "."
+        ),
         THETA_HAT,
         objective / n,
         Relation.affine(1 / n, 0, sign=1),
@@ -151,6 +186,20 @@ def derive(family: str | Family, link: str | None = None) -> Derivation:
         name=convention.loss_name,
     )
 
+    last, factor = mean, outer * convention.scale
+    if convention.scale != 1:
+        last = add(
+            "convention",
+            "The conventional scale",
+            rf"Multiply by ${latex(convention.scale)} > 0$, which keeps the minimizer, to match "
+            rf"the convention of `torch.nn.functional.{convention.torch}`.",
+            THETA_HAT,
+            factor * sp.Sum(summand, (i, 1, n)) / n,
+            Relation.affine(convention.scale, 0, sign=1),
+            mean,
+            optimize=True,
+            name=convention.loss_name,
+        )
     stable_summand, used = stable_form(summand)
     if used:
         summand = stable_summand
@@ -161,9 +210,9 @@ def derive(family: str | Family, link: str | None = None) -> Derivation:
             + "; ".join(rule.identity for rule in used)
             + ". Every exported backend computes this form.",
             THETA_HAT,
-            outer * sp.Sum(summand, (i, 1, n)) / n,
+            factor * sp.Sum(summand, (i, 1, n)) / n,
             Relation.equal(),
-            mean,
+            last,
             optimize=True,
             name=convention.loss_name,
         )
@@ -183,12 +232,12 @@ def derive(family: str | Family, link: str | None = None) -> Derivation:
     return Derivation(
         family=family,
         link=link_,
-        variant={},
+        variant=dict(variants),
         steps=tuple(steps),
-        loss=outer * summand,
+        loss=factor * summand,
         nll=nll,
         loss_name=convention.loss_name,
-        context=_context(family, link_, pdf),
+        context=_context(family, link_, pdf, [h for h in pdf.atoms(Head)]),
     )
 
 
@@ -227,7 +276,7 @@ def _count_negative_terms(expr: sp.Expr) -> int:
     return sum(1 for term in sp.Add.make_args(expr) if is_negative_term(term))
 
 
-def _context(family: Family, link: Link, pdf: sp.Expr) -> Context:
+def _context(family: Family, link: Link, pdf: sp.Expr, heads: list) -> Context:
     """Definitions and random points of the domain, for the verifier."""
 
     def expand(expr: sp.Expr) -> sp.Expr:
@@ -241,6 +290,9 @@ def _context(family: Family, link: Link, pdf: sp.Expr) -> Context:
         for s in range(1, n_val + 1):
             target = family.sample_target(rng, k_val)
             output = _sample_output(link.output_domain, rng, k_val, family.target == "scalar")
+            for h in heads:
+                draw = _sample_output(type(h).domain, rng, k_val, True)
+                values[type(h)(x[s])] = sp.Float(draw, 50)
             if family.target == "scalar":
                 values[y[s]] = sp.sympify(target)
                 values[Output(x[s])] = sp.Float(output, 50)

@@ -21,7 +21,7 @@ from sympy.printing.str import StrPrinter
 from . import __version__
 from .derivation import Derivation
 from .errors import UnknownChoiceError
-from .symbols import Output, logsumexp, xlogy, y
+from .symbols import Head, Output, logsumexp, xlogy, y
 
 BACKENDS = ("numpy", "torch", "jax")
 REDUCTIONS = ("none", "mean", "sum")
@@ -44,6 +44,12 @@ class LogSumExp(sp.Function):
     nargs = 1
 
 
+class StirlingLogFactorial(sp.Function):
+    """PyTorch's approximation of log y! in poisson_nll_loss(full=True): 0 where y <= 1."""
+
+    nargs = 1
+
+
 class KeepDims(sp.Function):
     """A per-sample array broadcast against per-class arrays (a trailing axis of size 1)."""
 
@@ -55,7 +61,10 @@ class KeepDims(sp.Function):
 
 def array_expression(per_sample: sp.Expr) -> sp.Expr:
     """Rewrite a per-sample expression in y_i, f_theta(x_i) into one in target, input."""
-    expr = per_sample.replace(logsumexp, lambda body, *limits: LogSumExp(INPUT))
+    expr = per_sample.replace(
+        lambda e: isinstance(e, Head), lambda e: sp.Symbol(type(e).argument, real=True)
+    )
+    expr = expr.replace(logsumexp, lambda body, *limits: LogSumExp(INPUT))
     expr = expr.replace(lambda e: isinstance(e, sp.Sum), lambda e: ClassSum(e.function))
     expr = expr.replace(Output, lambda *args: INPUT)
     expr = expr.replace(lambda e: isinstance(e, sp.Indexed) and e.base == y, lambda e: TARGET)
@@ -139,6 +148,7 @@ _CALLS = {
         "LogSumExp": "_logsumexp({0})",
         "ClassSum": "numpy.sum({0}, axis=-1)",
         "KeepDims": "{0}[..., None]",
+        "StirlingLogFactorial": "_stirling({0})",
     },
     "torch": {
         "log": "torch.log({0})",
@@ -152,6 +162,7 @@ _CALLS = {
         "LogSumExp": "_logsumexp({0})",
         "ClassSum": "torch.sum({0}, dim=-1)",
         "KeepDims": "{0}[..., None]",
+        "StirlingLogFactorial": "_stirling({0})",
     },
     "jax": {
         "log": "jnp.log({0})",
@@ -165,6 +176,7 @@ _CALLS = {
         "LogSumExp": "_logsumexp({0})",
         "ClassSum": "jnp.sum({0}, axis=-1)",
         "KeepDims": "{0}[..., None]",
+        "StirlingLogFactorial": "_stirling({0})",
     },
 }
 
@@ -178,6 +190,10 @@ class ArrayPrinter(PythonCodePrinter):
 
     def _print_call(self, expr: sp.Function) -> str:
         name = type(expr).__name__
+        if not expr.free_symbols:  # a constant such as log(2 pi): plain Python arithmetic
+            if name in ("log", "exp"):
+                return f"math.{name}({self._print(expr.args[0])})"
+            return repr(float(expr))
         if name not in self.calls:
             raise NotImplementedError(f"no array form of {name} in this backend")
         return self.calls[name].format(*(self._print(a) for a in expr.args))
@@ -254,6 +270,13 @@ def source(
     support = d.family.support.name
     vector = d.family.target == "onehot"
     params = [p for p in d.family.params if p.symbol in expr.free_symbols]
+    heads = sorted({type(h) for h in per_sample.atoms(Head)}, key=lambda h: h.argument)
+    log_factorial = sp.loggamma(TARGET + 1)
+    stirling_expression = (
+        expr.xreplace({log_factorial: StirlingLogFactorial(TARGET)})
+        if expr.has(log_factorial)
+        else None
+    )
     index_expression = per_class_expression = pos_weight_expression = None
     if vector:
         index_expression, per_class_expression = class_index_form(expr), per_class_form(expr)
@@ -268,7 +291,7 @@ def source(
             name=function_name(d, full),
             family=d.family,
             link=d.link,
-            convention=d.family.convention(d.link.name),
+            convention=d.convention,
             full=full,
             support=support,
             vector=vector,
@@ -276,6 +299,8 @@ def source(
             index_expression=show(index_expression),
             per_class_expression=show(per_class_expression),
             pos_weight_expression=show(pos_weight_expression),
+            stirling_expression=show(stirling_expression),
+            heads=heads,
             input_domain=d.link.output_domain,
             params=params,
             reduction=reduction,
@@ -286,10 +311,14 @@ def source(
 
 
 def function_name(d: Derivation, full: bool) -> str:
-    convention = d.family.convention(d.link.name)
-    what = "nll" if full else convention.loss_name.lower()
-    parts = [d.family.name] + ([] if d.link.name == "identity" else [d.link.name]) + [what]
-    return re.sub(r"\W", "_", "_".join(parts))
+    convention = d.convention
+    what = "nll" if full else re.sub(r"\W", "_", convention.loss_name.lower())
+    what = what.removeprefix(f"{d.family.name}_")  # poisson_nll, not poisson_poisson_nll
+    parts = [d.family.name]
+    if d.link.name != "identity":
+        parts.append(d.link.name)
+    parts += [f"{name}_{value}" for name, value in sorted(d.variant.items()) if value != "fixed"]
+    return re.sub(r"\W", "_", "_".join([*parts, what]))
 
 
 def check_reduction(reduction: str) -> None:

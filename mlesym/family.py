@@ -18,7 +18,7 @@ Domain = Literal["real", "positive", "unit", "simplex"]
 class Support:
     """Where the target lives: its LaTeX, and how to integrate or enumerate over it."""
 
-    name: Literal["real", "binary", "onehot"]
+    name: Literal["real", "binary", "onehot", "count"]
     latex: str
 
     @property
@@ -26,7 +26,12 @@ class Support:
         return self.name != "real"
 
     def points(self, num_classes: int = 3) -> list[Any]:
-        """Every point of a finite support (one-hot vectors of length ``num_classes``)."""
+        """Every point of a discrete support (one-hot vectors of length ``num_classes``).
+
+        Counts are truncated at 1000, where the tails of the rates used here are below 1e-300.
+        """
+        if self.name == "count":
+            return list(range(1000))
         if self.name == "binary":
             return [0, 1]
         if self.name == "onehot":
@@ -36,17 +41,39 @@ class Support:
 
 REAL = Support("real", r"y \in \mathbb{R}")
 BINARY = Support("binary", r"y \in \{0, 1\}")
+COUNT = Support("count", r"y \\in \\{0, 1, 2, \\dots\\}")
 ONE_HOT = Support("onehot", r"y \in \{0, 1\}^{K},\ \sum_{k} y_{k} = 1")
 
 
 @dataclass(frozen=True)
+class Learned:
+    """One way for the model to predict a nuisance parameter: a further output, a "head".
+
+    ``to_param`` maps the head's value to the parameter (sigma = sqrt(v) when the head is the
+    variance v); ``argument`` names the head's input in exported functions.
+    """
+
+    variant: str  # the keyword value: "learned", "learned-log"
+    argument: str  # "var"
+    latex: str  # "v", printed v_theta(x_i)
+    domain: Domain
+    to_param: Callable[[sp.Expr], sp.Expr]
+    description: str
+
+
+@dataclass(frozen=True)
 class Param:
-    """A nuisance parameter of a family (sigma, b): fixed while the model is fitted."""
+    """A nuisance parameter of a family (sigma, b): fixed by default, or learned by the model."""
 
     name: str
     symbol: sp.Symbol
     description: str
     default: float = 1.0
+    learned: tuple[Learned, ...] = ()
+
+    @property
+    def variants(self) -> tuple[str, ...]:
+        return ("fixed", *(option.variant for option in self.learned))
 
     def sample(self, rng: random.Random) -> float:
         return rng.uniform(0.3, 3.0)
@@ -93,6 +120,7 @@ class Convention:
     long_name: str  # "mean squared error"
     sum_name: str | None = None  # name of the summed form, if it has one: "SSE"
     torch: str | None = None  # the torch.nn.functional counterpart, for documents
+    scale: sp.Expr = sp.Integer(1)  # the convention's positive factor (1/2 for gaussian_nll_loss)
 
 
 @dataclass(frozen=True)
@@ -109,6 +137,11 @@ class References:
     loss: Mapping[str, Callable[..., Any]]
     torch: Mapping[str, Callable[..., Any]]
     constant_mle: Callable[[Any], Any]
+
+
+def variant_key(variants: Mapping[str, str]) -> str:
+    """'sigma=learned' for the variants that are not 'fixed', in name order; '' if none."""
+    return ",".join(f"{k}={v}" for k, v in sorted(variants.items()) if v != "fixed")
 
 
 @dataclass(frozen=True)
@@ -134,7 +167,8 @@ class Family:
     conventions: Mapping[str, Convention]
     sample_target: Callable[[random.Random, int], Any]
     references: References
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    variant_conventions: Mapping[str, Convention] = field(default_factory=dict)
+    variant_references: Mapping[str, Any] = field(default_factory=dict)
 
     def link(self, name: str | None = None) -> Link:
         """The link called ``name``; the first declared one when ``name`` is None."""
@@ -149,8 +183,30 @@ class Family:
     def link_names(self) -> tuple[str, ...]:
         return tuple(link.name for link in self.links)
 
-    def convention(self, link: str | None = None) -> Convention:
+    def convention(
+        self, link: str | None = None, variants: Mapping[str, str] | None = None
+    ) -> Convention:
+        key = variant_key(variants or {})
+        if key:
+            return self.variant_conventions[key]
         return self.conventions[self.link(link).name]
+
+    def learned(self, variants: Mapping[str, str]) -> dict[str, tuple[Param, Learned]]:
+        """Check ``variants`` (param name -> 'fixed' or a learned form); return the learned ones."""
+        params = {p.name: p for p in self.params}
+        chosen: dict[str, tuple[Param, Learned]] = {}
+        for name, value in variants.items():
+            if name not in params:
+                raise UnknownChoiceError(
+                    "option", name, ["link", *params], f"for family {self.name!r}"
+                )
+            param = params[name]
+            if value not in param.variants:
+                raise UnknownChoiceError(f"value for {name}", value, param.variants)
+            for option in param.learned:
+                if option.variant == value:
+                    chosen[name] = (param, option)
+        return chosen
 
     def nuisance(self) -> dict[str, sp.Symbol]:
         return {p.name: p.symbol for p in self.params}

@@ -14,15 +14,24 @@ def documents() -> dict[str, str]:
     files: dict[str, str] = {}
     rows = []
     for name in names():
-        family = get(name)
-        for link in family.links:
-            d = derive(name, link.name)
+        for link, variants in variants_of(name):
+            d = derive(name, link, **variants)
             stem = document_name(d)
             for fmt in FORMATS:
                 files[f"{stem}.{fmt}"] = render(d, fmt)
-            rows.append({"stem": stem, "family": family, "link": link, "derivation": d})
+            rows.append({"stem": stem, "derivation": d})
     files["README.md"] = environment("md").get_template("index.md.j2").render(rows=rows)
     return files
+
+
+def variants_of(name: str) -> list[tuple[str, dict[str, str]]]:
+    """Every link with all parameters fixed, then each learned form of each parameter."""
+    family = get(name)
+    chosen: list[tuple[str, dict[str, str]]] = [(link.name, {}) for link in family.links]
+    for param in family.params:
+        for option in param.learned:
+            chosen.append((family.links[0].name, {param.name: option.variant}))
+    return chosen
 
 
 def build(out: Path) -> list[Path]:

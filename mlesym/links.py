@@ -17,6 +17,22 @@ IDENTITY = Link(
     reference=lambda z: z,
 )
 
+LOG = Link(
+    name="log",
+    description=r"the model outputs $\eta$ and the rate is $e^{\eta}$ (the canonical link)",
+    parameter=lambda: sp.exp(Output(x[i])),
+    output_domain="real",
+    reference=np.exp,
+)
+
+POSITIVE = Link(
+    name="identity",
+    description="the model outputs the (positive) parameter itself",
+    parameter=lambda: Output(x[i]),
+    output_domain="positive",
+    reference=lambda v: v,
+)
+
 PROBABILITY = Link(
     name="identity",
     description="the model outputs the probability p directly (for example after a sigmoid)",

@@ -51,12 +51,13 @@ class TextbookLatexPrinter(LatexPrinter):
 
     def _print_Mul(self, expr: sp.Mul) -> str:
         factors = list(expr.args)
-        if any(_is_reciprocal(f) and _involves_data(f) for f in factors):
-            return super()._print_Mul(expr)
         exponentials = [f for f in factors if isinstance(f, sp.exp)]
         others = [f for f in factors if not isinstance(f, sp.exp)]
-        if exponentials and others and not any(_involves_data(f) for f in others):
+        if exponentials and any(_is_reciprocal(f) for f in others):  # a density: c(y) exp(...)
+            others.sort(key=_rank)
             return " ".join(self._print(f) for f in [*others, *exponentials])
+        if any(_is_reciprocal(f) and _involves_data(f) for f in factors):
+            return super()._print_Mul(expr)
         calls = [f for f in factors if isinstance(f, _FUNCTION_LIKE)]
         if calls and len(calls) < len(factors):
             head = sp.Mul(*(f for f in factors if not isinstance(f, _FUNCTION_LIKE)))
@@ -92,6 +93,10 @@ class TextbookLatexPrinter(LatexPrinter):
         if isinstance(summand, sp.Add):
             body = rf"\left({body}\right)"
         return tex + body
+
+    def _print_loggamma(self, expr: sp.loggamma, exp: str | None = None) -> str:
+        tex = rf"\log\Gamma\left({self._print(expr.args[0])}\right)"
+        return tex if exp is None else rf"\left({tex}\right)^{{{exp}}}"
 
     def _print_Abs(self, expr: sp.Abs, exp: str | None = None) -> str:
         argument = expr.args[0]

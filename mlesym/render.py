@@ -57,6 +57,7 @@ def environment(fmt: str) -> jinja2.Environment:
     env = jinja2.Environment(**options)
     env.filters["text"] = tex_text if fmt == "tex" else md_text
     env.filters["latex"] = latex
+    env.filters["title"] = document_title
     return env
 
 
@@ -97,13 +98,13 @@ def document_context(d: Derivation) -> dict:
         )
         for index, step in enumerate(d.steps)
     ]
-    convention = d.family.convention(d.link.name)
+    convention = d.convention
     return {
         "family": d.family,
         "link": d.link,
         "convention": convention,
         "name": document_name(d),
-        "title": f"{d.family.title}: {convention.long_name}",
+        "title": f"{document_title(d)}: {convention.long_name}",
         "steps": steps,
         "loss": latex(d.loss),
         "nll": latex(d.nll),
@@ -112,11 +113,22 @@ def document_context(d: Derivation) -> dict:
     }
 
 
+def document_title(d: Derivation) -> str:
+    """'Gaussian, $\\sigma$ fixed', 'Bernoulli', 'Gaussian, $\\sigma$ learned'."""
+    parts = [d.family.title]
+    for param in d.family.params:
+        parts.append(f"${latex(param.symbol)}$ {d.variant.get(param.name, 'fixed')}")
+    return ", ".join(parts)
+
+
 def document_name(d: Derivation) -> str:
-    """File stem of a derivation's documents: the family, plus the link unless it is the first."""
-    if d.link.name == d.family.links[0].name:
-        return d.family.name
-    return f"{d.family.name}-{d.link.name}"
+    """File stem of a derivation's documents: the family, the link unless it is the first,
+    and the learned parameters: ``gaussian``, ``bernoulli-logit``, ``gaussian-sigma-learned``."""
+    parts = [d.family.name]
+    if d.link.name != d.family.links[0].name:
+        parts.append(d.link.name)
+    parts += [f"{name}-{value}" for name, value in sorted(d.variant.items()) if value != "fixed"]
+    return "-".join(parts)
 
 
 def _equation(step: Step, sense: str | None) -> str:
@@ -204,13 +216,28 @@ _TEX_SPECIALS = {
 }
 
 
+_CODE = re.compile(r"`([^`]+)`")
+
+
 def tex_text(text: str) -> str:
-    """Escape LaTeX specials in prose, keeping inline $...$ math as it is."""
-    parts = _MATH.split(text)
-    return "".join(
-        part if part.startswith("$") else "".join(_TEX_SPECIALS.get(c, c) for c in part)
-        for part in parts
-    )
+    """Escape LaTeX specials in prose, keeping inline $...$ math as it is; `code` becomes
+    typewriter text that may break after its dots and underscores."""
+
+    def escape(part: str) -> str:
+        return "".join(_TEX_SPECIALS.get(c, c) for c in part)
+
+    def prose(part: str) -> str:
+        pieces = _CODE.split(part)  # odd positions are code spans
+        return "".join(
+            r"\texttt{"
+            + escape(piece).replace(".", r".\allowbreak{}").replace(r"\_", r"\_\allowbreak{}")
+            + "}"
+            if index % 2
+            else escape(piece)
+            for index, piece in enumerate(pieces)
+        )
+
+    return "".join(part if part.startswith("$") else prose(part) for part in _MATH.split(text))
 
 
 def md_text(text: str) -> str:

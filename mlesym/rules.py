@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .symbols import depends_on_sample, k, sigmoid, softplus
+from .symbols import depends_on_theta, k, sigmoid, softplus
 
 
 def unevaluated_log(arg: sp.Expr) -> sp.Expr:
@@ -97,15 +97,29 @@ def expand_and_collect(expr: sp.Expr) -> sp.Expr:
     return sp.expand(expr)
 
 
-def split_constant(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
-    """Write a per-sample expression as c0 + c1 * core, with c0 and c1 free of the sample.
+def split_log_constants(expr: sp.Expr) -> sp.Expr:
+    """log(c g) -> log c + log g, where c is free of the sample and g is a model output."""
 
-    c0 gathers the terms that involve no data and no model output; c1 is the common factor
-    of the rest, pulled out when every remaining term shares it.
+    def rewrite(arg: sp.Expr) -> sp.Expr:
+        if isinstance(arg, sp.Mul):
+            constant, varying = arg.as_independent(*_sample_atoms(arg), as_Add=False)
+            if constant != 1 and varying != 1 and depends_on_theta(varying):
+                return sp.log(constant) + sp.log(varying)
+        return sp.log(arg)
+
+    return expr.replace(sp.log, rewrite)
+
+
+def split_constant(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
+    """Write a per-sample expression as c0 + c1 * core, with c0 and c1 free of theta.
+
+    c0 gathers the terms that do not involve the model's outputs (they may involve the
+    data, as log y! does); c1 is the common factor of the rest, pulled out when every
+    remaining term shares it.
     """
     constant, varying = [], []
     for term in sp.Add.make_args(expr):
-        (varying if depends_on_sample(term) else constant).append(term)
+        (varying if depends_on_theta(term) else constant).append(term)
     factors = []
     for term in varying:
         coefficient, _ = term.as_independent(*_sample_atoms(term), as_Add=False)

@@ -6,6 +6,8 @@ the printer and the exporter agree on what each one means.
 
 from __future__ import annotations
 
+from functools import cache
+
 import sympy as sp
 from sympy import Function, IndexedBase, Symbol
 from sympy.codegen.cfunctions import log1p
@@ -40,6 +42,31 @@ class Output(Function):
         if len(self.args) == 2:
             text = rf"{text}_{{{printer._print(self.args[1])}}}"
         return _powered(text, exp)
+
+
+class Head(Output):
+    """A further model output that predicts a nuisance parameter, e.g. the variance v_theta(x_i).
+
+    A subclass of Output, so theta-dependence checks see it. Concrete heads are made by
+    ``head``; ``argument`` is the name of the input an exported function takes for it.
+    """
+
+    nargs = 1
+    symbol = "h"
+    argument = "head"
+    domain = "real"
+
+    def _latex(self, printer, exp=None):
+        return _powered(rf"{self.symbol}_{{\theta}}({printer._print(self.args[0])})", exp)
+
+
+@cache
+def head(argument: str, symbol: str, domain: str) -> type[Head]:
+    """The Head class for one learned parameter (the same class for the same arguments)."""
+    attributes = {"argument": argument, "symbol": symbol, "domain": domain}
+    if domain == "positive":
+        attributes["is_positive"] = True
+    return type(f"Head_{argument}", (Head,), attributes)
 
 
 class Density(Function):

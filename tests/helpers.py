@@ -21,6 +21,8 @@ def sample_outputs(domain: str, size: int, num_classes: int, vector: bool, rng) 
     shape = (size, num_classes) if vector else (size,)
     if domain == "unit":
         return rng.uniform(0.02, 0.98, shape)
+    if domain == "positive":
+        return rng.uniform(0.1, 6.0, shape)
     if domain == "simplex":
         raw = rng.uniform(0.05, 1.0, shape)
         return raw / raw.sum(axis=-1, keepdims=True)
@@ -33,6 +35,8 @@ def sample_targets(family_name: str, size: int, num_classes: int, rng) -> np.nda
         return rng.normal(0.0, 2.0, size)
     if family.support.name == "binary":
         return rng.integers(0, 2, size).astype(float)
+    if family.support.name == "count":
+        return rng.poisson(3.0, size).astype(float)
     return np.eye(num_classes)[rng.integers(0, num_classes, size)]
 
 

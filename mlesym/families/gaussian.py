@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ..family import REAL, Convention, Family, Param, References
+from ..family import REAL, Convention, Family, Learned, Param, References
 from ..links import IDENTITY
 
 sigma = sp.Symbol("sigma", positive=True)
@@ -23,6 +23,18 @@ def _logpdf(target, mu, sigma=1.0):
     return stats.norm.logpdf(target, loc=mu, scale=sigma)
 
 
+def _logpdf_var(target, mu, var):
+    from scipy import stats
+
+    return stats.norm.logpdf(target, loc=mu, scale=np.sqrt(var))
+
+
+def _torch_gaussian_nll(input, target, var, reduction, full=False, eps=1e-6):
+    import torch.nn.functional as F
+
+    return F.gaussian_nll_loss(input, target, var, full=full, eps=eps, reduction=reduction)
+
+
 def _torch_mse(input, target, reduction):
     import torch.nn.functional as F
 
@@ -31,12 +43,36 @@ def _torch_mse(input, target, reduction):
 
 FAMILY = Family(
     name="gaussian",
-    title=r"Gaussian (fixed $\sigma$)",
-    summary="Regression with Gaussian noise of known scale: least squares.",
+    title="Gaussian",
+    summary="Regression with Gaussian noise; with a fixed scale, least squares.",
     target="scalar",
     support=REAL,
     predicted="mu",
-    params=(Param("sigma", sigma, "standard deviation of the noise"),),
+    params=(
+        Param(
+            "sigma",
+            sigma,
+            "standard deviation of the noise",
+            learned=(
+                Learned(
+                    "learned",
+                    "var",
+                    "v",
+                    "positive",
+                    sp.sqrt,
+                    r"the model's second output is the variance $v = \sigma^2$",
+                ),
+                Learned(
+                    "learned-log",
+                    "log_var",
+                    "s",
+                    "real",
+                    lambda s: sp.exp(s / 2),
+                    r"the model's second output is the log-variance $s = \log \sigma^2$",
+                ),
+            ),
+        ),
+    ),
     density=density,
     statement=lambda mean: rf"\mathcal{{N}}\left({mean}, \sigma^{{2}}\right)",
     links=(IDENTITY,),
@@ -44,6 +80,36 @@ FAMILY = Family(
         "identity": Convention("MSE", "mean squared error", "SSE", "mse_loss"),
     },
     sample_target=lambda rng, K: rng.gauss(0.0, 2.0),
+    variant_conventions={
+        "sigma=learned": Convention(
+            "Gaussian NLL",
+            "Gaussian negative log-likelihood",
+            None,
+            "gaussian_nll_loss",
+            scale=sp.Rational(1, 2),
+        ),
+        "sigma=learned-log": Convention(
+            "Gaussian NLL",
+            "Gaussian negative log-likelihood on the log-variance",
+            None,
+            None,
+            scale=sp.Rational(1, 2),
+        ),
+    },
+    variant_references={
+        "sigma=learned": {
+            "logpdf": _logpdf_var,
+            "loss": lambda input, target, var: 0.5 * (np.log(var) + (input - target) ** 2 / var),
+            "torch": _torch_gaussian_nll,
+            "head": lambda var: var,  # the head's value as the variance
+        },
+        "sigma=learned-log": {
+            "logpdf": lambda target, mu, s: _logpdf_var(target, mu, np.exp(s)),
+            "loss": lambda input, target, s: 0.5 * (s + (input - target) ** 2 * np.exp(-s)),
+            "torch": None,
+            "head": np.exp,
+        },
+    },
     references=References(
         logpdf=_logpdf,
         loss={"identity": lambda input, target: (input - target) ** 2},

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ..family import REAL, Convention, Family, Param, References
+from ..family import REAL, Convention, Family, Learned, Param, References
 from ..links import IDENTITY
 
 b = sp.Symbol("b", positive=True)
@@ -31,12 +31,31 @@ def _torch_l1(input, target, reduction):
 
 FAMILY = Family(
     name="laplace",
-    title="Laplace (fixed $b$)",
-    summary="Regression with Laplace noise of known scale: least absolute deviations.",
+    title="Laplace",
+    summary="Regression with Laplace noise; with a fixed scale, least absolute deviations.",
     target="scalar",
     support=REAL,
     predicted="mu",
-    params=(Param("b", b, "scale of the noise"),),
+    params=(
+        Param(
+            "b",
+            b,
+            "scale of the noise",
+            learned=(
+                Learned(
+                    "learned", "scale", "b", "positive", lambda v: v, "the model's second output"
+                ),
+                Learned(
+                    "learned-log",
+                    "log_scale",
+                    "s",
+                    "real",
+                    sp.exp,
+                    r"the model's second output is the log-scale $s = \log b$",
+                ),
+            ),
+        ),
+    ),
     density=density,
     statement=lambda location: rf"\operatorname{{Laplace}}\left({location}, b\right)",
     links=(IDENTITY,),
@@ -44,6 +63,26 @@ FAMILY = Family(
         "identity": Convention("MAE", "mean absolute error", "SAE", "l1_loss"),
     },
     sample_target=lambda rng, K: rng.gauss(0.0, 2.0),
+    variant_conventions={
+        "b=learned": Convention("Laplace NLL", "Laplace negative log-likelihood"),
+        "b=learned-log": Convention(
+            "Laplace NLL", "Laplace negative log-likelihood on the log-scale"
+        ),
+    },
+    variant_references={
+        "b=learned": {
+            "logpdf": _logpdf,
+            "loss": lambda input, target, b: np.log(b) + np.abs(input - target) / b,
+            "torch": None,
+            "head": lambda b: b,
+        },
+        "b=learned-log": {
+            "logpdf": lambda target, mu, s: _logpdf(target, mu, np.exp(s)),
+            "loss": lambda input, target, s: s + np.abs(input - target) * np.exp(-s),
+            "torch": None,
+            "head": np.exp,
+        },
+    },
     references=References(
         logpdf=_logpdf,
         loss={"identity": lambda input, target: np.abs(input - target)},

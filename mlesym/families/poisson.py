@@ -1,0 +1,68 @@
+"""Poisson counts: maximum likelihood is the Poisson NLL, exp(eta) - y eta with the log link."""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from ..family import COUNT, Convention, Family, References
+from ..links import LOG, POSITIVE
+
+
+def density(y: sp.Expr, rate: sp.Expr) -> sp.Expr:
+    """rate^y e^(-rate) / y!"""
+    return sp.Mul(
+        sp.Pow(rate, y, evaluate=False),
+        sp.exp(-rate),
+        sp.Pow(sp.factorial(y), -1, evaluate=False),
+        evaluate=False,
+    )
+
+
+def _logpmf(target, rate):
+    from scipy import stats
+
+    return stats.poisson.logpmf(target, rate)
+
+
+def _torch_poisson(log_input):
+    def call(input, target, reduction, full=False):
+        import torch.nn.functional as F
+
+        return F.poisson_nll_loss(
+            input, target, log_input=log_input, full=full, eps=0.0, reduction=reduction
+        )
+
+    return call
+
+
+FAMILY = Family(
+    name="poisson",
+    title="Poisson",
+    summary="Count regression: the Poisson negative log-likelihood.",
+    target="scalar",
+    support=COUNT,
+    predicted="rate",
+    params=(),
+    density=density,
+    statement=lambda rate: rf"\operatorname{{Poisson}}\left({rate}\right)",
+    links=(LOG, POSITIVE),
+    conventions={
+        "log": Convention(
+            "Poisson NLL", "Poisson negative log-likelihood", None, "poisson_nll_loss"
+        ),
+        "identity": Convention(
+            "Poisson NLL", "Poisson negative log-likelihood", None, "poisson_nll_loss"
+        ),
+    },
+    sample_target=lambda rng, K: rng.randint(0, 12),
+    references=References(
+        logpdf=_logpmf,
+        loss={
+            "log": lambda input, target: np.exp(input) - target * input,
+            "identity": lambda input, target: input - target * np.log(input),
+        },
+        torch={"log": _torch_poisson(True), "identity": _torch_poisson(False)},
+        constant_mle=lambda targets: np.mean(targets),
+    ),
+)
