@@ -301,6 +301,7 @@ def source(
             pos_weight_expression=show(pos_weight_expression),
             stirling_expression=show(stirling_expression),
             heads=heads,
+            command=export_command(d, backend, full),
             input_domain=d.link.output_domain,
             params=params,
             reduction=reduction,
@@ -308,6 +309,17 @@ def source(
             expression_text=PlainPrinter().doprint(per_sample),
         )
     )
+
+
+def export_command(d: Derivation, backend: str, full: bool) -> str:
+    """The `mlesym export ...` command line that regenerates this source."""
+    words = ["mlesym", "export", d.family.name]
+    if backend != "numpy":
+        words += ["--backend", backend]
+    if d.link.name != d.family.links[0].name:
+        words += ["--link", d.link.name]
+    words += [f"--{k} {v}" for k, v in sorted(d.variant.items()) if v != "fixed"]
+    return " ".join(words + (["--full"] if full else []))
 
 
 def function_name(d: Derivation, full: bool) -> str:
