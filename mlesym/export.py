@@ -21,7 +21,7 @@ from sympy.printing.str import StrPrinter
 from . import __version__
 from .derivation import Derivation
 from .errors import UnknownChoiceError
-from .symbols import Head, Output, logsumexp, xlogy, y
+from .symbols import Head, Output, logsumexp, softplus, xlogy, y
 
 BACKENDS = ("numpy", "torch", "jax")
 REDUCTIONS = ("none", "mean", "sum")
@@ -68,6 +68,7 @@ def array_expression(per_sample: sp.Expr) -> sp.Expr:
     expr = expr.replace(lambda e: isinstance(e, sp.Sum), lambda e: ClassSum(e.function))
     expr = expr.replace(Output, lambda *args: INPUT)
     expr = expr.replace(lambda e: isinstance(e, sp.Indexed) and e.base == y, lambda e: TARGET)
+    expr = sp.factor_terms(expr)  # (1/2) log v + (1/2) r^2 / v -> (1/2) (log v + r^2 / v)
     leftover = expr.free_symbols - {INPUT, TARGET} - set(_parameters(expr))
     if leftover:
         raise ValueError(f"cannot vectorize {per_sample}: left with {leftover}")
@@ -124,6 +125,8 @@ def pos_weight_loss(per_sample: sp.Expr) -> sp.Expr:
 
     positive, negative = per_sample.xreplace({y[i]: 1}), per_sample.xreplace({y[i]: 0})
     weighted, _ = stable_form(POS_WEIGHT * y[i] * positive + (1 - y[i]) * negative)
+    if weighted.has(softplus):  # one softplus, with the factor of the target in front
+        weighted = sp.collect(sp.expand(weighted), list(weighted.atoms(softplus)))
     return weighted
 
 
@@ -149,6 +152,8 @@ _CALLS = {
         "ClassSum": "numpy.sum({0}, axis=-1)",
         "KeepDims": "{0}[..., None]",
         "StirlingLogFactorial": "_stirling({0})",
+        "PositivePart": "numpy.maximum({0}, 0)",
+        "SoftplusTail": "numpy.log1p(numpy.exp(-numpy.abs({0})))",
     },
     "torch": {
         "log": "torch.log({0})",
@@ -163,6 +168,9 @@ _CALLS = {
         "ClassSum": "torch.sum({0}, dim=-1)",
         "KeepDims": "{0}[..., None]",
         "StirlingLogFactorial": "_stirling({0})",
+        # where-forms, so that the gradient at u = 0 is sigmoid(0) = 1/2, not 0 or 1
+        "PositivePart": "torch.where({0} >= 0, {0}, 0.0)",
+        "SoftplusTail": "torch.log1p(torch.exp(-torch.where({0} >= 0, {0}, -{0})))",
     },
     "jax": {
         "log": "jnp.log({0})",
@@ -177,6 +185,8 @@ _CALLS = {
         "ClassSum": "jnp.sum({0}, axis=-1)",
         "KeepDims": "{0}[..., None]",
         "StirlingLogFactorial": "_stirling({0})",
+        "PositivePart": "jnp.where({0} >= 0, {0}, 0.0)",
+        "SoftplusTail": "jnp.log1p(jnp.exp(-jnp.where({0} >= 0, {0}, -{0})))",
     },
 }
 
@@ -216,6 +226,20 @@ class ArrayPrinter(PythonCodePrinter):
                 rest = self._print(expr - term)
                 flag = ", keepdims=True" if keepdims else ""
                 return f"_logsumexp({self._print(inner.args[0])}, {rest}{flag})"
+        for (
+            term
+        ) in expr.args:  # c softplus(u) + rest, computed as (c max(u, 0) + rest) + c log1p(e^-|u|)
+            factor, call = term.as_independent(softplus, as_Add=False)
+            if isinstance(call, softplus):
+                u = call.args[0]
+                scale = "" if factor == 1 else f"{self.parenthesize(factor, 50)}*"
+                positive = scale + self.calls["PositivePart"].format(self._print(u))
+                tail = self.calls["SoftplusTail"].format(self._print(u))
+                rest = self._print(expr - term)
+                joined = (
+                    f"{positive} - {rest[1:]}" if rest.startswith("-") else f"{positive} + {rest}"
+                )
+                return f"({joined}) + {scale}{tail}"
         terms = sorted(expr.as_ordered_terms(), key=is_negative_term)  # a - b, not -b + a
         text = self._print(terms[0])
         for term in terms[1:]:
@@ -224,7 +248,7 @@ class ArrayPrinter(PythonCodePrinter):
         return text
 
 
-for _name in _CALLS["numpy"]:
+for _name in set(_CALLS["numpy"]) - {"PositivePart", "SoftplusTail"}:
     setattr(ArrayPrinter, f"_print_{_name}", ArrayPrinter._print_call)
 
 

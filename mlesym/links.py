@@ -59,6 +59,22 @@ LOGIT = Link(
             ),
             apply=rules.log_sigmoid,
         ),
+        Rewrite(
+            rule="softplus-reflection",
+            title="Reflect the softplus",
+            explanation=r"Use $\operatorname{softplus}(-z) = \operatorname{softplus}(z) - z$.",
+            apply=rules.softplus_reflection,
+        ),
+        Rewrite(
+            rule="collect",
+            title="Multiply out and cancel",
+            explanation=(
+                r"The $y_i \operatorname{softplus}$ terms cancel. Exporters compute "
+                r"$\operatorname{softplus}(z) - y z$ as $(\max(z, 0) - y z) + "
+                r"\operatorname{log1p}(e^{-|z|})$, which neither overflows nor cancels."
+            ),
+            apply=rules.expand_and_collect,
+        ),
     ),
 )
 

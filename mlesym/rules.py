@@ -54,6 +54,19 @@ def log_sigmoid(expr: sp.Expr) -> sp.Expr:
     return expr.replace(sp.log, rewrite)
 
 
+def softplus_reflection(expr: sp.Expr) -> sp.Expr:
+    """softplus(-z) -> softplus(z) - z."""
+    u = sp.Wild("u")
+
+    def rewrite(arg: sp.Expr) -> sp.Expr:
+        match = arg.match(-u)
+        if match and arg.could_extract_minus_sign():
+            return softplus(match[u]) - match[u]
+        return softplus(arg)
+
+    return expr.replace(softplus, rewrite)
+
+
 def log_of_quotient(expr: sp.Expr) -> sp.Expr:
     """log(e^z / S) -> z - log S, for a softmax's numerator over its normalizer."""
 
