@@ -9,9 +9,9 @@ float64 arrays (K = 10 classes for cross entropy), reduction='mean':
   mlesym-numpy, hand-written NumPy, torch.nn.functional (CPU), mlesym-torch, mlesym-jax
 (jax.jit-compiled; its first, compiling call is reported apart as "jax cold").
 Times are medians of repeated runs, in a shuffled order each round, with
-OMP_WAIT_POLICY=PASSIVE so that PyTorch's idle threads do not slow the next call. Peak memory is what one call of the NumPy
-implementations allocates at its peak (tracemalloc; inputs already exist, so it counts
-temporaries and the result only).
+OMP_WAIT_POLICY=PASSIVE so that PyTorch's idle threads do not slow the next call.
+Peak memory is what one call of the NumPy implementations allocates at its peak
+(tracemalloc; inputs already exist, so it counts temporaries and the result only).
 For MSE, the bandwidth floor is np.sum over the same bytes (input and target).
 """
 
@@ -191,13 +191,15 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
     torch.set_num_threads(os.cpu_count() or 1)
+    sizes = " ".join(f"{s:g}" for s in args.sizes)
     lines = [
         "# Loss benchmark",
         "",
-        f"Command: `python benchmarks/bench_losses.py --sizes {' '.join(f'{s:g}' for s in args.sizes)}"
-        f" --repeats {args.repeats}` (from the repository root).",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"NumPy {np.__version__}, PyTorch {torch.__version__}, JAX {jax.__version__}; float64.",
+        f"Command: `python benchmarks/bench_losses.py --sizes {sizes} --repeats {args.repeats}`"
+        " (from the repository root).",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, NumPy {np.__version__}, "
+        f"PyTorch {torch.__version__}, JAX {jax.__version__}; float64.",
         "Times: medians of interleaved runs, milliseconds. Ratios: to hand-written NumPy (np) and "
         "to torch.nn.functional (F); `best` is the fastest mlesym backend. Memory: peak NumPy "
         "allocation during one call (tracemalloc), MiB, inputs excluded.",

@@ -154,6 +154,7 @@ _CALLS = {
         "StirlingLogFactorial": "_stirling({0})",
         "PositivePart": "numpy.maximum({0}, 0)",
         "SoftplusTail": "numpy.log1p(numpy.exp(-numpy.abs({0})))",
+        "ShiftedSoftplus": "_softplus({0}, shift={1}, scale={2})",
     },
     "torch": {
         "log": "torch.log({0})",
@@ -226,16 +227,17 @@ class ArrayPrinter(PythonCodePrinter):
                 rest = self._print(expr - term)
                 flag = ", keepdims=True" if keepdims else ""
                 return f"_logsumexp({self._print(inner.args[0])}, {rest}{flag})"
-        for (
-            term
-        ) in expr.args:  # c softplus(u) + rest, computed as (c max(u, 0) + rest) + c log1p(e^-|u|)
+        # c softplus(u) + rest, computed as (c max(u, 0) + rest) + c log1p(exp(-|u|))
+        for term in expr.args:
             factor, call = term.as_independent(softplus, as_Add=False)
             if isinstance(call, softplus):
-                u = call.args[0]
+                u, rest = self._print(call.args[0]), self._print(expr - term)
+                if "ShiftedSoftplus" in self.calls:
+                    scale_text = "1" if factor == 1 else self._print(factor)
+                    return self.calls["ShiftedSoftplus"].format(u, rest, scale_text)
                 scale = "" if factor == 1 else f"{self.parenthesize(factor, 50)}*"
-                positive = scale + self.calls["PositivePart"].format(self._print(u))
-                tail = self.calls["SoftplusTail"].format(self._print(u))
-                rest = self._print(expr - term)
+                positive = scale + self.calls["PositivePart"].format(u)
+                tail = self.calls["SoftplusTail"].format(u)
                 joined = (
                     f"{positive} - {rest[1:]}" if rest.startswith("-") else f"{positive} + {rest}"
                 )
@@ -248,7 +250,7 @@ class ArrayPrinter(PythonCodePrinter):
         return text
 
 
-for _name in set(_CALLS["numpy"]) - {"PositivePart", "SoftplusTail"}:
+for _name in set(_CALLS["numpy"]) - {"PositivePart", "SoftplusTail", "ShiftedSoftplus"}:
     setattr(ArrayPrinter, f"_print_{_name}", ArrayPrinter._print_call)
 
 

@@ -98,3 +98,36 @@ def test_missing_output_directory_is_one_line(tmp_path):
     result = mlesym("derive", "gaussian", "-o", str(tmp_path / "no" / "such" / "dir.md"))
     assert result.returncode == 2 and "does not exist" in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("backend", ["torch", "jax"])
+def test_export_backend_source_runs(backend):
+    from conftest import require_jax, require_torch
+
+    (require_torch if backend == "torch" else require_jax)()
+    result = mlesym("export", "bernoulli", "--link", "logit", "--backend", backend)
+    assert result.returncode == 0, result.stderr
+    namespace: dict = {}
+    exec(compile(result.stdout, "exported", "exec"), namespace)
+    value = namespace["bernoulli_logit_bce"](np.array([0.0, 2.0]), np.array([1.0, 0.0]))
+    expected = np.mean([np.log(2.0), 2.0 + np.log1p(np.exp(-2.0))])  # softplus by hand
+    assert float(value) == pytest.approx(expected, rel=1e-6)
+
+
+def test_numpy_backend_imports_neither_torch_nor_jax():
+    code = (
+        "import sys, numpy, mlesym\n"
+        "ce = mlesym.loss_function('categorical', link='softmax')\n"
+        "ce(numpy.zeros((2, 3)), numpy.array([0, 1]))\n"
+        "print(sorted(m for m in ('torch', 'jax', 'scipy') if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
