@@ -99,7 +99,7 @@ def test_float32_stays_float32_and_vectorized_source():
     assert out.dtype == np.float32
     source = mlesym.export_source("bernoulli", link="logit")
     assert "for " not in source.split("def bernoulli_logit_bce")[1]  # no Python loop
-    assert "_softplus(input, shift=-input*target" in source  # softplus(z) - y z, split for stability
+    assert "_softplus(input, shift=-input*target" in source  # softplus(z) - y z, stable
 
 
 def test_input_error_is_a_value_error():
