@@ -19,9 +19,20 @@ def documents() -> dict[str, str]:
             stem = document_name(d)
             for fmt in FORMATS:
                 files[f"{stem}.{fmt}"] = render(d, fmt)
-            rows.append({"stem": stem, "derivation": d})
+            rows.append({"stem": stem, "derivation": d, "mle": _mle_cell(d)})
     files["README.md"] = environment("md").get_template("index.md.j2").render(rows=rows)
     return files
+
+
+def _mle_cell(d) -> str:
+    """The constant model's MLE for the index: a formula when solved, else its name."""
+    from .mle import constant_mle
+    from .printing import latex
+
+    result = constant_mle(d)
+    if result is not None and result.parameter is not None:
+        return f"${latex(result.parameter)}$"
+    return d.family.mle_name or "no closed form"
 
 
 def variants_of(name: str) -> list[tuple[str, dict[str, str]]]:

@@ -110,7 +110,30 @@ def document_context(d: Derivation) -> dict:
         "nll": latex(d.nll),
         "params": [(latex(p.symbol), p.description) for p in d.family.params],
         "checks": _check_summary(d),
+        "gradients": [(latex(output), latex(value)) for output, value in _gradient(d).items()],
+        "mle": _mle_context(d),
     }
+
+
+def _gradient(d: Derivation) -> dict:
+    from .mle import gradient
+
+    return gradient(d)
+
+
+def _mle_context(d: Derivation) -> dict:
+    """The constant model's stationarity conditions and solution, as LaTeX, for templates."""
+    from .mle import constant_mle
+
+    result = constant_mle(d)
+    context: dict = {"note": d.family.mle_note, "conditions": [], "solution": [], "parameter": None}
+    if result is None:
+        return context
+    context["conditions"] = [latex(condition) for condition in result.conditions]
+    if result.solution is not None:
+        context["solution"] = [(latex(c), latex(v)) for c, v in result.solution.items()]
+        context["parameter"] = latex(result.parameter)
+    return context
 
 
 def document_title(d: Derivation) -> str:

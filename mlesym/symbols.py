@@ -126,6 +126,10 @@ class xlogy(Function):  # noqa: N801
             return sp.log(b)
         return None
 
+    def fdiff(self, argindex=1):
+        a, b = self.args
+        return sp.log(b) if argindex == 1 else a / b
+
     def _latex(self, printer, exp=None):
         a, b = (printer._print(arg) for arg in self.args)
         return _powered(rf"\operatorname{{xlogy}}\left({a}, {b}\right)", exp)
@@ -143,6 +147,10 @@ class xlog1py(Function):  # noqa: N801
         if a == 1:
             return log1p(b)
         return None
+
+    def fdiff(self, argindex=1):
+        a, b = self.args
+        return log1p(b) if argindex == 1 else a / (1 + b)
 
     def _latex(self, printer, exp=None):
         a, b = (printer._print(arg) for arg in self.args)

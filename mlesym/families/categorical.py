@@ -71,6 +71,13 @@ FAMILY = Family(
     density=density,
     statement=lambda p: rf"\operatorname{{Categorical}}\left({p}\right)",
     links=(PROBABILITIES, SOFTMAX),
+    mle_name="the class frequencies",
+    mle_note=(
+        r"for a constant model the MLE of $p_k$ is the class frequency "
+        r"$\frac{1}{n}\sum_i y_{ik}$ (maximize $\sum_k N_k \log p_k$ subject to "
+        r"$\sum_k p_k = 1$); with softmax, any logits whose softmax is those frequencies. "
+        r"The gradient with respect to the logits is $\operatorname{softmax}(z)_k - y_{ik}$"
+    ),
     conventions={
         "identity": Convention("CE", "cross entropy", None, "nll_loss"),
         "softmax": Convention("CE", "softmax cross entropy", None, "cross_entropy"),

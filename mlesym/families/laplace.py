@@ -59,6 +59,11 @@ FAMILY = Family(
     density=density,
     statement=lambda location: rf"\operatorname{{Laplace}}\left({location}, b\right)",
     links=(IDENTITY,),
+    mle_name="the median",
+    mle_note=(
+        r"the stationarity condition $\sum_i \operatorname{sign}(c - y_i) = 0$ has no algebraic "
+        r"solution: it holds at any median of the $y_i$, which is the MLE"
+    ),
     conventions={
         "identity": Convention("MAE", "mean absolute error", "SAE", "l1_loss"),
     },

@@ -1,0 +1,106 @@
+"""Gradients with respect to the model's outputs, and the constant model's closed-form MLE.
+
+The gradient is checked against central finite differences of the exported NumPy loss;
+the solved MLE, evaluated on data, against the family's closed-form reference and against
+numerically minimizing the exported loss (tests/test_families.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from conftest import VARIANTS
+from helpers import sample_outputs, sample_targets
+from mlesym import derive, loss_function
+from mlesym.families import get, names
+from mlesym.mle import constant_mle, gradient, outputs_of
+from mlesym.symbols import Head, Output, elementary, i, n, x, y
+
+SCALAR = [v for v in VARIANTS if get(v[0]).target == "scalar"]
+LEARNED = [
+    (name, {param.name: option.variant})
+    for name in names()
+    for param in get(name).params
+    for option in param.learned
+]
+ALL_SCALAR = [(name, link, {}) for name, link in SCALAR] + [
+    (name, None, variants) for name, variants in LEARNED
+]
+IDS = [f"{n_}-{l_ or 'default'}-{'-'.join(v.values()) or 'fixed'}" for n_, l_, v in ALL_SCALAR]
+
+
+def _point(d, rng):
+    link = d.link
+    values = {Output(x[i]): float(sample_outputs(link.output_domain, 1, 3, False, rng)[0])}
+    for head in d.loss.atoms(Head):
+        values[head] = float(
+            rng.uniform(0.3, 2.0) if type(head).domain == "positive" else rng.normal()
+        )
+    target = float(sample_targets(d.family.name, 1, 3, rng)[0])
+    return values, target
+
+
+@pytest.mark.parametrize(("name", "link", "variants"), ALL_SCALAR, ids=IDS)
+def test_gradient_matches_finite_differences_of_the_export(name, link, variants):
+    d = derive(name, link, **variants)
+    grads = gradient(d)
+    assert set(grads) == set(outputs_of(d))
+    fn = loss_function(name, link=link, reduction="none", **variants)
+    rng = np.random.default_rng(5)
+    order = [Output(x[i]), *sorted(d.loss.atoms(Head), key=lambda h: type(h).argument)]
+
+    def loss_at(point, target):
+        args = [np.array([point[o]]) for o in order]
+        return fn(args[0], np.array([target]), *args[1:])[0]
+
+    for _ in range(5):
+        values, target = _point(d, rng)
+
+        for output in order:
+            h = 1e-6 * max(1.0, abs(values[output]))
+            up, down = dict(values), dict(values)
+            up[output] += h
+            down[output] -= h
+            numeric = (loss_at(up, target) - loss_at(down, target)) / (2 * h)
+            subs = {**{o: sp.Float(v, 30) for o, v in values.items()}, y[i]: sp.Float(target, 30)}
+            symbolic = float(sp.N(elementary(grads[output]).xreplace(subs), 30))
+            assert numeric == pytest.approx(symbolic, rel=1e-6, abs=1e-8)
+
+
+@pytest.mark.parametrize(("name", "link", "variants"), ALL_SCALAR, ids=IDS)
+def test_solved_constant_mle_matches_the_closed_form_reference(name, link, variants):
+    d = derive(name, link, **variants)
+    result = constant_mle(d)
+    if result.solution is None:
+        assert d.family.mle_note and d.family.mle_name, f"{name}: no solution and no note"
+        return
+    rng = np.random.default_rng(6)
+    targets = sample_targets(name, 25, 3, rng)
+    data = {y[k + 1]: sp.Float(float(t), 30) for k, t in enumerate(targets)}
+    value = result.parameter.xreplace({n: len(targets)}).doit().xreplace(data)
+    assert float(sp.N(value, 30)) == pytest.approx(
+        d.family.references.constant_mle(targets), rel=1e-12
+    )
+
+
+def test_every_family_states_its_constant_mle():
+    """Guard: each family solves its constant-model MLE, or says in words what it is."""
+    for name in names():
+        for link, variants in [(lk.name, {}) for lk in get(name).links]:
+            d = derive(name, link, **variants)
+            result = constant_mle(d)
+            solved = result is not None and result.solution is not None
+            assert solved or (d.family.mle_note and d.family.mle_name), (name, link)
+
+
+def test_categorical_gradient_note_matches_finite_differences():
+    """The softmax cross entropy's gradient, softmax(z) - y, stated in the document."""
+    from scipy import special
+
+    fn = loss_function("categorical", link="softmax", reduction="sum")
+    rng = np.random.default_rng(7)
+    z, target = rng.normal(size=(1, 4)), np.array([2])
+    numeric = [(fn(z + h, target) - fn(z - h, target)) / 2e-6 for h in np.eye(4)[:, None, :] * 1e-6]
+    np.testing.assert_allclose(numeric, special.softmax(z[0]) - np.eye(4)[2], rtol=1e-6)
