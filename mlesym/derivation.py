@@ -239,6 +239,14 @@ def _sign_is(expr: sp.Expr, sign: int) -> bool | None:
 
 
 def _symbolically_zero(expr: sp.Expr) -> bool:
+    """True when SymPy proves expr = 0; False when it cannot (the numeric check follows)."""
+    try:
+        return _simplifies_to_zero(expr)
+    except Exception:  # noqa: BLE001  (SymPy's simplifiers fail on some sums; undecided)
+        return False
+
+
+def _simplifies_to_zero(expr: sp.Expr) -> bool:
     from sympy.simplify.simplify import sum_simplify
 
     expr = elementary(expr).doit()

@@ -200,7 +200,8 @@ def derive(family: str | Family, link: str | None = None, **variants: str) -> De
             optimize=True,
             name=convention.loss_name,
         )
-    stable_summand, used = stable_form(summand)
+    positive = family.support.name == "positive"
+    stable_summand, used = stable_form(summand, positive_target=positive)
     if used:
         summand = stable_summand
         add(
@@ -216,7 +217,7 @@ def derive(family: str | Family, link: str | None = None, **variants: str) -> De
             optimize=True,
             name=convention.loss_name,
         )
-    nll, used = stable_form(-log_p)
+    nll, used = stable_form(-log_p, positive_target=positive)
     if used:
         add(
             "stable-nll",
@@ -294,15 +295,20 @@ def _context(family: Family, link: Link, pdf: sp.Expr, heads: list) -> Context:
                 draw = _sample_output(type(h).domain, rng, k_val, True)
                 values[type(h)(x[s])] = sp.Float(draw, 50)
             if family.target == "scalar":
-                values[y[s]] = sp.sympify(target)
+                values[y[s]] = _exact(target)
                 values[Output(x[s])] = sp.Float(output, 50)
             else:
                 for c in range(1, k_val + 1):
-                    values[y[s, c]] = sp.sympify(target[c - 1])
+                    values[y[s, c]] = _exact(target[c - 1])
                     values[Output(x[s], c)] = sp.Float(output[c - 1], 50)
         return n_val, k_val, values
 
     return Context(expand=expand, sample=sample)
+
+
+def _exact(value) -> sp.Expr:
+    """A sampled number at the verifier's working precision (integers stay integers)."""
+    return sp.Integer(value) if isinstance(value, int) else sp.Float(value, 50)
 
 
 def _sample_output(domain: str, rng: random.Random, num_classes: int, scalar: bool):

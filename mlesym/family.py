@@ -18,12 +18,17 @@ Domain = Literal["real", "positive", "unit", "simplex"]
 class Support:
     """Where the target lives: its LaTeX, and how to integrate or enumerate over it."""
 
-    name: Literal["real", "binary", "onehot", "count"]
+    name: Literal["real", "positive", "binary", "onehot", "count"]
     latex: str
 
     @property
     def discrete(self) -> bool:
-        return self.name != "real"
+        return self.name not in ("real", "positive")
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        """The range of a continuous support, for integrating a density over it."""
+        return (0.0, float("inf")) if self.name == "positive" else (float("-inf"), float("inf"))
 
     def points(self, num_classes: int = 3) -> list[Any]:
         """Every point of a discrete support (one-hot vectors of length ``num_classes``).
@@ -41,6 +46,7 @@ class Support:
 
 REAL = Support("real", r"y \in \mathbb{R}")
 BINARY = Support("binary", r"y \in \{0, 1\}")
+POSITIVE = Support("positive", r"y \\in (0, \\infty)")
 COUNT = Support("count", r"y \\in \\{0, 1, 2, \\dots\\}")
 ONE_HOT = Support("onehot", r"y \in \{0, 1\}^{K},\ \sum_{k} y_{k} = 1")
 
@@ -70,13 +76,14 @@ class Param:
     description: str
     default: float = 1.0
     learned: tuple[Learned, ...] = ()
+    domain: Domain = "positive"  # "unit" for a parameter in (0, 1), such as a quantile
 
     @property
     def variants(self) -> tuple[str, ...]:
         return ("fixed", *(option.variant for option in self.learned))
 
     def sample(self, rng: random.Random) -> float:
-        return rng.uniform(0.3, 3.0)
+        return rng.uniform(0.05, 0.95) if self.domain == "unit" else rng.uniform(0.3, 3.0)
 
 
 @dataclass(frozen=True)

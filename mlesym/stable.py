@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.codegen.cfunctions import log1p
 
-from .symbols import logsumexp, xlog1py, xlogy, y
+from .symbols import logcosh, logsumexp, xexp, xlog1py, xlogy, y
 
 
 @dataclass(frozen=True)
@@ -67,12 +67,41 @@ def _xlogy(expr: sp.Expr) -> sp.Expr:
 
 
 def _log_factorial(expr: sp.Expr) -> sp.Expr:
+    def log_gamma_of(factor: sp.Expr) -> sp.Expr | None:
+        base, power = factor.as_base_exp()
+        if isinstance(base, sp.factorial):
+            return power * sp.loggamma(base.args[0] + 1)
+        if isinstance(base, sp.gamma):
+            return power * sp.loggamma(base.args[0])
+        return None
+
     def rewrite(arg: sp.Expr) -> sp.Expr:
-        if isinstance(arg, sp.factorial):
-            return sp.loggamma(arg.args[0] + 1)
-        return sp.log(arg)
+        factors = sp.Mul.make_args(arg)
+        logs = [log_gamma_of(f) for f in factors]
+        if all(term is None for term in logs):
+            return sp.log(arg)
+        rest = sp.Mul(*(f for f, term in zip(factors, logs, strict=True) if term is None))
+        return sp.log(rest) + sp.Add(*(term for term in logs if term is not None))
 
     return expr.replace(sp.log, rewrite)
+
+
+def _target_times_exp(expr: sp.Expr) -> sp.Expr:
+    """y e^u -> e^(u + log y), for positive y: the product is finite where e^u alone is not."""
+
+    def is_candidate(e: sp.Basic) -> bool:
+        if not isinstance(e, sp.Mul):
+            return False
+        targets = [f for f in e.args if isinstance(f, sp.Indexed) and f.base == y]
+        return len(targets) == 1 and sum(isinstance(f, sp.exp) for f in e.args) == 1
+
+    def rewrite(e: sp.Mul) -> sp.Expr:
+        (target,) = [f for f in e.args if isinstance(f, sp.Indexed) and f.base == y]
+        (power,) = [f for f in e.args if isinstance(f, sp.exp)]
+        rest = sp.Mul(*(f for f in e.args if f is not target and f is not power))
+        return rest * xexp(target, power.args[0])
+
+    return expr.replace(is_candidate, rewrite)
 
 
 RULES = (
@@ -83,7 +112,18 @@ RULES = (
     ),
     StableRule("log1p", r"$\log(1 + u) = \operatorname{log1p}(u)$", _log1p),
     StableRule(
-        "log-factorial", r"$\log y! = \log\Gamma(y + 1)$, never forming $y!$", _log_factorial
+        "log-factorial",
+        r"$\log y! = \log\Gamma(y + 1)$ and $\log \Gamma(u)$ computed directly, never forming "
+        r"$y!$ or $\Gamma(u)$",
+        _log_factorial,
+    ),
+    StableRule(
+        "logcosh",
+        r"$\log\cosh u = |u| + \operatorname{log1p}(e^{-2|u|}) - \log 2$, which never overflows",
+        lambda expr: expr.replace(
+            lambda e: isinstance(e, sp.log) and isinstance(e.args[0], sp.cosh),
+            lambda e: logcosh(e.args[0].args[0]),
+        ),
     ),
     StableRule(
         "xlogy",
@@ -95,10 +135,19 @@ RULES = (
 )
 
 
-def stable_form(expr: sp.Expr) -> tuple[sp.Expr, list[StableRule]]:
+POSITIVE_TARGET_RULES = (
+    StableRule(
+        "target-exp",
+        r"$y\,e^{u} = e^{u + \log y}$ for $y > 0$, finite wherever the product is",
+        _target_times_exp,
+    ),
+)
+
+
+def stable_form(expr: sp.Expr, positive_target: bool = False) -> tuple[sp.Expr, list[StableRule]]:
     """The stable form of ``expr`` and the rules that changed it."""
     used = []
-    for rule in RULES:
+    for rule in RULES + (POSITIVE_TARGET_RULES if positive_target else ()):
         rewritten = rule.apply(expr)
         if rewritten != expr:
             used.append(rule)

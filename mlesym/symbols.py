@@ -169,6 +169,33 @@ class logsumexp(Function):  # noqa: N801
         return _powered(text, exp)
 
 
+class xexp(Function):  # noqa: N801
+    """x e^u for x > 0, computed as e^(u + log x): finite wherever the product is."""
+
+    nargs = 2
+
+    def fdiff(self, argindex=1):
+        a, u = self.args
+        return sp.exp(u) if argindex == 1 else xexp(a, u)
+
+    def _latex(self, printer, exp=None):
+        a, u = (printer._print(arg) for arg in self.args)
+        return _powered(rf"e^{{{u} + \log {a}}}", exp)
+
+
+class logcosh(Function):  # noqa: N801
+    """log cosh(u), computed as |u| + log1p(exp(-2|u|)) - log 2 so that it never overflows."""
+
+    nargs = 1
+    is_real = True
+
+    def fdiff(self, argindex=1):
+        return sp.tanh(self.args[0])
+
+    def _latex(self, printer, exp=None):
+        return _powered(rf"\log\cosh\left({printer._print(self.args[0])}\right)", exp)
+
+
 NAMED_FUNCTIONS = (sigmoid, softplus, xlogy, xlog1py, logsumexp, log1p)
 
 
@@ -178,6 +205,8 @@ def elementary(expr: sp.Expr) -> sp.Expr:
         logsumexp,
         lambda body, index, lower, upper: sp.log(sp.Sum(sp.exp(body), (index, lower, upper))),
     )
+    expr = expr.replace(logcosh, lambda u: sp.log(sp.cosh(u)))
+    expr = expr.replace(xexp, lambda a, u: a * sp.exp(u))
     expr = expr.replace(xlogy, lambda a, b: a * sp.log(b))
     expr = expr.replace(xlog1py, lambda a, b: a * sp.log(1 + b))
     expr = expr.replace(log1p, lambda a: sp.log(1 + a))

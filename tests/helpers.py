@@ -37,11 +37,16 @@ def sample_targets(family_name: str, size: int, num_classes: int, rng) -> np.nda
         return rng.integers(0, 2, size).astype(float)
     if family.support.name == "count":
         return rng.poisson(3.0, size).astype(float)
+    if family.support.name == "positive":
+        return rng.gamma(2.0, 1.0, size)
     return np.eye(num_classes)[rng.integers(0, num_classes, size)]
 
 
 def sample_params(family_name: str, rng) -> dict[str, float]:
-    return {p.name: float(rng.uniform(0.5, 2.5)) for p in get(family_name).params}
+    return {
+        p.name: float(rng.uniform(0.1, 0.9) if p.domain == "unit" else rng.uniform(0.5, 2.5))
+        for p in get(family_name).params
+    }
 
 
 def per_sample_value(
@@ -49,13 +54,13 @@ def per_sample_value(
 ) -> float:
     """Evaluate an expression in y_i and f_theta(x_i) (or y_ik, f_theta(x_i)_k) with mpmath.
 
-    Inputs enter as exact rationals and the arithmetic carries 800 digits, enough that
+    Inputs enter as their exact binary values and the arithmetic carries 800 digits, enough that
     log(1 + 1e-300) keeps its value (float64 underflows below 1e-308 anyway); xlogy(0, .) is
     0 as defined. ``allow_infinite`` maps log(0) and its kin to +inf.
     """
 
-    def exact(value) -> sp.Rational:
-        return sp.Rational(float(value))
+    def exact(value) -> sp.Float:
+        return sp.Float(float(value), DIGITS)  # the binary value exactly, at 800 digits
 
     values: dict[sp.Basic, sp.Expr] = {}
     concrete = expr.replace(

@@ -69,7 +69,10 @@ def test_build_writes_the_gallery(tmp_path):
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (["derive", "gausian"], "unknown family 'gausian'; choose from: bernoulli, categorical"),
+        (
+            ["derive", "gausian"],
+            "unknown family 'gausian'; choose from: asymmetric_laplace, bernoulli",
+        ),
         (["derive", "gaussian", "--link", "logit"], "unknown link 'logit' for family 'gaussian'"),
         (["derive", "gaussian", "--format", "docx"], "choose from 'md', 'tex'"),
         (["derive", "gaussian", "--colour"], "valid options: --format, --help, --link, --output"),

@@ -65,6 +65,7 @@ def test_gradient_matches_finite_differences_of_the_export(name, link, variants)
             down[output] -= h
             numeric = (loss_at(up, target) - loss_at(down, target)) / (2 * h)
             subs = {**{o: sp.Float(v, 30) for o, v in values.items()}, y[i]: sp.Float(target, 30)}
+            subs.update({p.symbol: sp.Float(p.default, 30) for p in d.family.params})
             symbolic = float(sp.N(elementary(grads[output]).xreplace(subs), 30))
             assert numeric == pytest.approx(symbolic, rel=1e-6, abs=1e-8)
 

@@ -1,0 +1,58 @@
+"""Gamma with fixed shape k and predicted mean mu: the gamma deviance, y / mu + log mu."""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from ..family import POSITIVE, Convention, Family, Param, References
+from ..links import LOG
+from ..links import POSITIVE as MEAN
+
+k = sp.Symbol("k", positive=True)
+
+
+def density(y: sp.Expr, mu: sp.Expr, k: sp.Expr = k) -> sp.Expr:
+    """k^k / Gamma(k) mu^(-k) y^(k-1) exp(-k y / mu)"""
+    return sp.Mul(
+        sp.Pow(k, k, evaluate=False),
+        sp.Pow(sp.gamma(k), -1, evaluate=False),
+        sp.Pow(mu, -k, evaluate=False),
+        sp.Pow(y, k - 1, evaluate=False),
+        sp.exp(-k * y / mu),
+        evaluate=False,
+    )
+
+
+def _logpdf(target, mu, k=2.0):
+    from scipy import stats
+
+    return stats.gamma.logpdf(target, a=k, scale=mu / k)
+
+
+FAMILY = Family(
+    name="gamma",
+    title="Gamma",
+    summary="Positive responses whose spread grows with their mean (fixed shape $k$).",
+    target="scalar",
+    support=POSITIVE,
+    predicted="mu",
+    params=(Param("k", k, "shape", default=2.0),),
+    density=density,
+    statement=lambda mu: rf"\operatorname{{Gamma}}\left(k, \tfrac{{k}}{{{mu}}}\right)",
+    links=(LOG, MEAN),
+    conventions={
+        "log": Convention("Gamma NLL", "gamma negative log-likelihood"),
+        "identity": Convention("Gamma NLL", "gamma negative log-likelihood"),
+    },
+    sample_target=lambda rng, K: rng.gammavariate(2.0, 1.0),
+    references=References(
+        logpdf=_logpdf,
+        loss={
+            "log": lambda input, target: target * np.exp(-input) + input,
+            "identity": lambda input, target: target / input + np.log(input),
+        },
+        torch={},
+        constant_mle=lambda targets: np.mean(targets),
+    ),
+)
