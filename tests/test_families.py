@@ -59,6 +59,16 @@ def test_every_family_declares_its_references(name):
 
 
 @pytest.mark.parametrize("name", names())
+def test_parameter_names_are_usable_keyword_arguments(name):
+    """Exports take each fixed parameter as a keyword named after its symbol."""
+    import keyword
+
+    for param in get(name).params:
+        assert param.name.isidentifier() and not keyword.iskeyword(param.name), param.name
+        assert param.symbol.name == param.name, (param.name, param.symbol.name)
+
+
+@pytest.mark.parametrize("name", names())
 def test_density_normalizes(name):
     family = get(name)
     density = density_callable(name)

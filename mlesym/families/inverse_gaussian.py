@@ -1,0 +1,56 @@
+"""Inverse Gaussian with fixed shape lambda: the loss (y - mu)^2 / (mu^2 y)."""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from ..family import POSITIVE, Convention, Family, Param, References
+from ..links import LOG
+from ..links import POSITIVE as MEAN
+
+lamda = sp.Symbol("lamda", positive=True)  # SymPy prints "lamda" as the Greek letter
+
+
+def density(y: sp.Expr, mu: sp.Expr, lamda: sp.Expr = lamda) -> sp.Expr:
+    """sqrt(lambda / (2 pi y^3)) exp(-lambda (y / mu - 1)^2 / (2 y)), the exponent written
+    as (y / mu - 1)^2 / y rather than (y - mu)^2 / (mu^2 y) so that it never overflows."""
+    return sp.Mul(
+        sp.Pow(lamda / (2 * sp.pi * y**3), sp.Rational(1, 2), evaluate=False),
+        sp.exp(-lamda * (y / mu - 1) ** 2 / (2 * y)),
+        evaluate=False,
+    )
+
+
+def _logpdf(target, mu, lamda=1.0):
+    from scipy import stats
+
+    return stats.invgauss.logpdf(target, mu / lamda, scale=lamda)
+
+
+FAMILY = Family(
+    name="inverse_gaussian",
+    title="Inverse Gaussian",
+    summary="Positive responses with variance growing as the cube of the mean.",
+    target="scalar",
+    support=POSITIVE,
+    predicted="mu",
+    params=(Param("lamda", lamda, "shape"),),
+    density=density,
+    statement=lambda mu: rf"\operatorname{{IG}}\left({mu}, \lambda\right)",
+    links=(MEAN, LOG),
+    conventions={
+        "identity": Convention("IG NLL", "inverse Gaussian negative log-likelihood"),
+        "log": Convention("IG NLL", "inverse Gaussian negative log-likelihood"),
+    },
+    sample_target=lambda rng, K: rng.gammavariate(2.0, 1.0),
+    references=References(
+        logpdf=_logpdf,
+        loss={
+            "identity": lambda mu, target: (target - mu) ** 2 / (mu**2 * target),
+            "log": lambda eta, target: (target - np.exp(eta)) ** 2 / (np.exp(2 * eta) * target),
+        },
+        torch={},
+        constant_mle=lambda targets: np.mean(targets),
+    ),
+)

@@ -1,0 +1,64 @@
+"""Weibull with fixed shape k and predicted scale lambda: the loss k log lambda + (y / lambda)^k."""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from ..family import POSITIVE, Convention, Family, Param, References
+from ..links import LOG
+from ..links import POSITIVE as SCALE
+
+k = sp.Symbol("k", positive=True)
+
+
+def density(y: sp.Expr, scale: sp.Expr, k: sp.Expr = k) -> sp.Expr:
+    """k y^(k-1) scale^(-k) exp(-(y / scale)^k)"""
+    return sp.Mul(
+        k,
+        sp.Pow(y, k - 1, evaluate=False),
+        sp.Pow(scale, -k, evaluate=False),
+        sp.exp(-((y / scale) ** k)),
+        evaluate=False,
+    )
+
+
+def _logpdf(target, scale, k=1.5):
+    from scipy import stats
+
+    return stats.weibull_min.logpdf(target, k, scale=scale)
+
+
+FAMILY = Family(
+    name="weibull",
+    title="Weibull",
+    summary="Positive lifetimes with a hazard that rises or falls over time (fixed shape $k$).",
+    target="scalar",
+    support=POSITIVE,
+    predicted="scale",
+    params=(Param("k", k, "shape", default=1.5),),
+    density=density,
+    statement=lambda scale: rf"\operatorname{{Weibull}}\left(k, {scale}\right)",
+    links=(LOG, SCALE),
+    mle_name=r"$\left(\frac{1}{n}\sum_i y_i^k\right)^{1/k}$",
+    mle_note=(
+        r"with the log link SymPy solves the stationarity condition to "
+        r"$\left(\frac{1}{n}\sum_i y_i^k\right)^{1/k}$; with the identity link the condition "
+        r"$\sum_i (k / c - k y_i^k c^{-k-1}) = 0$ gives the same value, which SymPy does not "
+        r"solve for a symbolic $k$"
+    ),
+    conventions={
+        "log": Convention("Weibull NLL", "Weibull negative log-likelihood"),
+        "identity": Convention("Weibull NLL", "Weibull negative log-likelihood"),
+    },
+    sample_target=lambda rng, K: rng.weibullvariate(1.0, 1.5),
+    references=References(
+        logpdf=_logpdf,
+        loss={
+            "log": lambda eta, target: 1.5 * eta + (target * np.exp(-eta)) ** 1.5,
+            "identity": lambda scale, target: 1.5 * np.log(scale) + (target / scale) ** 1.5,
+        },
+        torch={},
+        constant_mle=lambda targets: np.mean(targets**1.5) ** (1 / 1.5),
+    ),
+)
