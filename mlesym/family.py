@@ -174,6 +174,8 @@ class Family:
     conventions: Mapping[str, Convention]
     sample_target: Callable[[random.Random, int], Any]
     references: References
+    canonical_link: str | None = None  # for exponential-family members: the canonical link
+    notes: tuple[tuple[str, str], ...] = ()  # (heading, text) sections for the documents
     mle_note: str = ""  # the constant model's MLE in words, when no closed form is solved
     mle_name: str = ""  # its short name for the gallery index: "median", "class frequencies"
     variant_conventions: Mapping[str, Convention] = field(default_factory=dict)

@@ -112,6 +112,7 @@ def document_context(d: Derivation) -> dict:
         "checks": _check_summary(d),
         "gradients": [(latex(output), latex(value)) for output, value in _gradient(d).items()],
         "mle": _mle_context(d),
+        "canonical": d.family.canonical_link,
     }
 
 

@@ -204,3 +204,23 @@ def test_minimizing_a_constant_prediction_gives_the_closed_form_mle(variant):
     if expected is None:  # no closed form: the minimizer of the hand-written loss instead
         expected = link.reference(np.asarray(fit(reference)))
     assert fitted == pytest.approx(expected, abs=1e-5)
+
+
+@pytest.mark.parametrize("name", names())
+def test_a_declared_canonical_link_is_one_of_the_familys_links(name):
+    family = get(name)
+    assert family.canonical_link is None or family.canonical_link in family.link_names
+
+
+def test_label_smoothing_is_the_expected_nll_not_a_mixture():
+    """What the categorical document states: linear in the target, so an expectation."""
+    rng = np.random.default_rng(17)
+    logits, labels, eps = rng.normal(0, 2, (30, 4)), rng.integers(0, 4, 30), 0.2
+    ce = loss_function("categorical", link="softmax", reduction="none")
+    smoothed = ce(logits, labels, label_smoothing=eps)
+    per_class = np.stack([ce(logits, np.full(30, k)) for k in range(4)], axis=-1)
+    expected = (1 - eps) * per_class[np.arange(30), labels] + eps / 4 * per_class.sum(-1)
+    np.testing.assert_allclose(smoothed, expected, rtol=1e-12)
+    p = special.softmax(logits, axis=-1)
+    mixture = -np.log((1 - eps) * p[np.arange(30), labels] + eps / 4)
+    assert np.all(np.abs(smoothed - mixture) > 1e-6)

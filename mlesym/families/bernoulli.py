@@ -52,6 +52,7 @@ FAMILY = Family(
     params=(),
     density=density,
     statement=lambda p: rf"\operatorname{{Bernoulli}}\left({p}\right)",
+    canonical_link="logit",
     links=(PROBABILITY, LOGIT),
     conventions={
         "identity": Convention("BCE", "binary cross entropy", None, "binary_cross_entropy"),

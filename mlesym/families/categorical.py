@@ -70,6 +70,20 @@ FAMILY = Family(
     params=(),
     density=density,
     statement=lambda p: rf"\operatorname{{Categorical}}\left({p}\right)",
+    canonical_link="softmax",
+    notes=(
+        (
+            "Label smoothing",
+            r"PyTorch's `label_smoothing` $= \varepsilon$ replaces each target by "
+            r"$\tilde{y}_{ik} = (1 - \varepsilon)\, y_{ik} + \varepsilon / K$. The loss "
+            r"$-\sum_k \tilde{y}_{ik} \log p_{ik}$ is then the expected negative "
+            r"log-likelihood of a label drawn from $\tilde{y}_i$ (a cross entropy with soft "
+            r"targets), because the log-likelihood is linear in the one-hot target; it is not "
+            r"the negative log-likelihood of a mixture model, which would be "
+            r"$-\log((1 - \varepsilon)\, p_{i y_i} + \varepsilon / K)$. The exports take "
+            r"`label_smoothing=` and agree with `torch.nn.functional.cross_entropy`",
+        ),
+    ),
     links=(PROBABILITIES, SOFTMAX),
     mle_name="the class frequencies",
     mle_note=(

@@ -75,6 +75,7 @@ FAMILY = Family(
     ),
     density=density,
     statement=lambda mean: rf"\mathcal{{N}}\left({mean}, \sigma^{{2}}\right)",
+    canonical_link="identity",
     links=(IDENTITY,),
     conventions={
         "identity": Convention("MSE", "mean squared error", "SSE", "mse_loss"),

@@ -46,6 +46,7 @@ FAMILY = Family(
     params=(),
     density=density,
     statement=lambda rate: rf"\operatorname{{Poisson}}\left({rate}\right)",
+    canonical_link="log",
     links=(LOG, POSITIVE),
     conventions={
         "log": Convention(
