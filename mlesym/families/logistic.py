@@ -47,7 +47,7 @@ FAMILY = Family(
     mle_name="no closed form (a robust M-estimate)",
     mle_note=(
         r"the stationarity condition $\sum_i \tanh(r_i / (2s)) = 0$ has no closed-form "
-        r"solution; the MLE lies between the median and the mean, found numerically"
+        r"solution; the MLE, a robust M-estimate of location, is found numerically"
     ),
     references=References(
         logpdf=_logpdf,
