@@ -65,8 +65,6 @@ def loss_function(
     input of the function after ``target``.
     """
     link, variants = _split_options(name, options)
-    export.check_backend(backend)
-    export.check_reduction(reduction)
     return export.compile_loss(derive(name, link, **variants), backend, reduction, bool(full))
 
 

@@ -126,6 +126,13 @@ class Derivation:
     loss_name: str
     context: Context = field(repr=False, compare=False)
     _checks: list[Check] = field(default_factory=list, repr=False, compare=False)
+    _memo: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
+
+    def memo(self, key: str, compute: Callable[[], object]) -> object:
+        """``compute()``, once per derivation: documents ask for the same analyses repeatedly."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     @property
     def convention(self):

@@ -158,9 +158,7 @@ _CALLS = {
         "Max": "numpy.maximum({0}, {1})",
         "logcosh": "_logcosh({0})",
         "xexp": "numpy.exp({1} + numpy.log({0}))",
-        "PositivePart": "numpy.maximum({0}, 0)",
-        "SoftplusTail": "numpy.log1p(numpy.exp(-numpy.abs({0})))",
-        "ShiftedSoftplus": "_softplus({0}, shift={1}, scale={2})",
+        "ShiftedSoftplus": "_softplus({0}, shift={1}, scale={2})",  # an in-place helper
     },
     "torch": {
         "log": "torch.log({0})",
@@ -268,7 +266,7 @@ class ArrayPrinter(PythonCodePrinter):
         return text
 
 
-for _name in set(_CALLS["numpy"]) - {"PositivePart", "SoftplusTail", "ShiftedSoftplus"}:
+for _name in set(_CALLS["numpy"]) - {"ShiftedSoftplus"}:
     setattr(ArrayPrinter, f"_print_{_name}", ArrayPrinter._print_call)
 
 
@@ -393,9 +391,7 @@ def compile_loss(
     """Compile the exported source of ``d`` and return its loss function."""
     from .errors import MlesymError
 
-    check_backend(backend)
-    check_reduction(reduction)
-    code = source(d, full=full, reduction=reduction, backend=backend)
+    code = source(d, full=full, reduction=reduction, backend=backend)  # checks both names
     try:
         return _compiled(code, function_name(d, full))
     except ImportError as error:

@@ -218,6 +218,3 @@ class Family:
                 if option.variant == value:
                     chosen[name] = (param, option)
         return chosen
-
-    def nuisance(self) -> dict[str, sp.Symbol]:
-        return {p.name: p.symbol for p in self.params}

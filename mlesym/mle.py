@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .derivation import Derivation
-from .symbols import Head, Output, depends_on_sample, elementary, i, n, x
+from .rules import split_sum
+from .symbols import Head, Output, elementary, i, n, x
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,10 @@ def outputs_of(d: Derivation) -> list[sp.Expr]:
 
 def gradient(d: Derivation) -> dict[sp.Expr, sp.Expr]:
     """d loss_i / d output, for each scalar output of the model (not for class vectors)."""
+    return d.memo("gradient", lambda: _gradient(d))
+
+
+def _gradient(d: Derivation) -> dict[sp.Expr, sp.Expr]:
     if d.family.target != "scalar":
         return {}
     result = {}
@@ -46,18 +51,15 @@ def gradient(d: Derivation) -> dict[sp.Expr, sp.Expr]:
 
 def sum_over_samples(summand: sp.Expr) -> sp.Expr:
     """sum_i of an expression, split into terms: constants times n, factors out of the sum."""
-    total = sp.Integer(0)
-    for term in sp.Add.make_args(sp.expand(summand)):
-        outside, inside = term.as_independent(i, as_Add=False)
-        if not depends_on_sample(inside) and not inside.has(i):
-            total += n * term
-        else:
-            total += outside * sp.Sum(inside, (i, 1, n))
-    return total
+    return split_sum(summand, (i, 1, n))
 
 
 def constant_mle(d: Derivation) -> ConstantMLE | None:
     """Solve d/dc sum_i loss(y_i, c) = 0 (jointly with any learned head) for scalar targets."""
+    return d.memo("constant_mle", lambda: _constant_mle(d))
+
+
+def _constant_mle(d: Derivation) -> ConstantMLE | None:
     if d.family.target != "scalar":
         return None
     outputs = outputs_of(d)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
+from .symbols import depends_on_sample
+
 
 class Label(sp.Symbol):
     """A symbol whose name is already LaTeX: the left-hand sides of the steps."""
@@ -56,7 +58,7 @@ class TextbookLatexPrinter(LatexPrinter):
         if exponentials and any(_is_reciprocal(f) for f in others):  # a density: c(y) exp(...)
             others.sort(key=_rank)
             return " ".join(self._print(f) for f in [*others, *exponentials])
-        if any(_is_reciprocal(f) and _involves_data(f) for f in factors):
+        if any(_is_reciprocal(f) and depends_on_sample(f) for f in factors):
             return super()._print_Mul(expr)
         calls = [f for f in factors if isinstance(f, _FUNCTION_LIKE)]
         if calls and len(calls) < len(factors):
@@ -125,12 +127,6 @@ def is_negative_term(term: sp.Expr) -> bool:
 
 def _is_reciprocal(factor: sp.Expr) -> bool:
     return isinstance(factor, sp.Pow) and factor.exp.is_negative is True
-
-
-def _involves_data(expr: sp.Expr) -> bool:
-    from .symbols import depends_on_sample
-
-    return depends_on_sample(expr)
 
 
 def _rank(factor: sp.Expr) -> float:

@@ -80,18 +80,21 @@ def log_of_quotient(expr: sp.Expr) -> sp.Expr:
     return expr.replace(sp.log, rewrite)
 
 
+def split_sum(summand: sp.Expr, limits: tuple) -> sp.Expr:
+    """sum over limits of a summand, as a sum of terms: each term's factors that do not
+    depend on the index come out of its sum, and a term free of the index counts
+    (upper - lower + 1) times."""
+    index, lower, upper = limits
+    total = sp.Integer(0)
+    for term in sp.Add.make_args(sp.expand(summand)):
+        outside, inside = term.as_independent(index, as_Add=False)
+        total += outside * ((upper - lower + 1) if inside == 1 else sp.Sum(inside, limits))
+    return total
+
+
 def split_sums(expr: sp.Expr) -> sp.Expr:
     """sum_k c (a_k - b) -> c sum_k a_k - b sum_k c: expand the summand, pull out constants."""
-
-    def rewrite(summand: sp.Expr, *limits: sp.Tuple) -> sp.Expr:
-        index = limits[0][0]
-        terms = []
-        for term in sp.Add.make_args(sp.expand(summand)):
-            outside, inside = term.as_independent(index, as_Add=False)
-            terms.append(outside * sp.Sum(inside, *limits))
-        return sp.Add(*terms)
-
-    return expr.replace(sp.Sum, rewrite)
+    return expr.replace(sp.Sum, lambda summand, *limits: split_sum(summand, tuple(limits[0])))
 
 
 def one_hot_sum(expr: sp.Expr) -> sp.Expr:

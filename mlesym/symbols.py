@@ -113,48 +113,45 @@ class softplus(Function):  # noqa: N801
         return _powered(rf"\operatorname{{softplus}}\left({argument}\right)", exp)
 
 
-class xlogy(Function):  # noqa: N801
-    """x log y, defined as 0 where x = 0 (so that 0 log 0 = 0, as SciPy and PyTorch do)."""
+class _XLog(Function):
+    """x g(y) for g = log or log1p, defined as 0 where x = 0 (so that 0 log 0 = 0)."""
 
     nargs = 2
+    inner: type[Function]  # the log-like function g
+    name: str
 
     @classmethod
     def eval(cls, a, b):
         if a.is_zero:
             return sp.Integer(0)
         if a == 1:
-            return sp.log(b)
+            return cls.inner(b)
         return None
 
     def fdiff(self, argindex=1):
         a, b = self.args
-        return sp.log(b) if argindex == 1 else a / b
+        if argindex == 1:
+            return self.inner(b)
+        t = sp.Dummy("t")
+        return a * self.inner(t).diff(t).xreplace({t: b})  # a g'(b)
 
     def _latex(self, printer, exp=None):
         a, b = (printer._print(arg) for arg in self.args)
-        return _powered(rf"\operatorname{{xlogy}}\left({a}, {b}\right)", exp)
+        return _powered(rf"\operatorname{{{self.name}}}\left({a}, {b}\right)", exp)
 
 
-class xlog1py(Function):  # noqa: N801
-    """x log(1 + y), defined as 0 where x = 0."""
+class xlogy(_XLog):  # noqa: N801
+    """x log y, 0 where x = 0, as SciPy and PyTorch define it."""
 
-    nargs = 2
+    inner = sp.log
+    name = "xlogy"
 
-    @classmethod
-    def eval(cls, a, b):
-        if a.is_zero:
-            return sp.Integer(0)
-        if a == 1:
-            return log1p(b)
-        return None
 
-    def fdiff(self, argindex=1):
-        a, b = self.args
-        return log1p(b) if argindex == 1 else a / (1 + b)
+class xlog1py(_XLog):  # noqa: N801
+    """x log(1 + y), 0 where x = 0."""
 
-    def _latex(self, printer, exp=None):
-        a, b = (printer._print(arg) for arg in self.args)
-        return _powered(rf"\operatorname{{xlog1py}}\left({a}, {b}\right)", exp)
+    inner = log1p
+    name = "xlog1py"
 
 
 class logsumexp(Function):  # noqa: N801
@@ -194,9 +191,6 @@ class logcosh(Function):  # noqa: N801
 
     def _latex(self, printer, exp=None):
         return _powered(rf"\log\cosh\left({printer._print(self.args[0])}\right)", exp)
-
-
-NAMED_FUNCTIONS = (sigmoid, softplus, xlogy, xlog1py, logsumexp, log1p)
 
 
 def elementary(expr: sp.Expr) -> sp.Expr:
