@@ -51,3 +51,14 @@ def require_jax():
         pytest.skip("jax is not installed (pip install jax)")
     jax.config.update("jax_enable_x64", True)  # float64 parity, as the tests compare in float64
     return jax
+
+
+@pytest.fixture(autouse=True)
+def _backend_is_installed(request):
+    """A test parametrized with `backend` needs that backend: skip without it (fail in CI)."""
+    callspec = getattr(request.node, "callspec", None)
+    backend = callspec.params.get("backend") if callspec else None
+    if backend == "torch":
+        require_torch()
+    elif backend == "jax":
+        require_jax()
