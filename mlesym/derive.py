@@ -187,15 +187,27 @@ def derive(family: str | Family, link: str | None = None, **variants: str) -> De
     )
 
     last, factor = mean, outer * convention.scale
-    if convention.scale != 1:
+    if convention.scale != 1 or convention.offset != 0:
+        summand = summand + convention.offset / factor
+        if _prefer_negated(summand, factor):
+            summand, factor = -summand, -factor
+        changes = []
+        if convention.scale != 1:
+            changes.append(rf"multiply by ${latex(convention.scale)} > 0$")
+        if convention.offset != 0:
+            changes.append(rf"add the constant ${latex(convention.offset)}$")
+        where = (
+            f"the convention of `torch.nn.functional.{convention.torch}`"
+            if convention.torch
+            else f"the usual form of the {convention.long_name}"
+        )
         last = add(
             "convention",
-            "The conventional scale",
-            rf"Multiply by ${latex(convention.scale)} > 0$, which keeps the minimizer, to match "
-            rf"the convention of `torch.nn.functional.{convention.torch}`.",
+            "The conventional form",
+            _sentence(" and ".join(changes)) + f", which keeps the minimizer, to match {where}.",
             THETA_HAT,
             factor * sp.Sum(summand, (i, 1, n)) / n,
-            Relation.affine(convention.scale, 0, sign=1),
+            Relation.affine(convention.scale, convention.offset, sign=1),
             mean,
             optimize=True,
             name=convention.loss_name,
@@ -204,6 +216,8 @@ def derive(family: str | Family, link: str | None = None, **variants: str) -> De
     stable_summand, used = stable_form(summand, positive_target=positive)
     if used:
         summand = stable_summand
+        if _prefer_negated(summand, factor):
+            summand, factor = -summand, -factor  # -sum(-a - b) reads better as sum(a + b)
         add(
             "stable",
             "Numerically stable form",
@@ -273,6 +287,16 @@ def _to_argmin(
     return outer, summand, relation, explanation
 
 
+def _prefer_negated(summand: sp.Expr, factor: sp.Expr) -> bool:
+    """Whether factor * sum(summand) reads better as (-factor) * sum(-summand)."""
+    fewer = _count_negative_terms(-summand) - _count_negative_terms(summand)
+    return fewer < 0 or (fewer == 0 and factor.is_negative)
+
+
+def _sentence(text: str) -> str:
+    return text[0].upper() + text[1:]
+
+
 def _count_negative_terms(expr: sp.Expr) -> int:
     return sum(1 for term in sp.Add.make_args(expr) if is_negative_term(term))
 
@@ -285,9 +309,7 @@ def _context(family: Family, link: Link, pdf: sp.Expr, heads: list) -> Context:
 
     def sample(rng: random.Random) -> tuple[int, int, dict[sp.Basic, sp.Expr]]:
         n_val, k_val = rng.randint(2, 4), rng.randint(2, 4)
-        values: dict[sp.Basic, sp.Expr] = {
-            p.symbol: sp.Float(p.sample(rng), 50) for p in family.params
-        }
+        values: dict[sp.Basic, sp.Expr] = {p.symbol: _exact(p.sample(rng)) for p in family.params}
         for s in range(1, n_val + 1):
             target = family.sample_target(rng, k_val)
             output = _sample_output(link.output_domain, rng, k_val, family.target == "scalar")

@@ -95,6 +95,17 @@ def _linear_parts(expr: sp.Expr, per_class: Callable[[sp.Expr], sp.Expr]) -> sp.
     return None if result.has(TARGET) else result
 
 
+def weighted_log_softmax(expr: sp.Expr) -> sp.Expr:
+    """sum(y) LSE(z) - sum(y z) -> sum(y (LSE(z) - z)): each class's LSE(z) - z_k is computed
+    shifted by the maximum, so a confident, correct prediction does not cancel."""
+    lse = ClassSum(TARGET) * LogSumExp(INPUT)
+    linear = ClassSum(INPUT * TARGET)
+    terms = sp.Add.make_args(expr)
+    if lse in terms and -linear in terms:
+        return expr - lse + linear + ClassSum(TARGET * (KeepDims(LogSumExp(INPUT)) - INPUT))
+    return expr
+
+
 def class_index_form(expr: sp.Expr) -> sp.Expr | None:
     """The loss for class-index targets, or None when it is not linear in a one-hot target.
 
@@ -145,18 +156,25 @@ _CALLS = {
         "Abs": "numpy.abs({0})",
         "log1p": "numpy.log1p({0})",
         "softplus": "numpy.logaddexp(0, {0})",
+        "sigmoid": "numpy.exp(-numpy.logaddexp(0, -({0})))",
         "xlogy": "_xlogy({0}, {1})",
         "xlog1py": "_xlog1py({0}, {1})",
         "loggamma": "_gammaln({0})",
+        "erf": "_erf({0})",
+        "Where": "numpy.where({0}, {1}, {2})",
         "LogSumExp": "_logsumexp({0})",
         "ClassSum": "numpy.sum({0}, axis=-1)",
         "KeepDims": "{0}[..., None]",
         "StirlingLogFactorial": "_stirling({0})",
         "cosh": "numpy.cosh({0})",
         "tanh": "numpy.tanh({0})",
+        "cos": "numpy.cos({0})",
+        "sin": "numpy.sin({0})",
+        "besseli": "numpy.i0({1})",  # order 0 only: see _print_call
         "sign": "numpy.sign({0})",
         "Max": "numpy.maximum({0}, {1})",
         "logcosh": "_logcosh({0})",
+        "logcbnorm": "_logcbnorm({0})",
         "xexp": "numpy.exp({1} + numpy.log({0}))",
         "ShiftedSoftplus": "_softplus({0}, shift={1}, scale={2})",  # an in-place helper
     },
@@ -166,22 +184,29 @@ _CALLS = {
         "Abs": "torch.abs({0})",
         "log1p": "torch.log1p({0})",
         "softplus": "torch.nn.functional.softplus({0})",
+        "sigmoid": "torch.sigmoid({0})",
         "xlogy": "torch.xlogy({0}, {1})",
         "xlog1py": "torch.special.xlog1py({0}, {1})",
         "loggamma": "torch.lgamma({0})",
+        "erf": "torch.special.erf({0})",
+        "Where": "torch.where({0}, {1}, {2})",
         "LogSumExp": "_logsumexp({0})",
         "ClassSum": "torch.sum({0}, dim=-1)",
         "KeepDims": "{0}[..., None]",
         "StirlingLogFactorial": "_stirling({0})",
         "cosh": "torch.cosh({0})",
         "tanh": "torch.tanh({0})",
+        "cos": "torch.cos({0})",
+        "sin": "torch.sin({0})",
+        "besseli": "torch.special.i0({1})",  # order 0 only: see _print_call
         "sign": "torch.sign({0})",
         "Max": "torch.maximum({0}, torch.as_tensor({1}))",
         "logcosh": "_logcosh({0})",
+        "logcbnorm": "_logcbnorm({0})",
         "xexp": "torch.exp({1} + torch.log({0}))",
         # where-forms, so that the gradient at u = 0 is sigmoid(0) = 1/2, not 0 or 1
         "PositivePart": "torch.where({0} >= 0, {0}, 0.0)",
-        "SoftplusTail": "torch.log1p(torch.exp(-torch.where({0} >= 0, {0}, -{0})))",
+        "SoftplusTail": "torch.log1p(torch.exp(-torch.where({0} >= 0, {0}, -({0}))))",
     },
     "jax": {
         "log": "jnp.log({0})",
@@ -189,21 +214,28 @@ _CALLS = {
         "Abs": "jnp.abs({0})",
         "log1p": "jnp.log1p({0})",
         "softplus": "jax.nn.softplus({0})",
+        "sigmoid": "jax.nn.sigmoid({0})",
         "xlogy": "jax.scipy.special.xlogy({0}, {1})",
         "xlog1py": "jax.scipy.special.xlog1py({0}, {1})",
         "loggamma": "jax.scipy.special.gammaln({0})",
+        "erf": "jax.scipy.special.erf({0})",
+        "Where": "jnp.where({0}, {1}, {2})",
         "LogSumExp": "_logsumexp({0})",
         "ClassSum": "jnp.sum({0}, axis=-1)",
         "KeepDims": "{0}[..., None]",
         "StirlingLogFactorial": "_stirling({0})",
         "cosh": "jnp.cosh({0})",
         "tanh": "jnp.tanh({0})",
+        "cos": "jnp.cos({0})",
+        "sin": "jnp.sin({0})",
+        "besseli": "jax.scipy.special.i0({1})",  # order 0 only: see _print_call
         "sign": "jnp.sign({0})",
         "Max": "jnp.maximum({0}, {1})",
         "logcosh": "_logcosh({0})",
+        "logcbnorm": "_logcbnorm({0})",
         "xexp": "jnp.exp({1} + jnp.log({0}))",
         "PositivePart": "jnp.where({0} >= 0, {0}, 0.0)",
-        "SoftplusTail": "jnp.log1p(jnp.exp(-jnp.where({0} >= 0, {0}, -{0})))",
+        "SoftplusTail": "jnp.log1p(jnp.exp(-jnp.where({0} >= 0, {0}, -({0}))))",
     },
 }
 
@@ -221,6 +253,8 @@ class ArrayPrinter(PythonCodePrinter):
             if name in ("log", "exp"):
                 return f"math.{name}({self._print(expr.args[0])})"
             return repr(float(expr))
+        if name == "besseli" and expr.args[0] != 0:
+            raise NotImplementedError("only the Bessel function of order 0 has an array form")
         if name not in self.calls:
             raise NotImplementedError(f"no array form of {name} in this backend")
         return self.calls[name].format(*(self._print(a) for a in expr.args))
@@ -266,7 +300,16 @@ class ArrayPrinter(PythonCodePrinter):
         return text
 
 
-for _name in set(_CALLS["numpy"]) - {"ShiftedSoftplus"}:
+def _print_Piecewise(self: ArrayPrinter, expr: sp.Piecewise) -> str:  # noqa: N802
+    """Piecewise((a, c), (b, True)) as the backend's elementwise where(c, a, b)."""
+    (value, condition), *rest = expr.args
+    otherwise = sp.Piecewise(*rest) if rest and rest[0][1] is not sp.true else rest[0][0]
+    return self.calls["Where"].format(*(self._print(e) for e in (condition, value, otherwise)))
+
+
+ArrayPrinter._print_Piecewise = _print_Piecewise
+
+for _name in set(_CALLS["numpy"]) - {"ShiftedSoftplus", "Where"}:
     setattr(ArrayPrinter, f"_print_{_name}", ArrayPrinter._print_call)
 
 
@@ -311,16 +354,20 @@ def source(
 
     support = d.family.support.name
     vector = d.family.target == "onehot"
+    onehot = d.family.support.name == "onehot"
     params = [p for p in d.family.params if p.symbol in expr.free_symbols]
     heads = sorted({type(h) for h in per_sample.atoms(Head)}, key=lambda h: h.argument)
     log_factorial = sp.loggamma(TARGET + 1)
-    stirling_expression = (
+    stirling_expression = (  # PyTorch's approximate log y! in poisson_nll_loss(full=True)
         expr.xreplace({log_factorial: StirlingLogFactorial(TARGET)})
-        if expr.has(log_factorial)
+        if expr.has(log_factorial) and d.convention.torch == "poisson_nll_loss"
         else None
     )
+    raw_link = next((ln.name for ln in d.family.links if ln.output_domain == "real"), None)
     index_expression = per_class_expression = pos_weight_expression = None
-    if vector:
+    if vector and not onehot:
+        expr = weighted_log_softmax(expr)
+    if onehot:
         index_expression, per_class_expression = class_index_form(expr), per_class_form(expr)
         if index_expression is None or per_class_expression is None:
             raise NotImplementedError(f"{d.family.name}: the loss is not linear in the target")
@@ -337,11 +384,13 @@ def source(
             full=full,
             support=support,
             vector=vector,
+            onehot=onehot,
             expression=show(expr),
             index_expression=show(index_expression),
             per_class_expression=show(per_class_expression),
             pos_weight_expression=show(pos_weight_expression),
             stirling_expression=show(stirling_expression),
+            raw_link=raw_link,
             heads=heads,
             command=export_command(d, backend, full),
             input_domain=d.link.output_domain,

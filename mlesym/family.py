@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -16,39 +17,117 @@ Domain = Literal["real", "positive", "unit", "simplex"]
 
 @dataclass(frozen=True)
 class Support:
-    """Where the target lives: its LaTeX, and how to integrate or enumerate over it."""
+    """Where the target lives: its LaTeX, how to integrate or enumerate over it, and how an
+    exported loss tells a target outside it.
 
-    name: Literal["real", "positive", "binary", "onehot", "count"]
+    ``invalid`` is an elementwise boolean expression in ``target`` (and the family's parameter
+    names) that NumPy, PyTorch and JAX arrays all evaluate; ``message`` is the error for it.
+    """
+
+    name: Literal[
+        "real",
+        "positive",
+        "binary",
+        "onehot",
+        "count",
+        "bounded-count",
+        "unit",
+        "closed-unit",
+        "circle",
+        "counts",
+        "simplex",
+        "vector",
+    ]
     latex: str
+    invalid: str | None = None
+    message: str = ""
+    bound: str | None = None  # the parameter bounding a count from above (binomial N)
 
     @property
     def discrete(self) -> bool:
-        return self.name not in ("real", "positive")
+        return self.name in ("binary", "onehot", "count", "bounded-count", "counts")
+
+    @property
+    def vector(self) -> bool:
+        """Targets are vectors over a last axis of classes or coordinates."""
+        return self.name in ("onehot", "counts", "simplex", "vector")
 
     @property
     def interval(self) -> tuple[float, float]:
-        """The range of a continuous support, for integrating a density over it."""
-        return (0.0, float("inf")) if self.name == "positive" else (float("-inf"), float("inf"))
+        """The range of a continuous scalar support, for integrating a density over it."""
+        return {
+            "positive": (0.0, float("inf")),
+            "unit": (0.0, 1.0),
+            "closed-unit": (0.0, 1.0),
+            "circle": (-math.pi, math.pi),
+        }.get(self.name, (float("-inf"), float("inf")))
 
-    def points(self, num_classes: int = 3) -> list[Any]:
+    def points(self, num_classes: int = 3, bound: int | None = None) -> list[Any]:
         """Every point of a discrete support (one-hot vectors of length ``num_classes``).
 
-        Counts are truncated at 1000, where the tails of the rates used here are below 1e-300.
+        Counts are truncated at 1000, where the tails of the rates used here are below 1e-300;
+        a bounded count runs from 0 to ``bound``.
         """
         if self.name == "count":
             return list(range(1000))
+        if self.name == "bounded-count":
+            return list(range(int(bound) + 1))
         if self.name == "binary":
             return [0, 1]
         if self.name == "onehot":
             return [[int(c == hot) for c in range(num_classes)] for hot in range(num_classes)]
+        if self.name == "counts":  # every count vector with the total ``bound``
+            return [list(v) for v in _compositions(int(bound), num_classes)]
         raise ValueError(f"the support {self.name!r} is not finite")
+
+
+def _compositions(total: int, parts: int):
+    if parts == 1:
+        yield (total,)
+        return
+    for first in range(total + 1):
+        for rest in _compositions(total - first, parts - 1):
+            yield (first, *rest)
 
 
 REAL = Support("real", r"y \in \mathbb{R}")
 BINARY = Support("binary", r"y \in \{0, 1\}")
-POSITIVE = Support("positive", r"y \\in (0, \\infty)")
-COUNT = Support("count", r"y \\in \\{0, 1, 2, \\dots\\}")
+POSITIVE = Support("positive", r"y \in (0, \infty)", "target <= 0", "target must be positive")
+COUNT = Support(
+    "count", r"y \in \{0, 1, 2, \dots\}", "target < 0", "target counts must be nonnegative"
+)
 ONE_HOT = Support("onehot", r"y \in \{0, 1\}^{K},\ \sum_{k} y_{k} = 1")
+UNIT = Support(
+    "unit", r"y \in (0, 1)", "(target <= 0) | (target >= 1)", "target must lie in (0, 1)"
+)
+BOUNDED_COUNT = Support(
+    "bounded-count",
+    r"y \in \{0, 1, \dots, N\}",
+    "(target < 0) | (target > N)",
+    "target counts must lie in [0, N]",
+    bound="N",
+)
+COUNTS = Support(
+    "counts",
+    r"y \in \{0, 1, 2, \dots\}^{K}",
+    "target < 0",
+    "target counts must be nonnegative",
+)
+SIMPLEX = Support(
+    "simplex",
+    r"y \in (0, 1)^{K},\ \sum_{k} y_{k} = 1",
+    "(target <= 0) | (target >= 1) | (abs(target.sum(-1)[..., None] - 1) > 1e-6)",
+    "target rows must be probability vectors: entries in (0, 1) that sum to 1",
+)
+CLOSED_UNIT = Support(
+    "closed-unit", r"y \in [0, 1]", "(target < 0) | (target > 1)", "target must lie in [0, 1]"
+)
+CIRCLE = Support(
+    "circle",
+    r"y \in [-\pi, \pi)",
+    "(target < -3.141592653589793) | (target > 3.141592653589793)",
+    "target must be an angle in [-pi, pi]",
+)
 
 
 @dataclass(frozen=True)
@@ -77,13 +156,32 @@ class Param:
     default: float = 1.0
     learned: tuple[Learned, ...] = ()
     domain: Domain = "positive"  # "unit" for a parameter in (0, 1), such as a quantile
+    integer: bool = False  # a positive integer, such as a number of trials
 
     @property
     def variants(self) -> tuple[str, ...]:
         return ("fixed", *(option.variant for option in self.learned))
 
-    def sample(self, rng: random.Random) -> float:
+    def sample(self, rng: random.Random) -> float | int:
+        if self.integer:
+            return rng.randint(6, 12)  # at least the largest target the families sample
         return rng.uniform(0.05, 0.95) if self.domain == "unit" else rng.uniform(0.3, 3.0)
+
+    @property
+    def valid(self) -> str:
+        """An elementwise condition on the parameter's array that every backend evaluates."""
+        if self.integer:
+            return f"({self.name} > 0) & ({self.name} == {self.name}.round())"
+        if self.domain == "unit":
+            return f"({self.name} > 0) & ({self.name} < 1)"
+        return f"{self.name} > 0"
+
+    @property
+    def requirement(self) -> str:
+        """What ``valid`` demands, in words, for error messages."""
+        if self.integer:
+            return "be a positive integer"
+        return "lie in (0, 1)" if self.domain == "unit" else "be positive"
 
 
 @dataclass(frozen=True)
@@ -128,6 +226,7 @@ class Convention:
     sum_name: str | None = None  # name of the summed form, if it has one: "SSE"
     torch: str | None = None  # the torch.nn.functional counterpart, for documents
     scale: sp.Expr = sp.Integer(1)  # the convention's positive factor (1/2 for gaussian_nll_loss)
+    offset: sp.Expr = sp.Integer(0)  # a constant it adds (1 in 1 - cos(y - mu), zero at best)
 
 
 @dataclass(frozen=True)
@@ -164,7 +263,7 @@ class Family:
     name: str
     title: str
     summary: str
-    target: Literal["scalar", "onehot"]
+    target: Literal["scalar", "onehot"]  # "onehot": any vector over a last axis of classes
     support: Support
     predicted: str
     params: tuple[Param, ...]

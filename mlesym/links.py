@@ -19,7 +19,7 @@ IDENTITY = Link(
 
 LOG = Link(
     name="log",
-    description=r"the model outputs $\eta$ and the rate is $e^{\eta}$ (the canonical link)",
+    description=r"the model outputs $\eta$ and the parameter is $e^{\eta}$, always positive",
     parameter=lambda: sp.exp(Output(x[i])),
     output_domain="real",
     reference=np.exp,
@@ -116,4 +116,29 @@ SOFTMAX = Link(
             on_support=True,
         ),
     ),
+)
+
+SOFTMAX_COUNTS = Link(
+    name="softmax",
+    description=SOFTMAX.description,
+    parameter=SOFTMAX.parameter,
+    output_domain="real",
+    reference=SOFTMAX.reference,
+    rewrites=SOFTMAX.rewrites[:2],  # no one-hot identity: counts sum to N_i, not 1
+)
+
+LOG_CONCENTRATIONS = Link(
+    name="log",
+    description=r"the model outputs $z_{k}$ and each concentration is $\alpha_k = e^{z_k}$",
+    parameter=lambda: sp.exp(Output(x[i], k)),
+    output_domain="real",
+    reference=np.exp,
+)
+
+CONCENTRATIONS = Link(
+    name="identity",
+    description="the model outputs the (positive) concentrations themselves",
+    parameter=lambda: Output(x[i], k),
+    output_domain="positive",
+    reference=lambda a: a,
 )

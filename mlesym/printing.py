@@ -6,6 +6,8 @@ into fractions (``-n log(2 pi sigma^2) / 2``); this subclass prints as a textboo
 
 from __future__ import annotations
 
+import re
+
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
@@ -144,6 +146,83 @@ def _rank(factor: sp.Expr) -> float:
 
 
 _PRINTER = TextbookLatexPrinter()
+
+
+def visible_length(tex: str) -> int:
+    """A rough count of the characters a LaTeX formula shows: commands count as one."""
+    tex = re.sub(r"\\(left|right)\b", "", tex)
+    tex = re.sub(r"\\(operatorname|mathrm|text)\{([^{}]*)\}", r"\2", tex)
+    tex = re.sub(r"\\(log|exp|sum|cos|sin)\b", "xxx", tex)
+    tex = re.sub(r"\\[a-zA-Z]+", "xx", tex)
+    return len(re.sub(r"[{}\s_^]", "", tex))
+
+
+def latex_equation(lhs: sp.Basic | str, rhs: sp.Basic, width: int = 64, relation: str = "=") -> str:
+    """``lhs = rhs``, broken after a top-level + or - into aligned lines when it is wider
+    than ``width`` shown characters (so that it fits a printed page); a long sum over the
+    samples breaks inside its big parentheses too."""
+    left = lhs if isinstance(lhs, str) else latex(lhs)
+    whole = latex(rhs)
+    if visible_length(left + whole) <= width:
+        return f"{left} {relation} {whole}"
+    pieces = _pieces(rhs, width)
+    lines, current = [], ""
+    for piece in pieces:
+        if current and visible_length(current + piece) > width:
+            lines.append(current)
+            current = piece
+        else:
+            current = f"{current} {piece}" if current else piece
+    lines.append(current)
+    if len(lines) == 1:
+        return f"{left} {relation} {whole}"
+    body = r" \\ &\quad ".join(lines)
+    return rf"\begin{{aligned}} {left} &{relation} {body} \end{{aligned}}"
+
+
+def _signed_terms(expr: sp.Add) -> list[tuple[str, sp.Expr]]:
+    """The terms of a sum in the printer's order, each with the sign printed before it."""
+    terms = list(_PRINTER._as_ordered_terms(expr, order=None))
+    terms.sort(key=lambda term: (is_negative_term(term), sp.count_ops(term)))
+    signed = []
+    for position, term in enumerate(terms):
+        sign = ""
+        if position > 0:
+            sign, term = ("- ", -term) if is_negative_term(term) else ("+ ", term)
+        signed.append((sign, term))
+    return signed
+
+
+def _pieces(expr: sp.Expr, width: int) -> list[str]:
+    """Pieces of the LaTeX of ``expr`` between which a line may break."""
+    if not isinstance(expr, sp.Add):
+        return _term_pieces("", expr, width)
+    pieces = []
+    for sign, term in _signed_terms(expr):
+        pieces += _term_pieces(sign, term, width)
+    return pieces
+
+
+def _term_pieces(sign: str, term: sp.Expr, width: int) -> list[str]:
+    text = _PRINTER._print(term)
+    if sign and _PRINTER._needs_add_brackets(term):
+        text = rf"\left({text}\right)"
+    if visible_length(text) <= width:
+        return [f"{sign}{text}"]
+    coefficient, rest = term.as_independent(sp.Sum, as_Add=False)
+    if isinstance(rest, sp.Sum) and isinstance(rest.function, sp.Add):
+        limits = "".join(
+            rf"\sum_{{{latex(index)}={latex(lower)}}}^{{{latex(upper)}}}"
+            for index, lower, upper in rest.limits
+        )
+        front = {1: "", -1: "- "}.get(coefficient, latex(coefficient) + " ")
+        inner = _pieces(rest.function, width)
+        return (
+            [f"{sign}{front}{limits} \\Bigg({inner[0]}", *inner[1:-1], f"{inner[-1]}\\Bigg)"]
+            if len(inner) > 1
+            else [f"{sign}{text}"]
+        )
+    return [f"{sign}{text}"]
 
 
 def latex(expr: sp.Basic) -> str:

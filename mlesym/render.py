@@ -15,7 +15,7 @@ import jinja2
 
 from .derivation import Derivation, Step
 from .errors import UnknownChoiceError
-from .printing import latex
+from .printing import latex, latex_equation
 
 FORMATS = {"md": "derivation.md.j2", "tex": "derivation.tex.j2"}
 ARGMIN = r"\operatorname*{arg\,min}_{\theta}"
@@ -56,6 +56,7 @@ def environment(fmt: str) -> jinja2.Environment:
         options["lstrip_blocks"] = False
     env = jinja2.Environment(**options)
     env.filters["text"] = tex_text if fmt == "tex" else md_text
+    env.filters["sentence"] = lambda text: text if text.rstrip().endswith(".") else f"{text}."
     env.filters["latex"] = latex
     env.filters["title"] = document_title
     return env
@@ -106,11 +107,16 @@ def document_context(d: Derivation) -> dict:
         "name": document_name(d),
         "title": f"{document_title(d)}: {convention.long_name}",
         "steps": steps,
-        "loss": latex(d.loss),
-        "nll": latex(d.nll),
+        "loss": latex_equation(r"\text{loss}_i", d.loss),
+        "nll": latex_equation(r"-\log p_{\theta}(y_i \mid x_i)", d.nll),
         "params": [(latex(p.symbol), p.description) for p in d.family.params],
         "checks": _check_summary(d),
-        "gradients": [(latex(output), latex(value)) for output, value in _gradient(d).items()],
+        "gradients": [
+            latex_equation(
+                rf"\frac{{\partial\, \text{{loss}}_i}}{{\partial {latex(output)}}}", value
+            )
+            for output, value in _gradient(d).items()
+        ],
         "mle": _mle_context(d),
         "canonical": d.family.canonical_link,
     }
@@ -130,6 +136,8 @@ def _mle_context(d: Derivation) -> dict:
     context: dict = {"note": d.family.mle_note, "conditions": [], "solution": [], "parameter": None}
     if result is None:
         return context
+    if result.solution is None and d.family.mle_note:
+        return context  # the note states the condition readably; SymPy's form can be a page wide
     context["conditions"] = [latex(condition) for condition in result.conditions]
     if result.solution is not None:
         context["solution"] = [(latex(c), latex(v)) for c, v in result.solution.items()]
@@ -156,13 +164,16 @@ def document_name(d: Derivation) -> str:
 
 
 def _equation(step: Step, sense: str | None) -> str:
-    rhs = latex(step.rhs)
     if step.optimize:
         keyword = ARGMIN if sense == "min" else ARGMAX
+        broken = latex_equation(rf"{latex(step.lhs)} = {keyword}", step.rhs, relation="")
+        if broken.startswith(r"\begin{aligned}"):
+            return broken  # too wide for one line: no underbrace, the title names the loss
+        rhs = latex(step.rhs)
         if step.name:
             rhs = rf"\underbrace{{{rhs}}}_{{\mathrm{{{step.name}}}(\theta)}}"
         return rf"{latex(step.lhs)} = {keyword} {rhs}"
-    return rf"{latex(step.lhs)} = {rhs}"
+    return latex_equation(step.lhs, step.rhs)
 
 
 def _relation_symbol(step: Step, senses: list[str | None]) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .symbols import depends_on_theta, k, sigmoid, softplus
+from .symbols import depends_on_sample, depends_on_theta, k, sigmoid, softplus
 
 
 def unevaluated_log(arg: sp.Expr) -> sp.Expr:
@@ -20,9 +20,31 @@ def log_of_product(expr: sp.Expr) -> sp.Expr:
     """log(a b c) -> log a + log b + log c, and log prod_k g_k -> sum_k log g_k."""
     if isinstance(expr, sp.Product):
         return sp.Sum(unevaluated_log(expr.function), *expr.limits)
+    if isinstance(expr, sp.Pow) and isinstance(expr.base, sp.Product):
+        return expr.exp * log_of_product(expr.base)  # log (prod_k g_k)^(-1)
     if isinstance(expr, sp.Mul):
-        return sp.Add(*(unevaluated_log(f) for f in expr.args), evaluate=False)
+        return sp.Add(*(_log_factor(f) for f in expr.args), evaluate=False)
     return unevaluated_log(expr)
+
+
+def _log_factor(factor: sp.Expr) -> sp.Expr:
+    """The log of one factor of a product: a product over classes becomes a sum."""
+    if isinstance(factor, sp.Product) or (
+        isinstance(factor, sp.Pow) and isinstance(factor.base, sp.Product)
+    ):
+        return log_of_product(factor)
+    return unevaluated_log(factor)
+
+
+def reads_negated(expr: sp.Expr) -> bool:
+    """Whether a sum reads better with its sign pulled out: -(r + y) for -r - y, -(1 - y)
+    for y - 1, -(N - y) for y - N; but 1 - y stays as it is."""
+    if not isinstance(expr, sp.Add):
+        return False
+    negative = [t for t in expr.args if t.could_extract_minus_sign()]
+    if len(negative) == len(expr.args):
+        return True
+    return 2 * len(negative) >= len(expr.args) and not any(map(depends_on_sample, negative))
 
 
 def log_of_powers(expr: sp.Expr) -> sp.Expr:
@@ -33,6 +55,10 @@ def log_of_powers(expr: sp.Expr) -> sp.Expr:
             return arg.args[0]
         if isinstance(arg, sp.Pow):
             base, exponent = arg.args
+            if isinstance(exponent, sp.Add) and all(
+                term.could_extract_minus_sign() for term in exponent.args
+            ):
+                return -sp.Mul(-exponent, sp.log(base))  # -(r + y) log a, not (-r - y) log a
             return exponent * sp.log(base)
         return sp.log(arg)
 
@@ -119,7 +145,8 @@ def split_log_constants(expr: sp.Expr) -> sp.Expr:
     def rewrite(arg: sp.Expr) -> sp.Expr:
         if isinstance(arg, sp.Mul):
             constant, varying = arg.as_independent(*_sample_atoms(arg), as_Add=False)
-            if constant != 1 and varying != 1 and depends_on_theta(varying):
+            whole = sp.fraction(arg)[1] == 1  # a ratio such as r / (r + mu) stays whole
+            if constant != 1 and varying != 1 and depends_on_theta(varying) and whole:
                 return sp.log(constant) + sp.log(varying)
         return sp.log(arg)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.codegen.cfunctions import log1p
 
+from .rules import reads_negated
 from .symbols import logcosh, logsumexp, xexp, xlog1py, xlogy, y
 
 
@@ -58,7 +59,7 @@ def _xlogy(expr: sp.Expr) -> sp.Expr:
     def rewrite(e: sp.Mul) -> sp.Expr:
         (log_factor,) = [f for f in e.args if isinstance(f, sp.log | log1p)]
         coefficient, factor = sp.Mul(*(f for f in e.args if f is not log_factor)).as_coeff_Mul()
-        if isinstance(factor, sp.Add) and factor.as_coeff_Add()[0].is_negative:
+        if reads_negated(factor):
             coefficient, factor = -coefficient, -factor  # (y - 1) log u -> -(1 - y) log u
         function = xlogy if isinstance(log_factor, sp.log) else xlog1py
         return coefficient * function(factor, log_factor.args[0])
@@ -86,6 +87,84 @@ def _log_factorial(expr: sp.Expr) -> sp.Expr:
     return expr.replace(sp.log, rewrite)
 
 
+def _log_gamma_of_sigmoid(expr: sp.Expr) -> sp.Expr:
+    """log Gamma(v) = log Gamma(1 + v) - log v, for v = c sigma(u) (c > 0), e^u or
+    sum_k e^(u_k), with log v written without forming v: log c - softplus(-u), u, logsumexp.
+
+    1 - sigma(u) is sigma(-u) first. Finite for every u, where v itself underflows to 0.
+    """
+    from .symbols import depends_on_theta, sigmoid, softplus
+
+    def reflect(e: sp.Expr) -> sp.Expr:  # 1 - sigma(u) -> sigma(-u)
+        rest = 1 - e
+        return sigmoid(-rest.args[0]) if isinstance(rest, sigmoid) else e
+
+    def rewrite(arg: sp.Expr) -> sp.Expr:
+        if not arg.has(sigmoid):
+            return sp.loggamma(arg)
+        arg = sp.factor_terms(arg).replace(
+            lambda e: isinstance(e, sp.Add) and sp.Integer(1) in e.args, reflect
+        )
+        c, rest = arg.as_independent(sigmoid, as_Add=False)
+        if isinstance(rest, sigmoid) and c.is_positive:
+            u = rest.args[0]
+            return sp.loggamma(1 + c * rest) - sp.log(c) + softplus(-u)
+        return sp.loggamma(arg)
+
+    def rewrite_exp(arg: sp.Expr) -> sp.Expr:
+        if isinstance(arg, sp.exp) and depends_on_theta(arg):  # log e^u = u
+            return sp.loggamma(1 + arg) - arg.args[0]
+        if isinstance(arg, sp.Sum) and isinstance(arg.function, sp.exp) and len(arg.limits) == 1:
+            (index, lower, upper), body = arg.limits[0], arg.function.args[0]
+            if depends_on_theta(body):  # log sum_k e^(u_k) = logsumexp
+                return sp.loggamma(1 + arg) - logsumexp(body, index, lower, upper)
+        return sp.loggamma(arg)
+
+    expr = expr.replace(sp.loggamma, rewrite)
+    return expr.replace(sp.loggamma, rewrite_exp)
+
+
+def _continuous_bernoulli_normalizer(expr: sp.Expr) -> sp.Expr:
+    """log(2 atanh(1 - 2 sigma(u)) / (1 - 2 sigma(u))) -> logcbnorm(u) = log(u / tanh(u / 2)).
+
+    1 - 2 sigma(u) = -tanh(u / 2), so atanh of it is -u / 2: the 0 / 0 at u = 0 disappears.
+    """
+    from .symbols import logcbnorm, sigmoid
+
+    def rewrite(arg: sp.Expr) -> sp.Expr:
+        for atanh in arg.atoms(sp.atanh):
+            (u,) = {s.args[0] for s in atanh.args[0].atoms(sigmoid)} or {None}
+            if u is None:
+                continue
+            half = sp.atanh(2 * sigmoid(u) - 1) / (2 * sigmoid(u) - 1)  # C(sigma(u)) / 2
+            k = sp.cancel(arg / half)
+            if k.is_positive and not k.has(sigmoid, sp.atanh):
+                return sp.log(k / 2) + logcbnorm(u)
+        return sp.log(arg)
+
+    return expr.replace(sp.log, rewrite)
+
+
+def _log_binomial(expr: sp.Expr) -> sp.Expr:
+    def rewrite(arg: sp.Expr) -> sp.Expr:
+        factors = sp.Mul.make_args(arg)
+        if not any(isinstance(f.as_base_exp()[0], sp.binomial) for f in factors):
+            return sp.log(arg)
+        total = sp.Integer(0)
+        for factor in factors:
+            base, power = factor.as_base_exp()
+            if isinstance(base, sp.binomial):
+                top, bottom = base.args
+                total += power * (
+                    sp.loggamma(top + 1) - sp.loggamma(bottom + 1) - sp.loggamma(top - bottom + 1)
+                )
+            else:
+                total += sp.log(factor)
+        return total
+
+    return expr.replace(sp.log, rewrite)
+
+
 def _target_times_exp(expr: sp.Expr) -> sp.Expr:
     """y e^u -> e^(u + log y), for positive y: the product is finite where e^u alone is not."""
 
@@ -104,7 +183,32 @@ def _target_times_exp(expr: sp.Expr) -> sp.Expr:
     return expr.replace(is_candidate, rewrite)
 
 
+def _log_ratio(expr: sp.Expr) -> sp.Expr:
+    """log(a / (a + b)) -> -log1p(b / a), true wherever the log is real; when one of a, b is
+    e^u and the other a constant c > 0, -softplus(u - log c) or -softplus(log c - u)."""
+    from .symbols import softplus
+
+    def rewrite(arg: sp.Expr) -> sp.Expr:
+        numerator, denominator = sp.fraction(arg)
+        if isinstance(denominator, sp.Add) and numerator in denominator.args:
+            other = denominator - numerator
+            if isinstance(other, sp.exp) and numerator.is_positive and not other.has(y):
+                return -softplus(other.args[0] - sp.log(numerator))
+            if isinstance(numerator, sp.exp) and other.is_positive and not numerator.has(y):
+                return -softplus(sp.log(other) - numerator.args[0])
+            return -log1p(other / numerator)
+        return sp.log(arg)
+
+    return expr.replace(sp.log, rewrite)
+
+
 RULES = (
+    StableRule(
+        "log-ratio",
+        r"$\log \frac{a}{a + b} = -\operatorname{log1p}(b / a)$; with $b = e^{u}$ and $a > 0$, "
+        r"$-\operatorname{softplus}(u - \log a)$, which never overflows",
+        _log_ratio,
+    ),
     StableRule(
         "logsumexp",
         r"$\log \sum_j e^{z_j} = \operatorname{logsumexp}_j(z_j)$, computed shifted by its maximum",
@@ -112,10 +216,31 @@ RULES = (
     ),
     StableRule("log1p", r"$\log(1 + u) = \operatorname{log1p}(u)$", _log1p),
     StableRule(
+        "log-binomial",
+        r"$\log \binom{N}{y} = \log\Gamma(N + 1) - \log\Gamma(y + 1) - \log\Gamma(N - y + 1)$",
+        _log_binomial,
+    ),
+    StableRule(
         "log-factorial",
         r"$\log y! = \log\Gamma(y + 1)$ and $\log \Gamma(u)$ computed directly, never forming "
         r"$y!$ or $\Gamma(u)$",
         _log_factorial,
+    ),
+    StableRule(
+        "continuous-bernoulli-normalizer",
+        r"$\frac{2 \operatorname{artanh}(1 - 2\sigma(u))}{1 - 2\sigma(u)} = "
+        r"\frac{u}{\tanh(u/2)}$, since $1 - 2\sigma(u) = -\tanh(u/2)$; its log is computed "
+        r"as $\log|u| + \operatorname{log1p}(2 / (e^{|u|} - 1))$, and $\log 2 + u^2/12$ near "
+        r"$u = 0$",
+        _continuous_bernoulli_normalizer,
+    ),
+    StableRule(
+        "log-gamma-small",
+        r"$\log\Gamma(v) = \log\Gamma(1 + v) - \log v$ with $\log v$ computed directly "
+        r"($\log c - \operatorname{softplus}(-u)$ for $v = c\,\sigma(u)$, $u$ for $v = e^{u}$, "
+        r"$\operatorname{logsumexp}$ for $v = \sum_k e^{u_k}$), and $1 - \sigma(u) = "
+        r"\sigma(-u)$: finite where $v$ underflows to $0$",
+        _log_gamma_of_sigmoid,
     ),
     StableRule(
         "logcosh",

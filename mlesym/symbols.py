@@ -193,6 +193,24 @@ class logcosh(Function):  # noqa: N801
         return _powered(rf"\log\cosh\left({printer._print(self.args[0])}\right)", exp)
 
 
+class logcbnorm(Function):  # noqa: N801
+    """log(u / tanh(u / 2)), the continuous Bernoulli's log-normalizer at logit u (log 2 at 0).
+
+    Exporters compute it as log|u| + log1p(2 / expm1(|u|)), and by its series near 0.
+    """
+
+    nargs = 1
+    is_real = True
+
+    def fdiff(self, argindex=1):
+        u = self.args[0]
+        return 1 / u - 1 / sp.sinh(u)
+
+    def _latex(self, printer, exp=None):
+        u = printer._print(self.args[0])
+        return _powered(rf"\log \frac{{{u}}}{{\tanh\left(\frac{{{u}}}{{2}}\right)}}", exp)
+
+
 def elementary(expr: sp.Expr) -> sp.Expr:
     """Rewrite the named functions (sigmoid, softplus, xlogy, ...) into exp and log."""
     expr = expr.replace(
@@ -200,6 +218,7 @@ def elementary(expr: sp.Expr) -> sp.Expr:
         lambda body, index, lower, upper: sp.log(sp.Sum(sp.exp(body), (index, lower, upper))),
     )
     expr = expr.replace(logcosh, lambda u: sp.log(sp.cosh(u)))
+    expr = expr.replace(logcbnorm, lambda u: sp.log(u / sp.tanh(u / 2)))
     expr = expr.replace(xexp, lambda a, u: a * sp.exp(u))
     expr = expr.replace(xlogy, lambda a, b: a * sp.log(b))
     expr = expr.replace(xlog1py, lambda a, b: a * sp.log(1 + b))

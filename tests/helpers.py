@@ -11,7 +11,7 @@ import numpy as np
 import sympy as sp
 
 from mlesym.families import get
-from mlesym.symbols import K, Output, elementary, i, k, logsumexp, x, y
+from mlesym.symbols import K, Output, elementary, i, k, logcbnorm, logsumexp, x, y
 
 RNG_SEED = 12345
 DIGITS = 800
@@ -30,23 +30,39 @@ def sample_outputs(domain: str, size: int, num_classes: int, vector: bool, rng) 
 
 
 def sample_targets(family_name: str, size: int, num_classes: int, rng) -> np.ndarray:
+    """Targets in the family's support; bounded counts stay at most 10, the least N sampled."""
     family = get(family_name)
-    if family.support.name == "real":
+    name = family.support.name
+    if name == "real":
         return rng.normal(0.0, 2.0, size)
-    if family.support.name == "binary":
+    if name == "binary":
         return rng.integers(0, 2, size).astype(float)
-    if family.support.name == "count":
+    if name == "count":
         return rng.poisson(3.0, size).astype(float)
-    if family.support.name == "positive":
+    if name == "bounded-count":
+        return rng.integers(0, 11, size).astype(float)
+    if name == "positive":
         return rng.gamma(2.0, 1.0, size)
+    if name in ("unit", "closed-unit"):
+        return rng.beta(2.0, 3.0, size)
+    if name == "circle":
+        return rng.uniform(-np.pi, np.pi, size)
+    if name == "counts":
+        return rng.multinomial(8, np.full(num_classes, 1 / num_classes), size).astype(float)
+    if name == "simplex":
+        return rng.dirichlet(np.full(num_classes, 2.0), size)
+    if name == "vector":
+        return rng.normal(0.0, 2.0, (size, num_classes))
     return np.eye(num_classes)[rng.integers(0, num_classes, size)]
 
 
 def sample_params(family_name: str, rng) -> dict[str, float]:
-    return {
-        p.name: float(rng.uniform(0.1, 0.9) if p.domain == "unit" else rng.uniform(0.5, 2.5))
-        for p in get(family_name).params
-    }
+    def draw(p):
+        if p.integer:
+            return int(rng.integers(10, 21))
+        return float(rng.uniform(0.1, 0.9) if p.domain == "unit" else rng.uniform(0.5, 2.5))
+
+    return {p.name: draw(p) for p in get(family_name).params}
 
 
 def per_sample_value(
@@ -79,6 +95,10 @@ def per_sample_value(
     for name, value in params.items():
         if name in family_symbols:
             values[family_symbols[name]] = exact(value)
+    concrete = concrete.replace(  # its removable singularity: log 2 at u = 0
+        logcbnorm,
+        lambda u: sp.Piecewise((sp.log(2), sp.Eq(u, 0)), (sp.log(u / sp.tanh(u / 2)), True)),
+    )
     result = sp.N(elementary(concrete.xreplace(values)), DIGITS)
     if result.has(sp.zoo, sp.oo, sp.nan) or not result.is_number:
         if allow_infinite:
@@ -101,8 +121,13 @@ def density_callable(family_name: str):
         num = len(t)
         tv, mv = sp.IndexedBase("t"), sp.IndexedBase("m")
         expr = family.density(tv[k], mv[k]).xreplace({K: num}).doit()
-        subs = {tv[c]: int(t[c - 1]) for c in range(1, num + 1)}
+        subs = {tv[c]: _exact_or_integer(t[c - 1]) for c in range(1, num + 1)}
         subs.update({mv[c]: sp.Float(float(m[c - 1]), 30) for c in range(1, num + 1)})
         return float(sp.N(expr.xreplace(subs), 30))
 
     return onehot
+
+
+def _exact_or_integer(value) -> sp.Expr:
+    value = float(value)
+    return sp.Integer(int(value)) if value.is_integer() else sp.Float(value, 30)
