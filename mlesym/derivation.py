@@ -139,6 +139,20 @@ class Derivation:
         """The conventional loss this derivation ends at (MSE, BCE, Gaussian NLL, ...)."""
         return self.family.convention(self.link.name, self.variant)
 
+    @property
+    def mle_note(self) -> str:
+        """The constant model's MLE in words (a learned variant may state its own)."""
+        return self._variant_reference("mle_note") or self.family.mle_note
+
+    @property
+    def mle_name(self) -> str:
+        return self._variant_reference("mle_name") or self.family.mle_name
+
+    def _variant_reference(self, what: str) -> str:
+        from .family import variant_key
+
+        return self.family.variant_references.get(variant_key(self.variant), {}).get(what, "")
+
     # -- verification -------------------------------------------------------------------
     def verify(self, trials: int = 3, seed: int = 20261121) -> Derivation:
         """Check every step's relation; raise VerificationError naming the first bad step."""

@@ -310,6 +310,8 @@ def _context(family: Family, link: Link, pdf: sp.Expr, heads: list) -> Context:
     def sample(rng: random.Random) -> tuple[int, int, dict[sp.Basic, sp.Expr]]:
         n_val, k_val = rng.randint(2, 4), rng.randint(2, 4)
         values: dict[sp.Basic, sp.Expr] = {p.symbol: _exact(p.sample(rng)) for p in family.params}
+        if family.constants is not None:
+            values.update(family.constants(k_val, rng))
         for s in range(1, n_val + 1):
             target = family.sample_target(rng, k_val)
             output = _sample_output(link.output_domain, rng, k_val, family.target == "scalar")

@@ -21,7 +21,7 @@ from sympy.printing.str import StrPrinter
 from . import __version__
 from .derivation import Derivation
 from .errors import UnknownChoiceError
-from .symbols import Head, Output, logsumexp, softplus, xlogy, y
+from .symbols import DETERMINANT, PRECISION, Head, K, Output, logsumexp, softplus, xlogy, y
 
 BACKENDS = ("numpy", "torch", "jax")
 REDUCTIONS = ("none", "mean", "sum")
@@ -56,7 +56,39 @@ class KeepDims(sp.Function):
     nargs = 1
 
 
+class Quadratic(sp.Function):
+    """r^T Sigma^(-1) r along the last axis, for a fixed covariance Sigma (its Cholesky factor)."""
+
+    nargs = 1
+
+
+class NumClasses(sp.Function):
+    """K, the length of the last axis of the input."""
+
+    nargs = 0
+
+
+class LogDetCovariance(sp.Function):
+    """log det Sigma of the fixed covariance."""
+
+    nargs = 0
+
+
 # -- from the derivation's symbols to arrays ----------------------------------------------
+
+
+def _quadratic_form(e: sp.Sum) -> sp.Expr:
+    """sum_k sum_j a_k Lambda_kj a_j -> Quadratic(a), the Mahalanobis form of a residual."""
+    from .symbols import j, k
+
+    factors = sp.Mul.make_args(e.function)
+    (entry,) = [f for f in factors if isinstance(f, sp.Indexed) and f.base == PRECISION]
+    rest = [f for f in factors if f is not entry]
+    left = sp.Mul(*(f for f in rest if not f.has(j)))
+    right = sp.Mul(*(f for f in rest if f.has(j)))
+    if entry.indices != (k, j) or right.xreplace({j: k}) != left:
+        raise NotImplementedError(f"not a quadratic form in one residual: {e}")
+    return Quadratic(left)
 
 
 def array_expression(per_sample: sp.Expr) -> sp.Expr:
@@ -64,6 +96,8 @@ def array_expression(per_sample: sp.Expr) -> sp.Expr:
     expr = per_sample.replace(
         lambda e: isinstance(e, Head), lambda e: sp.Symbol(type(e).argument, real=True)
     )
+    expr = expr.replace(lambda e: isinstance(e, sp.Sum) and e.has(PRECISION), _quadratic_form)
+    expr = expr.replace(sp.log(DETERMINANT), LogDetCovariance()).xreplace({K: NumClasses()})
     expr = expr.replace(logsumexp, lambda body, *limits: LogSumExp(INPUT))
     expr = expr.replace(lambda e: isinstance(e, sp.Sum), lambda e: ClassSum(e.function))
     expr = expr.replace(Output, lambda *args: INPUT)
@@ -164,6 +198,9 @@ _CALLS = {
         "Where": "numpy.where({0}, {1}, {2})",
         "LogSumExp": "_logsumexp({0})",
         "ClassSum": "numpy.sum({0}, axis=-1)",
+        "NumClasses": "input.shape[-1]",
+        "Quadratic": "_quadratic({0}, chol)",
+        "LogDetCovariance": "_logdet(chol)",
         "KeepDims": "{0}[..., None]",
         "StirlingLogFactorial": "_stirling({0})",
         "cosh": "numpy.cosh({0})",
@@ -192,6 +229,9 @@ _CALLS = {
         "Where": "torch.where({0}, {1}, {2})",
         "LogSumExp": "_logsumexp({0})",
         "ClassSum": "torch.sum({0}, dim=-1)",
+        "NumClasses": "input.shape[-1]",
+        "Quadratic": "_quadratic({0}, chol)",
+        "LogDetCovariance": "_logdet(chol)",
         "KeepDims": "{0}[..., None]",
         "StirlingLogFactorial": "_stirling({0})",
         "cosh": "torch.cosh({0})",
@@ -222,6 +262,9 @@ _CALLS = {
         "Where": "jnp.where({0}, {1}, {2})",
         "LogSumExp": "_logsumexp({0})",
         "ClassSum": "jnp.sum({0}, axis=-1)",
+        "NumClasses": "input.shape[-1]",
+        "Quadratic": "_quadratic({0}, chol)",
+        "LogDetCovariance": "_logdet(chol)",
         "KeepDims": "{0}[..., None]",
         "StirlingLogFactorial": "_stirling({0})",
         "cosh": "jnp.cosh({0})",
@@ -249,7 +292,7 @@ class ArrayPrinter(PythonCodePrinter):
 
     def _print_call(self, expr: sp.Function) -> str:
         name = type(expr).__name__
-        if not expr.free_symbols:  # a constant such as log(2 pi): plain Python arithmetic
+        if not expr.free_symbols and expr.args:  # a constant such as log(2 pi): plain Python
             if name in ("log", "exp"):
                 return f"math.{name}({self._print(expr.args[0])})"
             return repr(float(expr))

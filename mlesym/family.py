@@ -119,6 +119,7 @@ SIMPLEX = Support(
     "(target <= 0) | (target >= 1) | (abs(target.sum(-1)[..., None] - 1) > 1e-6)",
     "target rows must be probability vectors: entries in (0, 1) that sum to 1",
 )
+VECTOR = Support("vector", r"y \in \mathbb{R}^{K}")
 CLOSED_UNIT = Support(
     "closed-unit", r"y \in [0, 1]", "(target < 0) | (target > 1)", "target must lie in [0, 1]"
 )
@@ -144,6 +145,11 @@ class Learned:
     domain: Domain
     to_param: Callable[[sp.Expr], sp.Expr]
     description: str
+
+
+def learned_itself(argument: str, latex: str) -> Learned:
+    """The common learned form: the model's second output is the (positive) parameter itself."""
+    return Learned("learned", argument, latex, "positive", lambda v: v, "the model's second output")
 
 
 @dataclass(frozen=True)
@@ -277,6 +283,9 @@ class Family:
     notes: tuple[tuple[str, str], ...] = ()  # (heading, text) sections for the documents
     mle_note: str = ""  # the constant model's MLE in words, when no closed form is solved
     mle_name: str = ""  # its short name for the gallery index: "median", "class frequencies"
+    # symbols beyond the scalar parameters (a precision matrix's entries): their values at
+    # K classes, drawn at random when given a generator (for the verifier), else the defaults
+    constants: Callable[[int, random.Random | None], dict] | None = None
     variant_conventions: Mapping[str, Convention] = field(default_factory=dict)
     variant_references: Mapping[str, Any] = field(default_factory=dict)
 

@@ -32,7 +32,7 @@ def _mle_cell(d) -> str:
     result = constant_mle(d)
     if result is not None and result.parameter is not None:
         return f"${latex(result.parameter)}$"
-    return d.family.mle_name or "no closed form"
+    return d.mle_name or "no closed form"
 
 
 def variants_of(name: str) -> list[tuple[str, dict[str, str]]]:

@@ -142,3 +142,11 @@ CONCENTRATIONS = Link(
     output_domain="positive",
     reference=lambda a: a,
 )
+
+MEAN_VECTOR = Link(
+    name="identity",
+    description="the model predicts the mean vector itself",
+    parameter=lambda: Output(x[i], k),
+    output_domain="real",
+    reference=lambda z: z,
+)

@@ -133,10 +133,10 @@ def _mle_context(d: Derivation) -> dict:
     from .mle import constant_mle
 
     result = constant_mle(d)
-    context: dict = {"note": d.family.mle_note, "conditions": [], "solution": [], "parameter": None}
+    context: dict = {"note": d.mle_note, "conditions": [], "solution": [], "parameter": None}
     if result is None:
         return context
-    if result.solution is None and d.family.mle_note:
+    if result.solution is None and d.mle_note:
         return context  # the note states the condition readably; SymPy's form can be a page wide
     context["conditions"] = [latex(condition) for condition in result.conditions]
     if result.solution is not None:

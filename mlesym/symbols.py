@@ -211,6 +211,17 @@ class logcbnorm(Function):  # noqa: N801
         return _powered(rf"\log \frac{{{u}}}{{\tanh\left(\frac{{{u}}}{{2}}\right)}}", exp)
 
 
+class Determinant(sp.Symbol):
+    """det(Sigma) of a fixed covariance; exports compute its log from Sigma's Cholesky factor."""
+
+    def _latex(self, printer, exp=None):
+        return r"\lvert \Sigma \rvert" if exp is None else rf"\lvert \Sigma \rvert^{{{exp}}}"
+
+
+PRECISION = IndexedBase("Lambda", real=True)  # Lambda = Sigma^(-1), a fixed precision matrix
+DETERMINANT = Determinant("det_Sigma", positive=True)
+
+
 def elementary(expr: sp.Expr) -> sp.Expr:
     """Rewrite the named functions (sigmoid, softplus, xlogy, ...) into exp and log."""
     expr = expr.replace(

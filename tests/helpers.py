@@ -11,7 +11,19 @@ import numpy as np
 import sympy as sp
 
 from mlesym.families import get
-from mlesym.symbols import K, Output, elementary, i, k, logcbnorm, logsumexp, x, y
+from mlesym.symbols import (
+    DETERMINANT,
+    PRECISION,
+    K,
+    Output,
+    elementary,
+    i,
+    k,
+    logcbnorm,
+    logsumexp,
+    x,
+    y,
+)
 
 RNG_SEED = 12345
 DIGITS = 800
@@ -85,6 +97,7 @@ def per_sample_value(
     if np.ndim(output) == 1:
         num_classes = len(output)
         concrete = concrete.xreplace({K: num_classes}).doit()
+        concrete = concrete.xreplace(_identity_covariance(num_classes))
         for c in range(1, num_classes + 1):
             values[y[i, c]] = exact(target[c - 1])
             values[Output(x[i], c)] = exact(output[c - 1])
@@ -121,6 +134,7 @@ def density_callable(family_name: str):
         num = len(t)
         tv, mv = sp.IndexedBase("t"), sp.IndexedBase("m")
         expr = family.density(tv[k], mv[k]).xreplace({K: num}).doit()
+        expr = expr.xreplace(_identity_covariance(num))
         subs = {tv[c]: _exact_or_integer(t[c - 1]) for c in range(1, num + 1)}
         subs.update({mv[c]: sp.Float(float(m[c - 1]), 30) for c in range(1, num + 1)})
         return float(sp.N(expr.xreplace(subs), 30))
@@ -131,3 +145,22 @@ def density_callable(family_name: str):
 def _exact_or_integer(value) -> sp.Expr:
     value = float(value)
     return sp.Integer(int(value)) if value.is_integer() else sp.Float(value, 30)
+
+
+def _identity_covariance(num: int) -> dict:
+    """A fixed covariance at its default, the identity: precision entries and determinant."""
+    values = {PRECISION[r, c]: int(r == c) for r in range(1, num + 1) for c in range(1, num + 1)}
+    return {**values, DETERMINANT: 1}
+
+
+def fast_vector_density(family_name: str, num: int):
+    """p(target | parameter) for a vector family at its default constants, via lambdify to
+    math: fast enough for a two-dimensional quadrature."""
+    family = get(family_name)
+    tv, mv = sp.IndexedBase("t"), sp.IndexedBase("m")
+    expr = family.density(tv[k], mv[k]).xreplace({K: num}).doit()
+    expr = expr.xreplace(_identity_covariance(num))
+    ts = [tv[c] for c in range(1, num + 1)]
+    ms = [mv[c] for c in range(1, num + 1)]
+    fn = sp.lambdify([ts, ms], expr, "math")
+    return lambda t, m: float(fn(list(t), list(m)))

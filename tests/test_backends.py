@@ -149,6 +149,8 @@ def _symbolic_gradient(d, target, output):
         return float(sp.N(value, 30))
     num = len(output)
     concrete = loss.xreplace({K: num}).doit()
+    if d.family.constants is not None:  # at their defaults, as the export uses them
+        concrete = concrete.xreplace(d.family.constants(num, None))
     zs = sp.symbols(f"z1:{num + 1}", real=True)
     concrete = concrete.xreplace({Output(x[i], c + 1): zs[c] for c in range(num)})
     subs = {zs[c]: sp.Float(float(output[c]), 30) for c in range(num)}

@@ -61,3 +61,94 @@ def test_continuous_bernoulli_gradient_is_mean_minus_target():
     h = 1e-6
     numeric = (nll(z + h, t) - nll(z - h, t)) / (2 * h)
     np.testing.assert_allclose(numeric, mean - t, rtol=1e-6)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch", "jax"])
+def test_multivariate_gaussian_with_a_covariance_matches_scipy(backend):
+    from scipy import stats
+    from test_backends import to_backend, to_numpy
+
+    rng = np.random.default_rng(11)
+    a = rng.normal(0, 1, (4, 4))
+    covariance = a @ a.T + 0.5 * np.eye(4)
+    mu, target = rng.normal(0, 2, (50, 4)), rng.normal(0, 2, (50, 4))
+    nll = loss_function("multivariate_gaussian", full=True, reduction="none", backend=backend)
+    got = to_numpy(nll(to_backend(backend, mu), to_backend(backend, target), covariance=covariance))
+    expected = [
+        -stats.multivariate_normal.logpdf(t, mean=m, cov=covariance)
+        for t, m in zip(target, mu, strict=True)
+    ]
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+    loss = loss_function("multivariate_gaussian", reduction="none", backend=backend)
+    residual = target - mu
+    mahalanobis = np.einsum("nk,kj,nj->n", residual, np.linalg.inv(covariance), residual)
+    got = to_numpy(
+        loss(to_backend(backend, mu), to_backend(backend, target), covariance=covariance)
+    )
+    np.testing.assert_allclose(got, mahalanobis, rtol=1e-10)
+
+
+def test_multivariate_gaussian_with_identity_covariance_is_summed_squared_error():
+    rng = np.random.default_rng(12)
+    mu, target = rng.normal(0, 2, (30, 3)), rng.normal(0, 2, (30, 3))
+    loss = loss_function("multivariate_gaussian", reduction="sum")
+    assert loss(mu, target) == pytest.approx(np.sum((target - mu) ** 2), rel=1e-12)
+    assert loss(mu, target, covariance=np.eye(3)) == pytest.approx(loss(mu, target), rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("covariance", "message"),
+    [
+        (np.eye(2), r"covariance must have shape \(3, 3\)"),
+        (np.array([[1.0, 2.0, 0], [0, 1, 0], [0, 0, 1]]), "symmetric"),
+        (np.diag([1.0, -1.0, 1.0]), "positive definite"),
+    ],
+)
+def test_multivariate_gaussian_rejects_a_bad_covariance(covariance, message):
+    loss = loss_function("multivariate_gaussian")
+    with pytest.raises(ValueError, match=message):
+        loss(np.zeros((2, 3)), np.zeros((2, 3)), covariance=covariance)
+
+
+def _finite_difference(fn, z, target, h=1e-6, **kwargs):
+    steps = np.eye(z.shape[-1]) * h
+    return np.stack(
+        [(fn(z + e, target, **kwargs) - fn(z - e, target, **kwargs)) / (2 * h) for e in steps],
+        axis=-1,
+    )
+
+
+def test_multinomial_gradient_note_matches_finite_differences():
+    """The document states d loss / d z_k = N softmax(z)_k - y_k."""
+    from scipy import special
+
+    rng = np.random.default_rng(21)
+    z, counts = rng.normal(0, 1, (5, 4)), rng.integers(0, 6, (5, 4)).astype(float)
+    loss = loss_function("multinomial", link="softmax", reduction="none")
+    expected = counts.sum(-1, keepdims=True) * special.softmax(z, axis=-1) - counts
+    np.testing.assert_allclose(_finite_difference(loss, z, counts), expected, rtol=1e-6)
+
+
+def test_dirichlet_gradient_note_matches_finite_differences():
+    """The document states d loss / d z_k = alpha_k (psi(alpha_k) - psi(sum alpha) - log y_k)."""
+    from scipy import special
+
+    rng = np.random.default_rng(22)
+    z, target = rng.normal(0, 1, (5, 3)), rng.dirichlet(np.ones(3), 5)
+    loss = loss_function("dirichlet", link="log", reduction="none")
+    alpha = np.exp(z)
+    digamma_total = special.digamma(alpha.sum(-1, keepdims=True))
+    expected = alpha * (special.digamma(alpha) - digamma_total - np.log(target))
+    np.testing.assert_allclose(_finite_difference(loss, z, target), expected, rtol=1e-6)
+
+
+def test_multivariate_gaussian_gradient_note_matches_finite_differences():
+    """The document states d loss / d mu = -2 Sigma^(-1) (y - mu)."""
+    rng = np.random.default_rng(23)
+    a = rng.normal(0, 1, (3, 3))
+    covariance = a @ a.T + np.eye(3)
+    mu, target = rng.normal(0, 1, (4, 3)), rng.normal(0, 1, (4, 3))
+    loss = loss_function("multivariate_gaussian", reduction="none")
+    expected = -2 * (target - mu) @ np.linalg.inv(covariance)
+    numeric = _finite_difference(loss, mu, target, covariance=covariance)
+    np.testing.assert_allclose(numeric, expected, rtol=1e-6)

@@ -14,6 +14,7 @@ from scipy import integrate, optimize, special
 
 from helpers import (
     density_callable,
+    fast_vector_density,
     per_sample_value,
     sample_outputs,
     sample_params,
@@ -80,6 +81,17 @@ def test_density_normalizes(name):
             alpha = rng.uniform(0.5, 3.0, 2)
             with mpmath.workdps(40):
                 total = float(mpmath.quad(lambda t, a=alpha: density([t, 1 - t], a), [0, 1]))
+        elif family.support.name == "vector":  # K = 2, over the plane (|y - mu| < 12)
+            mean = rng.normal(0, 1, 2)
+            fast = fast_vector_density(name, 2)
+            total, _ = integrate.dblquad(
+                lambda b, a, m=mean, f=fast: f([a, b], m),
+                mean[0] - 12,
+                mean[0] + 12,
+                mean[1] - 12,
+                mean[1] + 12,
+                epsabs=1e-12,
+            )
         elif family.support.name == "counts":  # every count vector with the same total
             p = rng.dirichlet(np.ones(NUM_CLASSES))
             points = family.support.points(NUM_CLASSES, bound=5)

@@ -75,7 +75,7 @@ def test_solved_constant_mle_matches_the_closed_form_reference(name, link, varia
     d = derive(name, link, **variants)
     result = constant_mle(d)
     if result.solution is None:
-        assert d.family.mle_note and d.family.mle_name, f"{name}: no solution and no note"
+        assert d.mle_note and d.mle_name, f"{name}: no solution and no note"
         return
     rng = np.random.default_rng(6)
     targets = sample_targets(name, 25, 3, rng)
@@ -94,7 +94,7 @@ def test_every_family_states_its_constant_mle():
             d = derive(name, link, **variants)
             result = constant_mle(d)
             solved = result is not None and result.solution is not None
-            assert solved or (d.family.mle_note and d.family.mle_name), (name, link)
+            assert solved or (d.mle_note and d.mle_name), (name, link)
 
 
 def test_categorical_gradient_note_matches_finite_differences():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ..family import UNIT, Convention, Family, Param, References
+from ..family import UNIT, Convention, Family, Param, References, learned_itself
 from ..links import LOGIT, PROBABILITY
 
 phi = sp.Symbol("phi", positive=True)
@@ -61,7 +61,11 @@ FAMILY = Family(
     target="scalar",
     support=UNIT,
     predicted="mu",
-    params=(Param("phi", phi, "precision", default=1.0),),
+    params=(
+        Param(
+            "phi", phi, "precision", default=1.0, learned=(learned_itself("precision", r"\phi"),)
+        ),
+    ),
     density=density,
     statement=lambda mu: rf"\operatorname{{Beta}}\left({mu} \phi, (1 - {mu}) \phi\right)",
     links=(LOGIT, PROBABILITY),
@@ -77,6 +81,18 @@ FAMILY = Family(
         "numerically (it is not the sample mean)."
     ),
     mle_name="none in closed form",
+    variant_conventions={"phi=learned": Convention("Beta NLL", "beta negative log-likelihood")},
+    variant_references={
+        "phi=learned": {
+            "logpdf": lambda target, mu, phi: _logpdf(target, mu, phi),
+            # the NLL without log y + log(1 - y), the terms free of the outputs
+            "loss": lambda input, target, phi: (
+                -_logpdf(target, _sigmoid(input), phi) - np.log(target) - np.log1p(-target)
+            ),
+            "torch": None,
+            "head": lambda phi: phi,
+        }
+    },
     references=References(
         logpdf=_logpdf,
         loss={

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ..family import REAL, Convention, Family, Param, References
+from ..family import REAL, Convention, Family, Param, References, learned_itself
 from ..links import IDENTITY
 
 gamma = sp.Symbol("gamma", positive=True)
@@ -33,7 +33,7 @@ FAMILY = Family(
     target="scalar",
     support=REAL,
     predicted="mu",
-    params=(Param("gamma", gamma, "scale of the noise"),),
+    params=(Param("gamma", gamma, "scale of the noise", learned=(learned_itself("scale", "g"),)),),
     density=density,
     statement=lambda mu: rf"\operatorname{{Cauchy}}\left({mu}, \gamma\right)",
     links=(IDENTITY,),
@@ -44,6 +44,18 @@ FAMILY = Family(
         r"the stationarity condition $\sum_i r_i / (\gamma^2 + r_i^2) = 0$ has no closed-form "
         r"solution (and may have several roots); the MLE is found numerically"
     ),
+    variant_conventions={
+        "gamma=learned": Convention("Cauchy NLL", "Cauchy negative log-likelihood")
+    },
+    variant_references={
+        "gamma=learned": {
+            "logpdf": _logpdf,
+            # the NLL without its constant log(pi): log g + log1p(r^2 / g^2)
+            "loss": lambda input, target, g: -_logpdf(target, input, g) - np.log(np.pi),
+            "torch": None,
+            "head": lambda g: g,
+        }
+    },
     references=References(
         logpdf=_logpdf,
         loss={"identity": lambda input, target: np.log1p((target - input) ** 2)},

@@ -78,7 +78,9 @@ FAMILY = Family(
     mle_note=(
         r"the stationarity conditions $\psi(\alpha_k) - \psi(\sum_j \alpha_j) = "
         r"\frac{1}{n} \sum_i \log y_{ik}$ (with $\psi$ the digamma function) have no "
-        r"closed-form solution; they are solved numerically (Minka's fixed point)"
+        r"closed-form solution; they are solved numerically (Minka's fixed point). The "
+        r"gradient with respect to the logits is $\alpha_k (\psi(\alpha_k) - "
+        r"\psi(\sum_j \alpha_j) - \log y_{ik})$ with $\alpha_k = e^{z_k}$"
     ),
     references=References(
         logpdf=_logpdf,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ..family import POSITIVE, Convention, Family, Param, References
+from ..family import POSITIVE, Convention, Family, Param, References, learned_itself
 from ..links import LOG
 from ..links import POSITIVE as MEAN
 
@@ -37,7 +37,7 @@ FAMILY = Family(
     target="scalar",
     support=POSITIVE,
     predicted="mu",
-    params=(Param("k", k, "shape", default=2.0),),
+    params=(Param("k", k, "shape", default=2.0, learned=(learned_itself("shape", "k"),)),),
     density=density,
     statement=lambda mu: rf"\operatorname{{Gamma}}\left(k, \tfrac{{k}}{{{mu}}}\right)",
     links=(LOG, MEAN),
@@ -46,6 +46,22 @@ FAMILY = Family(
         "identity": Convention("Gamma NLL", "gamma negative log-likelihood"),
     },
     sample_target=lambda rng, K: rng.gammavariate(2.0, 1.0),
+    variant_conventions={"k=learned": Convention("Gamma NLL", "gamma negative log-likelihood")},
+    variant_references={
+        "k=learned": {
+            "logpdf": _logpdf,
+            # every term of the NLL involves mu or the learned k, (k - 1) log y included
+            "loss": lambda input, target, k: -_logpdf(target, np.exp(input), k),
+            "torch": None,
+            "head": lambda k: k,
+            "mle_name": "mean; k numerically",
+            "mle_note": (
+                r"with $k$ learned as well, the condition for $\mu$ still gives the sample mean, "
+                r"but the one for $k$, $\log k - \psi(k) = \log \bar y - \overline{\log y}$ "
+                r"(with $\psi$ the digamma function), has no closed-form solution"
+            ),
+        }
+    },
     references=References(
         logpdf=_logpdf,
         loss={

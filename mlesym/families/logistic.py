@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ..family import REAL, Convention, Family, Param, References
+from ..family import REAL, Convention, Family, Param, References, learned_itself
 from ..links import IDENTITY
 
 s = sp.Symbol("s", positive=True)
@@ -38,7 +38,7 @@ FAMILY = Family(
     target="scalar",
     support=REAL,
     predicted="mu",
-    params=(Param("s", s, "scale of the noise"),),
+    params=(Param("s", s, "scale of the noise", learned=(learned_itself("scale", "s"),)),),
     density=density,
     statement=lambda mu: rf"\operatorname{{Logistic}}\left({mu}, s\right)",
     links=(IDENTITY,),
@@ -49,6 +49,18 @@ FAMILY = Family(
         r"the stationarity condition $\sum_i \tanh(r_i / (2s)) = 0$ has no closed-form "
         r"solution; the MLE, a robust M-estimate of location, is found numerically"
     ),
+    variant_conventions={
+        "s=learned": Convention("Logistic NLL", "logistic negative log-likelihood")
+    },
+    variant_references={
+        "s=learned": {
+            "logpdf": _logpdf,
+            # the NLL without its constant log 4: log s + 2 log cosh(r / (2 s))
+            "loss": lambda input, target, s: -_logpdf(target, input, s) - np.log(4),
+            "torch": None,
+            "head": lambda s: s,
+        }
+    },
     references=References(
         logpdf=_logpdf,
         loss={"identity": lambda input, target: _logcosh((target - input) / 2)},

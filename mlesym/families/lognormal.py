@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ..family import POSITIVE, Convention, Family, Param, References
+from ..family import POSITIVE, Convention, Family, Learned, Param, References
 from ..links import IDENTITY
 
 sigma = sp.Symbol("sigma", positive=True)
@@ -34,12 +34,45 @@ FAMILY = Family(
     target="scalar",
     support=POSITIVE,
     predicted="mu",
-    params=(Param("sigma", sigma, "standard deviation of log y"),),
+    params=(
+        Param(
+            "sigma",
+            sigma,
+            "standard deviation of log y",
+            learned=(
+                Learned(
+                    "learned",
+                    "var",
+                    "v",
+                    "positive",
+                    sp.sqrt,
+                    r"the model's second output is the variance of $\log y$, $v = \sigma^2$",
+                ),
+            ),
+        ),
+    ),
     density=density,
     statement=lambda mu: rf"\operatorname{{LogNormal}}\left({mu}, \sigma^{{2}}\right)",
     links=(IDENTITY,),
     conventions={"identity": Convention("log-MSE", "mean squared error of log y", "SSE of log y")},
     sample_target=lambda rng, K: rng.lognormvariate(0.0, 1.0),
+    variant_conventions={
+        "sigma=learned": Convention(
+            "Gaussian NLL on log y",
+            "Gaussian negative log-likelihood of log y",
+            None,
+            None,
+            scale=sp.Rational(1, 2),
+        )
+    },
+    variant_references={
+        "sigma=learned": {
+            "logpdf": lambda target, mu, v: _logpdf(target, mu, np.sqrt(v)),
+            "loss": lambda input, target, v: 0.5 * (np.log(v) + (np.log(target) - input) ** 2 / v),
+            "torch": None,
+            "head": lambda v: v,
+        }
+    },
     references=References(
         logpdf=_logpdf,
         loss={"identity": lambda input, target: (np.log(target) - input) ** 2},

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ..family import COUNT, Convention, Family, Param, References
+from ..family import COUNT, Convention, Family, Param, References, learned_itself
 from ..links import LOG, POSITIVE
 
 r = sp.Symbol("r", positive=True)
@@ -30,6 +30,12 @@ def _logpmf(target, mu, r=1.0):
     return stats.nbinom.logpmf(target, r, r / (r + mu))
 
 
+def _lgamma(x):
+    from scipy.special import gammaln
+
+    return gammaln(x)
+
+
 FAMILY = Family(
     name="negative_binomial",
     title="Negative binomial",
@@ -40,7 +46,14 @@ FAMILY = Family(
     target="scalar",
     support=COUNT,
     predicted="mu",
-    params=(Param("r", r, "dispersion (number of failures)"),),
+    params=(
+        Param(
+            "r",
+            r,
+            "dispersion (number of failures)",
+            learned=(learned_itself("dispersion", "r"),),
+        ),
+    ),
     density=density,
     statement=lambda mu: rf"\operatorname{{NB}}\left({mu}, r\right)",
     links=(LOG, POSITIVE),
@@ -56,6 +69,26 @@ FAMILY = Family(
             "canonical link of this exponential family is $\\log(\\mu / (r + \\mu))$ instead.",
         ),
     ),
+    variant_conventions={
+        "r=learned": Convention("NB NLL", "negative binomial negative log-likelihood")
+    },
+    variant_references={
+        "r=learned": {
+            "logpdf": _logpmf,
+            # the NLL without log y!, the only term free of the outputs once r is learned
+            "loss": lambda input, target, r: (
+                -_logpmf(target, np.exp(input), r) - _lgamma(target + 1)
+            ),
+            "torch": None,
+            "head": lambda r: r,
+            "mle_name": "mean; r numerically",
+            "mle_note": (
+                r"with $r$ learned as well, the condition for $\mu$ still gives the sample mean, "
+                r"but the one for $r$, $\sum_i [\psi(y_i + r) - \psi(r)] = n \log(1 + \bar y / r)$ "
+                r"(with $\psi$ the digamma function), has no closed-form solution"
+            ),
+        }
+    },
     references=References(
         logpdf=_logpmf,
         loss={

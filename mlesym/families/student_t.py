@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ..family import REAL, Convention, Family, Param, References
+from ..family import REAL, Convention, Family, Param, References, learned_itself
 from ..links import IDENTITY
 
 nu = sp.Symbol("nu", positive=True)
@@ -33,6 +33,13 @@ def _loss(input, target, nu=3.0, s=1.0):
     return np.log1p((target - input) ** 2 / (nu * s**2))
 
 
+def _student_constant(nu):
+    """log Gamma(nu/2) - log Gamma((nu + 1)/2) + log(pi nu)/2: the NLL's terms free of mu, s."""
+    from scipy.special import gammaln
+
+    return gammaln(nu / 2) - gammaln((nu + 1) / 2) + 0.5 * np.log(np.pi * nu)
+
+
 FAMILY = Family(
     name="student_t",
     title="Student-t",
@@ -42,7 +49,7 @@ FAMILY = Family(
     predicted="mu",
     params=(
         Param("nu", nu, "degrees of freedom", default=3.0),
-        Param("s", s, "scale of the noise"),
+        Param("s", s, "scale of the noise", learned=(learned_itself("scale", "s"),)),
     ),
     density=density,
     statement=lambda mu: rf"t_{{\nu}}\left({mu}, s^{{2}}\right)",
@@ -54,6 +61,20 @@ FAMILY = Family(
         r"the stationarity condition weights each residual by $1 / (\nu s^2 + r_i^2)$ and has "
         r"no closed-form solution; the MLE is a robust M-estimate of location, found numerically"
     ),
+    variant_conventions={
+        "s=learned": Convention("Student-t NLL", "Student-t negative log-likelihood")
+    },
+    variant_references={
+        "s=learned": {
+            "logpdf": lambda target, mu, s: _logpdf(target, mu, 3.0, s),
+            # the NLL without its constants in nu (= 3, the default)
+            "loss": lambda input, target, s: (
+                -_logpdf(target, input, 3.0, s) - _student_constant(3.0)
+            ),
+            "torch": None,
+            "head": lambda s: s,
+        }
+    },
     references=References(
         logpdf=_logpdf,
         loss={"identity": lambda input, target: _loss(input, target)},
