@@ -59,11 +59,17 @@ def test_export_prints_source_that_computes_the_loss():
     assert fn(logits, np.array([0])) == pytest.approx(expected, rel=1e-14)
 
 
-def test_build_writes_the_gallery(tmp_path):
+def test_build_writes_the_gallery_and_the_committed_outputs_are_fresh(tmp_path):
+    """`mlesym build` from the command line; what it writes must equal outputs/ (else run it)."""
     result = mlesym("build", "--out", str(tmp_path / "gallery"))
     assert result.returncode == 0, result.stderr
-    names = {p.name for p in (tmp_path / "gallery").iterdir()}
-    assert {"README.md", "gaussian.md", "gaussian.tex", "categorical-softmax.tex"} <= names
+    built = {p.name: p.read_text() for p in (tmp_path / "gallery").iterdir()}
+    assert {"README.md", "gaussian.md", "gaussian.tex", "categorical-softmax.tex"} <= set(built)
+    outputs = Path(__file__).resolve().parents[1] / "outputs"
+    present = {p.name for p in outputs.iterdir() if p.suffix in (".md", ".tex")}
+    assert present == set(built), "run `mlesym build` to regenerate outputs/"
+    stale = [name for name, text in built.items() if (outputs / name).read_text() != text]
+    assert not stale, f"stale files in outputs/ (run `mlesym build`): {stale}"
 
 
 @pytest.mark.parametrize(
