@@ -14,7 +14,14 @@ from .errors import MlesymError, VerificationError
 
 
 class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are one line and exit with status 2."""
+    """An ArgumentParser whose errors are one line and exit with status 2.
+
+    Abbreviations are off: a family's parameter options (``--r`` for the negative binomial's
+    dispersion) must never be taken for a prefix of a fixed option (``--reduction``).
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, allow_abbrev=False, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise _UsageError(message)

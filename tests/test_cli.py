@@ -140,3 +140,13 @@ def test_numpy_backend_imports_neither_torch_nor_jax():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_a_parameter_option_is_not_taken_for_a_prefix_of_another_option():
+    """--r (negative binomial dispersion) must not be read as --reduction."""
+    result = mlesym("export", "negative_binomial", "--r", "learned")
+    assert result.returncode == 0, result.stderr
+    assert "def negative_binomial_log_r_learned_nb_nll(input, target, dispersion," in result.stdout
+    result = mlesym("export", "gaussian", "--red", "sum")
+    assert result.returncode == 2
+    assert "unrecognized argument '--red'" in result.stderr
