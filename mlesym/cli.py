@@ -58,6 +58,14 @@ def _parser() -> _Parser:
     export.add_argument("--reduction", choices=["mean", "sum", "none"], default="mean")
     export.add_argument("-o", "--output", metavar="FILE")
 
+    verify = commands.add_parser(
+        "verify", help="decide whether a loss formula is a family's NLL up to c > 0 and d"
+    )
+    verify.add_argument("loss", metavar="LOSS", help="per-sample formula in y and f (or z)")
+    verify.add_argument("--family", required=True, metavar="NAME")
+    verify.add_argument("--link", metavar="L")
+    verify.add_argument("--timeout", type=float, default=20.0, metavar="S", help="default: 20")
+
     build = commands.add_parser("build", help="write the derivation gallery")
     build.add_argument("--out", metavar="DIR", default="outputs", help="default: outputs")
     return parser
@@ -69,7 +77,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         argv = sys.argv[1:] if argv is None else list(argv)
         if not argv:
-            raise _UsageError("a command is required; choose from: list, derive, export, build")
+            raise _UsageError(
+                "a command is required; choose from: list, derive, export, verify, build"
+            )
         args, extra = parser.parse_known_args(argv)
         args.variants = _variant_options(parser, args, extra)
         return _run(args)
@@ -95,7 +105,7 @@ def _variant_options(parser: _Parser, args: argparse.Namespace, extra: list[str]
     from .families import get
 
     params = []
-    if args.command in ("derive", "export"):
+    if args.command in ("derive", "export", "verify"):
         params = [p.name for p in get(args.family).params]
     variants: dict[str, str] = {}
     words = list(extra)
@@ -144,6 +154,12 @@ def _run(args: argparse.Namespace) -> int:
             **args.variants,
         )
         return _emit(code, args.output)
+    if args.command == "verify":
+        from .check import verify
+
+        verdict = verify(args.loss, args.family, args.link, seconds=args.timeout, **args.variants)
+        print(verdict.summary())
+        return 0 if verdict.equivalent else 1
     if args.command == "build":
         from .gallery import build
 

@@ -84,7 +84,7 @@ def test_build_writes_the_gallery_and_the_committed_outputs_are_fresh(tmp_path):
         (["derive", "gaussian", "--colour"], "valid options: --format, --help, --link, --output"),
         (["export", "bernoulli", "--link", "probit"], "choose from: identity, logit"),
         (["export", "gaussian", "--reduction", "avg"], "choose from 'mean', 'sum', 'none'"),
-        (["frobnicate"], "choose from 'list', 'derive', 'export', 'build'"),
+        (["frobnicate"], "choose from 'list', 'derive', 'export', 'verify', 'build'"),
         ([], "a command is required"),
     ],
 )

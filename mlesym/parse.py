@@ -1,0 +1,226 @@
+"""A parser for formulas typed by users: a walk over Python's ``ast`` with an allow-list.
+
+Formulas are data, never code: nothing here calls ``eval``, ``exec``, ``sympify`` or
+``parse_expr``. The text is NFKC-normalized, must then be ASCII, and is parsed by
+``ast.parse`` in expression mode; every node is checked against the allow-list below and
+turned into SymPy by hand. Caps on length, nesting, node count, integer size and numeric
+powers keep a hostile formula from exhausting time or memory, each with its own message.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import sympy as sp
+from sympy.codegen.cfunctions import log1p
+
+from .errors import MlesymError
+from .symbols import sigmoid, softplus
+
+
+class FormulaError(MlesymError):
+    """A formula that is malformed, too large, or uses something not allowed."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How large a formula may be."""
+
+    length: int = 2000  # characters
+    depth: int = 40  # nesting of parentheses, calls and operators
+    nodes: int = 400  # syntax-tree nodes
+    integer_digits: int = 30  # digits of one integer literal
+    power_digits: int = 1000  # digits of a power of two numbers, such as 9**9
+
+
+FUNCTIONS: Mapping[str, tuple[int, Callable[..., sp.Expr]]] = {
+    "log": (1, sp.log),
+    "exp": (1, sp.exp),
+    "sqrt": (1, sp.sqrt),
+    "abs": (1, sp.Abs),
+    "sin": (1, sp.sin),
+    "cos": (1, sp.cos),
+    "tan": (1, sp.tan),
+    "sinh": (1, sp.sinh),
+    "cosh": (1, sp.cosh),
+    "tanh": (1, sp.tanh),
+    "atan": (1, sp.atan),
+    "erf": (1, sp.erf),
+    "log1p": (1, log1p),
+    "sigmoid": (1, sigmoid),
+    "softplus": (1, softplus),
+    "max": (2, sp.Max),
+    "min": (2, sp.Min),
+}
+CONSTANTS: Mapping[str, sp.Expr] = {"pi": sp.pi}
+
+_OPERATORS = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+}
+_DESCRIPTIONS = {
+    ast.Attribute: "attribute access (a.b)",
+    ast.Subscript: "indexing (a[b])",
+    ast.Lambda: "lambda",
+    ast.Compare: "comparisons",
+    ast.BoolOp: "'and' / 'or'",
+    ast.IfExp: "'if ... else'",
+    ast.NamedExpr: "':='",
+    ast.Starred: "'*' unpacking",
+    ast.JoinedStr: "f-strings",
+    ast.List: "lists",
+    ast.Tuple: "tuples",
+    ast.Dict: "dicts",
+    ast.Set: "sets",
+    ast.ListComp: "comprehensions",
+    ast.GeneratorExp: "comprehensions",
+    ast.Await: "await",
+    ast.Yield: "yield",
+}
+
+
+def parse(text: str, names: Mapping[str, sp.Expr], limits: Limits = Limits()) -> sp.Expr:
+    """The SymPy expression of ``text``, whose free names must be keys of ``names``.
+
+    Allowed: numbers, the declared names, ``pi``, + - * / ** and unary minus, and the
+    functions in ``FUNCTIONS``. Everything else raises a one-line FormulaError.
+    """
+    if not isinstance(text, str):
+        raise FormulaError(f"a formula must be text; got {type(text).__name__}")
+    if len(text) > limits.length:
+        raise FormulaError(f"the formula is {len(text)} characters long; at most {limits.length}")
+    text = unicodedata.normalize("NFKC", text)
+    for position, char in enumerate(text):
+        if not char.isascii():
+            raise FormulaError(
+                f"character {char!r} at position {position} is not ASCII; write Greek letters "
+                "as names (sigma, mu) and operators as + - * / **"
+            )
+        if not (char.isprintable() or char in " \t"):
+            raise FormulaError(f"control character {char!r} at position {position}")
+    if not text.strip():
+        raise FormulaError("the formula is empty")
+    depth = _bracket_depth(text)
+    if depth > limits.depth:
+        raise FormulaError(f"the formula nests {depth} brackets deep; at most {limits.depth}")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as error:
+        raise FormulaError(f"malformed formula: {error.msg} (at column {error.offset})") from None
+    except (RecursionError, MemoryError, ValueError):
+        raise FormulaError("the formula is too deeply nested to parse") from None
+    return _Walker(names, limits).expression(tree.body, 0)
+
+
+def _bracket_depth(text: str) -> int:
+    depth = deepest = 0
+    for char in text:
+        if char in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")]}":
+            depth -= 1
+    return deepest
+
+
+class _Walker:
+    def __init__(self, names: Mapping[str, sp.Expr], limits: Limits) -> None:
+        self.names = names
+        self.limits = limits
+        self.count = 0
+
+    def expression(self, node: ast.AST, depth: int) -> sp.Expr:
+        self.count += 1
+        if self.count > self.limits.nodes:
+            raise FormulaError(f"the formula has more than {self.limits.nodes} parts")
+        if depth > self.limits.depth:
+            raise FormulaError(f"the formula nests more than {self.limits.depth} levels deep")
+        if isinstance(node, ast.Constant):
+            return self.number(node.value)
+        if isinstance(node, ast.Name):
+            return self.name(node.id)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+            operand = self.expression(node.operand, depth + 1)
+            return -operand if isinstance(node.op, ast.USub) else operand
+        if isinstance(node, ast.BinOp):
+            left = self.expression(node.left, depth + 1)
+            right = self.expression(node.right, depth + 1)
+            if isinstance(node.op, ast.Pow):
+                return self.power(left, right)
+            if type(node.op) in _OPERATORS:
+                if isinstance(node.op, ast.Div) and right == 0:
+                    raise FormulaError("division by zero")
+                return _OPERATORS[type(node.op)](left, right)
+            raise FormulaError(
+                f"the operator {_operator_text(node.op)} is not allowed; use + - * / **"
+            )
+        if isinstance(node, ast.Call):
+            return self.call(node, depth)
+        what = _DESCRIPTIONS.get(type(node), type(node).__name__)
+        raise FormulaError(f"{what} is not allowed in a formula")
+
+    def number(self, value: object) -> sp.Expr:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise FormulaError(f"only numbers are allowed as literals; got {value!r}")
+        if isinstance(value, int):
+            if len(str(abs(value))) > self.limits.integer_digits:
+                raise FormulaError(f"an integer has more than {self.limits.integer_digits} digits")
+            return sp.Integer(value)
+        if not math.isfinite(value):
+            raise FormulaError(f"the number {value!r} is not finite")
+        return sp.Float(value)
+
+    def name(self, identifier: str) -> sp.Expr:
+        if identifier in self.names:
+            return self.names[identifier]
+        if identifier in CONSTANTS:
+            return CONSTANTS[identifier]
+        known = ", ".join(sorted(self.names)) or "none"
+        hint = " (a function needs arguments in parentheses)" if identifier in FUNCTIONS else ""
+        raise FormulaError(f"unknown name {identifier!r}{hint}; declared names: {known}, pi")
+
+    def power(self, base: sp.Expr, exponent: sp.Expr) -> sp.Expr:
+        if base.is_number and exponent.is_number:
+            magnitude = abs(complex(sp.N(base, 15)))
+            power = abs(complex(sp.N(exponent, 15)))
+            if magnitude > 1 and power * math.log10(magnitude) > self.limits.power_digits:
+                raise FormulaError(
+                    f"a power of two numbers would have more than {self.limits.power_digits} digits"
+                )
+        elif exponent.is_number and abs(complex(sp.N(exponent, 15))) > 10**6:
+            raise FormulaError("an exponent is larger than 1e6 in size")
+        return sp.Pow(base, exponent)
+
+    def call(self, node: ast.Call, depth: int) -> sp.Expr:
+        if not isinstance(node.func, ast.Name):
+            raise FormulaError("only named functions may be called, such as log(x)")
+        name = node.func.id
+        if name not in FUNCTIONS:
+            allowed = ", ".join(sorted(FUNCTIONS))
+            raise FormulaError(f"unknown function {name!r}; allowed: {allowed}")
+        if node.keywords:
+            raise FormulaError(f"{name}() takes no keyword arguments")
+        arity, function = FUNCTIONS[name]
+        if len(node.args) != arity:
+            raise FormulaError(f"{name}() takes {arity} argument(s); got {len(node.args)}")
+        arguments = [self.expression(a, depth + 1) for a in node.args]
+        return function(*arguments)
+
+
+def _operator_text(op: ast.operator) -> str:
+    return {
+        ast.FloorDiv: "//",
+        ast.Mod: "%",
+        ast.MatMult: "@",
+        ast.BitAnd: "&",
+        ast.BitOr: "|",
+        ast.BitXor: "^",
+        ast.LShift: "<<",
+        ast.RShift: ">>",
+    }.get(type(op), type(op).__name__)

@@ -1,0 +1,149 @@
+"""`mlesym verify`: a loss formula against a family's NLL, with witness or counterexample;
+and the bounded worker that runs the symbolic work."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mlesym.bounded import UndecidedError, run_bounded
+from mlesym.check import verify
+from mlesym.errors import MlesymError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+EQUIVALENT = [
+    ("(y - f)**2", "gaussian", None, {}, "2*sigma**2"),
+    ("3*(y - f)**2 + 7", "gaussian", None, {}, "6*sigma**2"),
+    ("abs(y - f)", "laplace", None, {}, "b"),
+    ("softplus(z) - y*z", "bernoulli", "logit", {}, "1"),
+    ("-(y*log(f) + (1 - y)*log(1 - f))", "bernoulli", "identity", {}, "1"),
+    ("exp(f) - y*f", "poisson", "log", {}, "1"),
+    ("(log(var) + (y - f)**2/var)/2", "gaussian", None, {"sigma": "learned"}, "1"),
+    ("log(1 + (y - f)**2)", "cauchy", None, {}, "1"),
+    ("max(q*(y - f), (q - 1)*(y - f))", "asymmetric_laplace", None, {}, None),
+]
+
+NOT_EQUIVALENT = [
+    ("(y - f)**4", "gaussian", None),
+    ("abs(y - f)", "gaussian", None),
+    ("(y - f)**2", "laplace", None),
+    # focal loss, gamma = 2: not a positive multiple of BCE plus a constant
+    (
+        "-(1 - sigmoid(z))**2*y*log(sigmoid(z)) - sigmoid(z)**2*(1 - y)*log(1 - sigmoid(z))",
+        "bernoulli",
+        "logit",
+    ),
+    ("max(0, 1 - (2*y - 1)*z)", "bernoulli", "logit"),  # hinge
+    ("(y - exp(f))**2", "poisson", "log"),
+]
+
+
+@pytest.mark.parametrize(("loss", "family", "link", "variants", "scale"), EQUIVALENT)
+def test_maximum_likelihood_losses_are_recognized_with_a_witness(
+    loss, family, link, variants, scale
+):
+    verdict = verify(loss, family, link, **variants)
+    assert verdict.equivalent, verdict.summary()
+    if scale is not None and verdict.method == "symbolic":
+        assert verdict.scale.replace(" ", "") == scale
+    assert "c = " in verdict.summary() and "d = " in verdict.summary()
+
+
+@pytest.mark.parametrize(("loss", "family", "link"), NOT_EQUIVALENT)
+def test_other_losses_are_refused_with_a_counterexample(loss, family, link):
+    verdict = verify(loss, family, link)
+    assert not verdict.equivalent
+    assert re.search(r"y = -?\d", verdict.counterexample), verdict.counterexample
+
+
+def test_a_counterexample_is_true():
+    """The two outputs the verdict names really are ordered differently by LOSS and NLL."""
+    from scipy import stats
+
+    verdict = verify("(y - f)**4", "gaussian")
+    numbers = [float(v) for v in re.findall(r"-?\d+\.?\d*(?:e[-+]?\d+)?", verdict.counterexample)]
+    if "ratio" in verdict.counterexample:
+        return  # the other kind of counterexample: not an ordering
+    target, f_a, f_b = numbers[0], numbers[1], numbers[2]
+    loss = (target - f_a) ** 4 - (target - f_b) ** 4
+    nll = -stats.norm.logpdf(target, f_a) + stats.norm.logpdf(target, f_b)
+    assert np.sign(loss) != np.sign(nll)
+
+
+def test_verify_refuses_bad_input_with_one_line():
+    with pytest.raises(MlesymError, match="unknown name 'mu'"):
+        verify("(y - mu)**2", "gaussian")
+    with pytest.raises(MlesymError, match="does not involve the model output"):
+        verify("y**2", "gaussian")
+    with pytest.raises(MlesymError, match="scalar targets"):
+        verify("-log(f)", "categorical")
+    with pytest.raises(MlesymError, match="unknown family"):
+        verify("(y - f)**2", "gausian")
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "fragment"),
+    [
+        (["(y - f)**2", "--family", "gaussian"], 0, "equivalent"),
+        (["(y - f)**4", "--family", "gaussian"], 1, "not equivalent"),
+        (["(y - f)**2", "--family", "gaussian", "--sigma", "learned"], 1, "not equivalent"),
+        (["(y - f)**2 +", "--family", "gaussian"], 2, "malformed formula"),
+        (["(y - f)**2", "--family", "nope"], 2, "unknown family"),
+        (["(y - f)**2"], 2, "--family"),
+    ],
+)
+def test_verify_command_exit_status(args, status, fragment):
+    result = subprocess.run(
+        [sys.executable, "-m", "mlesym", "verify", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == status, result.stderr
+    assert fragment in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def _spin():
+    while True:
+        pass
+
+
+def _hog():
+    blocks = []
+    while True:
+        blocks.append(bytearray(50 * 2**20))
+
+
+def _fail():
+    raise MlesymError("a clear message")
+
+
+def test_bounded_work_stops_at_its_deadline():
+    start = time.perf_counter()
+    with pytest.raises(UndecidedError, match="could not decide within 0.5 s"):
+        run_bounded(_spin, seconds=0.5)
+    assert time.perf_counter() - start < 5
+
+
+def test_bounded_work_stops_at_its_memory_limit():
+    with pytest.raises(UndecidedError, match="200 MB"):
+        run_bounded(_hog, seconds=30, memory_mb=200)
+
+
+def test_bounded_work_passes_results_and_errors_back():
+    import sympy as sp
+
+    x = sp.Symbol("x")
+    assert run_bounded(sp.simplify, sp.sin(x) ** 2 + sp.cos(x) ** 2) == 1
+    with pytest.raises(MlesymError, match="a clear message"):
+        run_bounded(_fail)
