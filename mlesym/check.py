@@ -79,13 +79,19 @@ def verify(
     return Verdict(family=family, link=d.link.name, variant=dict(variants), **result)
 
 
-def _decide(loss: sp.Expr, d, defaults: dict) -> dict:
+def _decide(loss: sp.Expr, d, defaults: dict, numeric_first: bool = False) -> dict:
     nll = elementary(d.nll)
     applied = sorted(nll.atoms(Output), key=str)
     symbols = {out: sp.Symbol(_name(out), real=True) for out in applied}
     domains = {symbols[out]: _domain(out, d) for out in applied}
     loss, nll = elementary(loss).xreplace(symbols), nll.xreplace(symbols)
     outputs = list(symbols.values())
+    if loss.has(Output) or not loss.has(*outputs):
+        return {"equivalent": False, "counterexample": "the outputs differ from the family's"}
+    if numeric_first:  # a cheap screen before any symbolic work
+        screened = _numeric(loss, nll, outputs, domains, d, defaults)
+        if not screened["equivalent"]:
+            return screened
     symbolic = _symbolic_witness(loss, nll, outputs)
     if symbolic is not None:
         scale, offset = symbolic
@@ -136,10 +142,10 @@ def _numeric(loss, nll, outputs, domains, d, defaults) -> dict:
         points.append((target, a, b))
     scales = []
     for target, a, b in points:
-        dl = loss_at(target, a) - loss_at(target, b)
-        dn = nll_at(target, a) - nll_at(target, b)
-        if dl is None or dn is None:
+        values = [loss_at(target, a), loss_at(target, b), nll_at(target, a), nll_at(target, b)]
+        if any(v is None for v in values):
             continue
+        dl, dn = values[0] - values[1], values[2] - values[3]
         if dl * dn < 0 or (dn == 0) != (abs(dl) < sp.Float(10) ** (-30)):
             return {
                 "equivalent": False,
@@ -151,8 +157,11 @@ def _numeric(loss, nll, outputs, domains, d, defaults) -> dict:
             }
         if dn != 0:
             scales.append((dl / dn, target, a, b))
-    if not scales:
-        return {"equivalent": False, "counterexample": "no sampled point separates the outputs"}
+    if len(scales) < 6:
+        raise MlesymError(
+            f"could not decide: only {len(scales)} of 12 random points give real values of "
+            "both the formula and the NLL"
+        )
     reference = scales[0][0]
     for value, target, a, b in scales[1:]:
         if abs(value - reference) > sp.Float(10) ** (-20) * abs(reference):
@@ -164,7 +173,7 @@ def _numeric(loss, nll, outputs, domains, d, defaults) -> dict:
                     f"{_show(target)}, {_show_point(a)} vs {_show_point(b)}"
                 ),
             }
-    target, a, _ = points[0]
+    _, target, a, _ = scales[0]
     offset = loss_at(target, a) - reference * nll_at(target, a)
     return {
         "equivalent": True,
@@ -175,13 +184,27 @@ def _numeric(loss, nll, outputs, domains, d, defaults) -> dict:
 
 
 def _evaluator(expr, defaults):
-    expr = expr.xreplace(defaults)
+    """expr at (target, {output: value}), in 40-digit mpmath arithmetic; None if not real."""
+    import mpmath
+
+    target = sp.Symbol("target", real=True)
+    expr = expr.xreplace(defaults).xreplace({y[i]: target})
+    symbols = sorted(expr.free_symbols - {target}, key=str)
+    function = sp.lambdify([target, *symbols], expr, "mpmath")
 
     def at(target, values):
-        value = sp.N(expr.xreplace({y[i]: target, **values}), DIGITS)
-        if not value.is_real or value.has(sp.zoo, sp.oo, sp.nan):
-            return None
-        return value
+        with mpmath.workdps(DIGITS):
+            try:
+                value = function(
+                    mpmath.mpf(str(target)), *(mpmath.mpf(str(values[s])) for s in symbols)
+                )
+            except (ZeroDivisionError, OverflowError, ValueError, TypeError):
+                return None
+            if isinstance(value, int | float):
+                value = mpmath.mpf(value)  # max(0, ...) may give a plain 0
+            if not isinstance(value, mpmath.mpf) or not mpmath.isfinite(value):
+                return None
+            return sp.Float(value, DIGITS)
 
     return at
 
@@ -208,3 +231,138 @@ def _show_point(values: dict) -> str:
 
 def _name(out) -> str:
     return type(out).argument if isinstance(out, Head) else "f"
+
+
+# -- identify: which family, if any ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Identification:
+    """Every family, link and variant whose NLL the formula is; else what its normalizer says."""
+
+    matches: tuple[Verdict, ...]
+    normalizer: str | None = None  # "finite", "depends", "divergent", when nothing matched
+    detail: str = ""
+
+    def summary(self) -> str:
+        if self.matches:
+            lines = [f"the NLL of {len(self.matches)} model(s):"]
+            for m in self.matches:
+                options = "".join(f" --{k} {v}" for k, v in m.variant.items())
+                lines.append(
+                    f"  {m.family} --link {m.link}{options}: c = {m.scale}, d = {m.offset}"
+                )
+            return "\n".join(lines)
+        if self.normalizer == "finite":
+            return f"the NLL of the density exp(-LOSS) / Z, with {self.detail}"
+        if self.normalizer == "depends":
+            return f"not an NLL: the normalizer depends on the prediction ({self.detail})"
+        return f"not an NLL: exp(-LOSS) is not integrable over the targets ({self.detail})"
+
+
+SUPPORTS = ("real", "positive", "binary", "count")
+
+
+def identify(loss: str, support: str = "real", seconds: float = 60.0) -> Identification:
+    """Search every scalar family, link and learned variant for one whose NLL ``loss`` is."""
+    from .errors import UnknownChoiceError
+    from .families import get, names
+    from .gallery import variants_of
+
+    if support not in SUPPORTS:
+        raise UnknownChoiceError("support", support, SUPPORTS)
+    known: set[str] = {"y", "f", "z"}
+    for name in names():
+        for p in get(name).params:
+            known.add(p.name)
+            known.update(option.argument for option in p.learned)
+    expr = parse(loss, {n: sp.Symbol(n, real=True) for n in known})  # checks the syntax once
+    used = {s.name for s in expr.free_symbols}
+    if not used & {"f", "z"}:
+        raise MlesymError("the formula does not involve the model output (f, or z)")
+    candidates = [
+        (name, link, variants)
+        for name in names()
+        if get(name).target == "scalar"
+        for link, variants in variants_of(name)
+    ]
+    return run_bounded(_identify, loss, candidates, support, seconds=seconds)
+
+
+def _identify(loss: str, candidates, support: str) -> Identification:
+    from .derive import derive  # the pipeline alone: each NLL is verified by the test suite
+
+    matches = []
+    for name, link, variants in candidates:
+        d = derive(name, link, **variants)
+        names_ = output_names(d)
+        try:
+            expr = parse(loss, names_)
+        except MlesymError:
+            continue  # uses a name this family does not have
+        defaults = {
+            p.symbol: sp.Integer(10) if p.integer else sp.Float(p.default) for p in d.family.params
+        }
+        try:
+            result = _decide(expr, d, defaults, numeric_first=True)
+        except MlesymError:
+            continue  # undecidable for this family (no real values at its sample points)
+        if result["equivalent"]:
+            matches.append(Verdict(family=name, link=link, variant=dict(variants), **result))
+    if matches:
+        return Identification(tuple(matches))
+    return _normalizer(loss, support)
+
+
+def _normalizer(loss: str, support: str) -> Identification:
+    """Z(f) = integral (or sum) of exp(-LOSS) over the targets, at several model outputs."""
+    import mpmath
+
+    target, output = sp.Symbol("y", real=True), sp.Symbol("f", real=True)
+    expr = elementary(parse(loss, {"y": target, "f": output, "z": output}))
+    if expr.free_symbols - {target, output}:
+        extra = ", ".join(sorted(s.name for s in expr.free_symbols - {target, output}))
+        raise MlesymError(f"give the parameters {extra} values to test the normalizer")
+    density = sp.lambdify([target, output], sp.exp(-expr), "mpmath")
+    values = []
+    with mpmath.workdps(30):
+        for at in (-1.3, 0.0, 0.4, 2.1):
+            try:
+                if support == "binary":
+                    z = density(0, at) + density(1, at)
+                elif support == "count":
+                    z = mpmath.nsum(lambda t, a=at: density(t, a), [0, mpmath.inf])
+                else:
+                    lower = 0 if support == "positive" else -mpmath.inf
+                    z = mpmath.quad(lambda t, a=at: density(t, a), [lower, at, mpmath.inf])
+            except (ZeroDivisionError, OverflowError, ValueError):
+                z = mpmath.inf
+            z = complex(z)
+            if not mpmath.isfinite(z.real) or z.imag or z.real > 1e100 or z.real <= 0:
+                return Identification((), "divergent", f"at f = {at} the integral is {z.real:.6g}")
+            values.append((at, z.real))
+    spread = max(v for _, v in values) - min(v for _, v in values)
+    if spread > 1e-8 * max(v for _, v in values):
+        shown = ", ".join(f"Z({at}) = {v:.8g}" for at, v in values[:3])
+        return Identification((), "depends", shown)
+    exact = _symbolic_normalizer(expr, target, output, support)
+    text = f"Z = {exact}" if exact is not None else f"Z = {values[0][1]:.12g} (numerically)"
+    return Identification((), "finite", f"{text}, the same at every model output")
+
+
+def _symbolic_normalizer(expr, target, output, support):
+    if support == "binary":
+        return sp.simplify(
+            sp.exp(-expr.xreplace({target: 0})) + sp.exp(-expr.xreplace({target: 1}))
+        ).xreplace({output: 0})
+    if support != "real":
+        return None
+    r = sp.Symbol("r", real=True)
+    shifted = expr.xreplace({target: r + output})  # a loss of the residual: free of f then
+    if shifted.has(output):
+        return None
+    try:
+        value = sp.integrate(sp.exp(-shifted), (r, -sp.oo, sp.oo))
+    except Exception:  # noqa: BLE001  (SymPy could not integrate: the number stands)
+        return None
+    return None if value.has(sp.Integral) else sp.simplify(value)

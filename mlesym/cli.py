@@ -66,6 +66,18 @@ def _parser() -> _Parser:
     verify.add_argument("--link", metavar="L")
     verify.add_argument("--timeout", type=float, default=20.0, metavar="S", help="default: 20")
 
+    identify = commands.add_parser(
+        "identify", help="search the catalogue for the model whose NLL a loss formula is"
+    )
+    identify.add_argument("loss", metavar="LOSS", help="per-sample formula in y and f (or z)")
+    identify.add_argument(
+        "--support",
+        choices=["real", "positive", "binary", "count"],
+        default="real",
+        help="where the targets live, for the normalizer when nothing matches (default: real)",
+    )
+    identify.add_argument("--timeout", type=float, default=60.0, metavar="S", help="default: 60")
+
     build = commands.add_parser("build", help="write the derivation gallery")
     build.add_argument("--out", metavar="DIR", default="outputs", help="default: outputs")
     return parser
@@ -78,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv = sys.argv[1:] if argv is None else list(argv)
         if not argv:
             raise _UsageError(
-                "a command is required; choose from: list, derive, export, verify, build"
+                "a command is required; choose from: list, derive, export, verify, identify, build"
             )
         args, extra = parser.parse_known_args(argv)
         args.variants = _variant_options(parser, args, extra)
@@ -160,6 +172,12 @@ def _run(args: argparse.Namespace) -> int:
         verdict = verify(args.loss, args.family, args.link, seconds=args.timeout, **args.variants)
         print(verdict.summary())
         return 0 if verdict.equivalent else 1
+    if args.command == "identify":
+        from .check import identify
+
+        found = identify(args.loss, args.support, seconds=args.timeout)
+        print(found.summary())
+        return 0 if found.matches or found.normalizer == "finite" else 1
     if args.command == "build":
         from .gallery import build
 

@@ -147,3 +147,45 @@ def test_bounded_work_passes_results_and_errors_back():
     assert run_bounded(sp.simplify, sp.sin(x) ** 2 + sp.cos(x) ** 2) == 1
     with pytest.raises(MlesymError, match="a clear message"):
         run_bounded(_fail)
+
+
+@pytest.mark.parametrize(
+    ("loss", "support", "expected"),
+    [
+        ("(y - f)**2", "real", "gaussian --link identity"),
+        ("softplus(z) - y*z", "binary", "bernoulli --link logit"),
+        ("exp(f) - y*f", "count", "poisson --link log"),
+        ("abs(y - f)", "real", "laplace --link identity"),
+    ],
+)
+def test_identify_finds_the_family(loss, support, expected):
+    from mlesym.check import identify
+
+    assert expected in identify(loss, support).summary()
+
+
+def test_identify_without_a_match_reports_the_normalizer():
+    """log cosh(r) is the NLL of sech(r) / pi (not a catalogue scale); hinge and focal losses
+    have a normalizer that depends on the prediction; -r^2 is not integrable."""
+    from mlesym.check import identify
+
+    found = identify("log(cosh(y - f))")
+    assert not found.matches and found.normalizer == "finite" and "Z = pi" in found.summary()
+    hinge = identify("max(0, 1 - (2*y - 1)*z)", "binary")
+    assert hinge.normalizer == "depends"
+    # the binary normalizer of the hinge loss, by hand: e^-max(0, 1 + z) + e^-max(0, 1 - z)
+    values = dict(re.findall(r"Z\((-?[\d.]+)\) = ([\d.]+)", hinge.detail))
+    for at, z in values.items():
+        a = float(at)
+        assert float(z) == pytest.approx(np.exp(-max(0, 1 + a)) + np.exp(-max(0, 1 - a)), rel=1e-7)
+    focal = "-(1 - sigmoid(z))**2*y*log(sigmoid(z)) - sigmoid(z)**2*(1 - y)*log(1 - sigmoid(z))"
+    assert identify(focal, "binary").normalizer == "depends"
+    assert identify("-(y - f)**2").normalizer == "divergent"
+
+
+def test_huber_loss_is_identified():
+    """The Huber loss (delta = 1) is the catalogue's huber family."""
+    from mlesym.check import identify
+
+    found = identify("max(min(abs(y - f), 1), 0)**2/2 + max(abs(y - f) - 1, 0)")
+    assert "huber --link identity" in found.summary()

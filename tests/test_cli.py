@@ -12,13 +12,13 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def mlesym(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+def mlesym(*args: str, cwd: Path = ROOT, timeout: float = 120) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "mlesym", *args],
         capture_output=True,
         text=True,
         cwd=cwd,
-        timeout=120,
+        timeout=timeout,
         stdin=subprocess.DEVNULL,
         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
     )
@@ -61,7 +61,7 @@ def test_export_prints_source_that_computes_the_loss():
 
 def test_build_writes_the_gallery_and_the_committed_outputs_are_fresh(tmp_path):
     """`mlesym build` from the command line; what it writes must equal outputs/ (else run it)."""
-    result = mlesym("build", "--out", str(tmp_path / "gallery"))
+    result = mlesym("build", "--out", str(tmp_path / "gallery"), timeout=900)  # ~2 min
     assert result.returncode == 0, result.stderr
     built = {p.name: p.read_text() for p in (tmp_path / "gallery").iterdir()}
     assert {"README.md", "gaussian.md", "gaussian.tex", "categorical-softmax.tex"} <= set(built)
@@ -84,7 +84,7 @@ def test_build_writes_the_gallery_and_the_committed_outputs_are_fresh(tmp_path):
         (["derive", "gaussian", "--colour"], "valid options: --format, --help, --link, --output"),
         (["export", "bernoulli", "--link", "probit"], "choose from: identity, logit"),
         (["export", "gaussian", "--reduction", "avg"], "choose from 'mean', 'sum', 'none'"),
-        (["frobnicate"], "choose from 'list', 'derive', 'export', 'verify', 'build'"),
+        (["frobnicate"], "choose from 'list', 'derive', 'export', 'verify', 'identify', 'build'"),
         ([], "a command is required"),
     ],
 )
