@@ -4,7 +4,14 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .api import derive, export_source, families, get_family, loss_function  # noqa: E402
+from .api import (  # noqa: E402
+    derive,
+    derive_pdf,
+    export_source,
+    families,
+    get_family,
+    loss_function,
+)
 from .derivation import Derivation, Relation, Step  # noqa: E402
 from .errors import InputError, MlesymError, UnknownChoiceError, VerificationError  # noqa: E402
 
@@ -17,8 +24,25 @@ __all__ = [
     "UnknownChoiceError",
     "VerificationError",
     "derive",
+    "derive_pdf",
     "export_source",
     "families",
     "get_family",
     "loss_function",
+    "verify",
+    "identify",
 ]
+
+
+def verify(loss: str, family: str, link: str | None = None, **variants: str):
+    """Whether ``loss`` is a positive multiple of ``family``'s NLL plus a constant."""
+    from .check import verify as _verify
+
+    return _verify(loss, family, link, **variants)
+
+
+def identify(loss: str, support: str = "real"):
+    """Which catalogue family's NLL ``loss`` is; else what its normalizer says."""
+    from .check import identify as _identify
+
+    return _identify(loss, support)

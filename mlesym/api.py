@@ -76,3 +76,23 @@ def export_source(
     return export.source(
         derive(name, link, **variants), full=bool(full), reduction=reduction, backend=backend
     )
+
+
+def derive_pdf(
+    pdf: str,
+    var: str = "y",
+    theta: str = "mu",
+    params: dict[str, str] | None = None,
+    support: str = "real",
+    theta_domain: str = "real",
+) -> Derivation:
+    """Derive the MLE loss of a density typed by the user, after checking it is one.
+
+    ``derive_pdf("exp(-(y - mu)**2 / (2*sigma**2)) / sqrt(2*pi*sigma**2)",
+    params={"sigma": "positive"})`` gives the Gaussian's derivation; the result renders
+    (``to_markdown()``) and exports (``loss_function()``) like any other.
+    """
+    from .custom import family_from_pdf
+
+    family = family_from_pdf(pdf, var, theta, params, support, theta_domain)
+    return _derive.derive(family).verify()

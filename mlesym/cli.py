@@ -45,7 +45,25 @@ def _parser() -> _Parser:
     commands.add_parser("list", help="list the families, their links and losses")
 
     derive = commands.add_parser("derive", help="print a step-by-step derivation")
-    derive.add_argument("family", metavar="NAME")
+    derive.add_argument("family", metavar="NAME", nargs="?", help="a family, or use --pdf")
+    derive.add_argument("--pdf", metavar="EXPR", help="a density of your own, in --var and --theta")
+    derive.add_argument("--var", default="y", help="the density's variable (default: y)")
+    derive.add_argument(
+        "--theta", default="mu", help="the predicted parameter[:domain] (default: mu:real)"
+    )
+    derive.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME:DOMAIN",
+        help="a fixed parameter of the density and its domain (positive, real, unit)",
+    )
+    derive.add_argument(
+        "--support",
+        default="real",
+        choices=["real", "positive", "unit", "nonnegative-integers"],
+        help="where the variable lives (default: real)",
+    )
     derive.add_argument("--link", metavar="L", help="link function (default: the family's first)")
     derive.add_argument("--format", choices=list(FORMATS), default="md")
     derive.add_argument("-o", "--output", metavar="FILE", help="write to FILE, not stdout")
@@ -117,7 +135,7 @@ def _variant_options(parser: _Parser, args: argparse.Namespace, extra: list[str]
     from .families import get
 
     params = []
-    if args.command in ("derive", "export", "verify"):
+    if args.command in ("derive", "export", "verify") and args.family is not None:
         params = [p.name for p in get(args.family).params]
     variants: dict[str, str] = {}
     words = list(extra)
@@ -152,7 +170,22 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.command == "list":
         return _list()
+    if args.command == "derive" and args.pdf is not None:
+        if args.family is not None:
+            raise MlesymError("give a family NAME or --pdf, not both")
+        params = {}
+        for item in args.param:
+            name, _, domain = item.partition(":")
+            params[name] = domain or "positive"
+        theta, _, theta_domain = args.theta.partition(":")
+        text = api.derive_pdf(
+            args.pdf, args.var, theta, params, args.support, theta_domain or "real"
+        )
+        output = text.to_markdown() if args.format == "md" else text.to_latex()
+        return _emit(output, args.output)
     if args.command == "derive":
+        if args.family is None:
+            raise MlesymError("give a family NAME (see mlesym list) or a density with --pdf")
         text = api.derive(args.family, args.link, **args.variants)
         output = text.to_markdown() if args.format == "md" else text.to_latex()
         return _emit(output, args.output)

@@ -50,6 +50,7 @@ FUNCTIONS: Mapping[str, tuple[int, Callable[..., sp.Expr]]] = {
     "tanh": (1, sp.tanh),
     "atan": (1, sp.atan),
     "erf": (1, sp.erf),
+    "gamma": (1, sp.gamma),
     "log1p": (1, log1p),
     "sigmoid": (1, sigmoid),
     "softplus": (1, softplus),

@@ -1,0 +1,96 @@
+"""Densities typed by users: checked to be densities, then derived and exported."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from mlesym import derive, derive_pdf, loss_function
+from mlesym.errors import MlesymError
+
+ROOT = Path(__file__).resolve().parents[1]
+GAUSSIAN = "exp(-(y - mu)**2 / (2*sigma**2)) / sqrt(2*pi*sigma**2)"
+
+
+def test_a_typed_gaussian_gives_the_catalogue_gaussian_loss():
+    d = derive_pdf(GAUSSIAN, params={"sigma": "positive"})
+    assert all(c.method in ("definition", "symbolic", "numeric") for c in d.checks)
+    rng = np.random.default_rng(1)
+    mu, target = rng.normal(0, 2, (2, 50))
+    ours = d.loss_function(reduction="none")(mu, target)
+    np.testing.assert_allclose(ours, loss_function("gaussian", reduction="none")(mu, target))
+    assert d.loss == derive("gaussian").loss
+    nll = d.loss_function(reduction="none", full=True)
+    np.testing.assert_allclose(
+        nll(mu, target, sigma=1.7), -stats.norm.logpdf(target, mu, 1.7), rtol=1e-12
+    )
+    assert "## 1. Likelihood" in d.to_markdown()
+
+
+def test_a_typed_poisson_pmf_on_the_counts():
+    d = derive_pdf(
+        "mu**y * exp(-mu) / gamma(y + 1)", support="nonnegative-integers", theta_domain="positive"
+    )
+    rates, counts = np.array([0.5, 2.0, 7.5]), np.array([0.0, 3.0, 11.0])
+    nll = d.loss_function(reduction="none", full=True)
+    np.testing.assert_allclose(nll(rates, counts), -stats.poisson.logpmf(counts, rates), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("pdf", "options", "fragment"),
+    [
+        (
+            "exp(-(y - mu)**2 / 2)",
+            {},
+            "does not integrate to 1 over the real support: the integral is 2.50662827",
+        ),
+        ("(y - mu) * exp(-(y - mu)**2 / 2) / sqrt(2*pi)", {}, "is negative at y ="),
+        ("exp(-y**2 / 2) / sqrt(2*pi)", {}, "does not involve the predicted parameter 'mu'"),
+        ("exp(-(y - mu)**2 / 2) / sqrt(2*pi)", {"support": "complex"}, "unknown support"),
+        ("__import__('os').system('true')", {}, "only named functions"),
+        ("exp(-(y - mu)**2 / (2*s**2)) / sqrt(2*pi*s**2)", {}, "unknown name 's'"),
+        ("exp(-abs(y - mu)) / 2", {"params": {"b": "imaginary"}}, "unknown domain of b"),
+    ],
+)
+def test_a_bad_density_is_refused_with_what_was_wrong(pdf, options, fragment):
+    with pytest.raises(MlesymError) as error:
+        derive_pdf(pdf, **options)
+    assert fragment in str(error.value)
+
+
+def test_derive_pdf_on_the_command_line(tmp_path):
+    command = [sys.executable, "-m", "mlesym", "derive", "--pdf"]
+    good = subprocess.run(
+        [
+            *command,
+            "exp(-abs(y - mu)/b) / (2*b)",
+            "--param",
+            "b:positive",
+            "-o",
+            str(tmp_path / "l.md"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
+    assert good.returncode == 0, good.stderr
+    assert (
+        "\\left|" in (tmp_path / "l.md").read_text() or "Abs" not in (tmp_path / "l.md").read_text()
+    )
+    bad = subprocess.run(
+        [*command, "exp(-(y - mu)**2/2)", "-o", str(tmp_path / "bad.md")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "2.506628" in bad.stderr
+    assert not (tmp_path / "bad.md").exists()
