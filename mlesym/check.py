@@ -366,3 +366,65 @@ def _symbolic_normalizer(expr, target, output, support):
     except Exception:  # noqa: BLE001  (SymPy could not integrate: the number stands)
         return None
     return None if value.has(sp.Integral) else sp.simplify(value)
+
+
+def verdict_derivation(loss: str, family: str, link: str | None = None, **variants: str):
+    """The family's derivation extended by one verified step: the given LOSS, an affine
+    image c * loss + d of the derived loss (c > 0, d free of theta). Renders like any other.
+
+    Needs a symbolic witness; raises MlesymError with the verdict otherwise.
+    """
+    from .api import derive
+    from .derivation import Derivation, Relation, Step
+    from .derive import THETA_HAT
+    from .printing import latex
+    from .symbols import n
+
+    d = derive(family, link, **variants)
+    verdict = verify(loss, family, link, **variants)
+    if not verdict.equivalent:
+        raise MlesymError(verdict.summary())
+    expr = elementary(parse(loss, output_names(d)))
+    witness = run_bounded(_witness_against_loss, expr, d)
+    if witness is None:
+        raise MlesymError(
+            f"{verdict.summary()}; the witness is numeric only, so no symbolic step to render"
+        )
+    scale, offset = witness
+    last = max(index for index, step in enumerate(d.steps) if step.optimize)
+    step = Step(
+        "given",
+        "The given loss",
+        rf"The given loss is ${latex(scale)}$ times the loss above plus ${latex(offset)}$, "
+        r"which does not depend on $\theta$: the same minimizer.",
+        THETA_HAT,
+        sp.Sum(expr, (i, 1, n)) / n,
+        Relation.affine(scale, sp.Sum(offset, (i, 1, n)) / n, sign=1),
+        last,
+        optimize=True,
+        name="LOSS",
+    )
+    return Derivation(
+        family=d.family,
+        link=d.link,
+        variant=dict(variants),
+        steps=(*d.steps, step),
+        loss=expr,
+        nll=d.nll,
+        loss_name="LOSS",
+        context=d.context,
+    ).verify()
+
+
+def _witness_against_loss(expr, d):
+    """(c, d) with expr = c * d.loss + d, in the derivation's own symbols, or None."""
+    applied = sorted(elementary(d.loss).atoms(Output), key=str)
+    symbols = {out: sp.Symbol(_name(out), real=True) for out in applied}
+    back = {s: out for out, s in symbols.items()}
+    found = _symbolic_witness(
+        expr.xreplace(symbols), elementary(d.loss).xreplace(symbols), list(symbols.values())
+    )
+    if found is None:
+        return None
+    scale, offset = found
+    return scale.xreplace(back), offset.xreplace(back)

@@ -83,6 +83,10 @@ def _parser() -> _Parser:
     verify.add_argument("--family", required=True, metavar="NAME")
     verify.add_argument("--link", metavar="L")
     verify.add_argument("--timeout", type=float, default=20.0, metavar="S", help="default: 20")
+    verify.add_argument(
+        "-o", "--output", metavar="FILE", help="when equivalent, write the verdict's derivation"
+    )
+    verify.add_argument("--format", choices=list(FORMATS), default="md")
 
     identify = commands.add_parser(
         "identify", help="search the catalogue for the model whose NLL a loss formula is"
@@ -203,6 +207,12 @@ def _run(args: argparse.Namespace) -> int:
         from .check import verify
 
         verdict = verify(args.loss, args.family, args.link, seconds=args.timeout, **args.variants)
+        if verdict.equivalent and args.output:
+            from .check import verdict_derivation
+
+            document = verdict_derivation(args.loss, args.family, args.link, **args.variants)
+            text = document.to_markdown() if args.format == "md" else document.to_latex()
+            _emit(text, args.output)
         print(verdict.summary())
         return 0 if verdict.equivalent else 1
     if args.command == "identify":

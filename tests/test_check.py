@@ -189,3 +189,55 @@ def test_huber_loss_is_identified():
 
     found = identify("max(min(abs(y - f), 1), 0)**2/2 + max(abs(y - f) - 1, 0)")
     assert "huber --link identity" in found.summary()
+
+
+def test_a_verdict_is_a_verified_derivation_that_renders(tmp_path):
+    from mlesym.check import verdict_derivation
+
+    d = verdict_derivation("3*(y - f)**2 + 7", "gaussian")
+    assert d.steps[-1].rule == "given" and d.checks[-1].method in ("symbolic", "numeric")
+    assert d.senses()[-1] == "min"
+    assert "The given loss" in d.to_markdown() and "\\section*{10. The given loss}" in d.to_latex()
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mlesym",
+            "verify",
+            "softplus(z) - y*z",
+            "--family",
+            "bernoulli",
+            "--link",
+            "logit",
+            "-o",
+            str(tmp_path / "v.tex"),
+            "--format",
+            "tex",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "The given loss" in (tmp_path / "v.tex").read_text()
+
+
+def test_a_wrong_claim_in_a_verdict_step_fails_verification():
+    """The appended step is checked like any other: a wrong witness is caught."""
+    import dataclasses
+
+    from mlesym.check import verdict_derivation
+    from mlesym.derivation import Derivation, Relation
+    from mlesym.errors import VerificationError
+
+    d = verdict_derivation("3*(y - f)**2 + 7", "gaussian")
+    wrong = dataclasses.replace(
+        d.steps[-1], relation=Relation.affine(2, d.steps[-1].relation.offset, sign=1)
+    )
+    broken = Derivation(
+        d.family, d.link, d.variant, (*d.steps[:-1], wrong), d.loss, d.nll, d.loss_name, d.context
+    )
+    with pytest.raises(VerificationError, match="The given loss"):
+        broken.verify()
