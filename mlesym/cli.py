@@ -61,7 +61,7 @@ def _parser() -> _Parser:
     derive.add_argument(
         "--support",
         default="real",
-        choices=["real", "positive", "unit", "nonnegative-integers"],
+        choices=["real", "positive", "unit", "integers", "nonnegative-integers"],
         help="where the variable lives (default: real)",
     )
     derive.add_argument("--link", metavar="L", help="link function (default: the family's first)")

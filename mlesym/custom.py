@@ -15,7 +15,18 @@ import sympy as sp
 
 from .bounded import run_bounded
 from .errors import MlesymError, UnknownChoiceError
-from .family import COUNT, POSITIVE, REAL, UNIT, Convention, Family, Link, Param, References
+from .family import (
+    COUNT,
+    INTEGERS,
+    POSITIVE,
+    REAL,
+    UNIT,
+    Convention,
+    Family,
+    Link,
+    Param,
+    References,
+)
 from .parse import parse
 from .symbols import Output, i, x
 
@@ -23,6 +34,7 @@ SUPPORTS = {
     "real": REAL,
     "positive": POSITIVE,
     "unit": UNIT,
+    "integers": INTEGERS,
     "nonnegative-integers": COUNT,
 }
 DOMAINS = ("real", "positive", "unit")
@@ -128,6 +140,8 @@ def _sampler(support: str):
             return rng.uniform(0.05, 0.95)
         if support == "nonnegative-integers":
             return rng.randint(0, 12)
+        if support == "integers":
+            return rng.randint(-6, 6)
         return rng.gauss(0.0, 2.0)
 
     return sample
@@ -148,7 +162,8 @@ def _check_density(expr, target, predicted, symbols, params, support, theta_doma
     rng = random.Random(7)
     ordered = list(symbols.values())
     function = sp.lambdify([target, predicted, *ordered], expr, "mpmath")
-    lower, upper = SUPPORTS[support].interval if support != "nonnegative-integers" else (0, 0)
+    discrete = support in ("integers", "nonnegative-integers")
+    lower, upper = SUPPORTS[support].interval if not discrete else (0, 0)
     for _ in range(3):
         at = _draw(theta_domain, rng)
         values = [_draw(params[s.name], rng) for s in ordered]
@@ -164,9 +179,10 @@ def _check_density(expr, target, predicted, symbols, params, support, theta_doma
             return mpmath.re(value)
 
         with mpmath.workdps(30):
+            first = -20 if support == "integers" else 0
             probes = (
-                [mpmath.mpf(k) for k in range(0, 40)]
-                if support == "nonnegative-integers"
+                [mpmath.mpf(k) for k in range(first, 40)]
+                if discrete
                 else [
                     mpmath.mpf(lower + (upper - lower) * (k + 0.5) / 41)
                     if mpmath.isfinite(lower) and mpmath.isfinite(upper)
@@ -182,8 +198,8 @@ def _check_density(expr, target, predicted, symbols, params, support, theta_doma
                         f"{float(value):.6g}"
                     )
             try:
-                if support == "nonnegative-integers":
-                    total = mpmath.nsum(p, [0, mpmath.inf])
+                if discrete:
+                    total = mpmath.nsum(p, [-mpmath.inf if first else 0, mpmath.inf])
                 else:
                     low = mpmath.mpf(lower) if mpmath.isfinite(lower) else -mpmath.inf
                     high = mpmath.mpf(upper) if mpmath.isfinite(upper) else mpmath.inf

@@ -45,7 +45,7 @@ class Support:
 
     @property
     def discrete(self) -> bool:
-        return self.name in ("binary", "onehot", "count", "bounded-count", "counts")
+        return self.name in ("binary", "onehot", "count", "bounded-count", "counts", "integers")
 
     @property
     def vector(self) -> bool:
@@ -118,6 +118,9 @@ SIMPLEX = Support(
     r"y \in (0, 1)^{K},\ \sum_{k} y_{k} = 1",
     "(target <= 0) | (target >= 1) | (abs(target.sum(-1)[..., None] - 1) > 1e-6)",
     "target rows must be probability vectors: entries in (0, 1) that sum to 1",
+)
+INTEGERS = Support(
+    "integers", r"y \in \mathbb{Z}", "target != target.round()", "target must hold integers"
 )
 VECTOR = Support("vector", r"y \in \mathbb{R}^{K}")
 CLOSED_UNIT = Support(

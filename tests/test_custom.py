@@ -94,3 +94,17 @@ def test_derive_pdf_on_the_command_line(tmp_path):
     )
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "2.506628" in bad.stderr
     assert not (tmp_path / "bad.md").exists()
+
+
+def test_a_density_on_all_the_integers():
+    """A two-sided geometric on Z, p(y) = tanh(t/2) exp(-t |y|), t > 0 predicted: its
+    normalizer coth(t/2) is summed by hand."""
+    d = derive_pdf(
+        "tanh(t/2) * exp(-t*abs(y))", theta="t", support="integers", theta_domain="positive"
+    )
+    nll = d.loss_function(reduction="none", full=True)
+    t, target = np.array([0.3, 1.0, 2.5]), np.array([1.0, -2.0, 4.0])
+    expected = -np.log(np.tanh(t / 2)) + t * np.abs(target)
+    np.testing.assert_allclose(nll(t, target), expected, rtol=1e-12)
+    with pytest.raises(ValueError, match="target must hold integers"):
+        nll(t, target + 0.5)
