@@ -37,21 +37,28 @@ class TextbookLatexPrinter(LatexPrinter):
         return f"{base}_{{{glue.join(indices)}}}"
 
     def _print_Add(self, expr: sp.Add, order: str | None = None) -> str:
+        return " ".join(
+            self.signed_term(sign, term) for sign, term in self.signed_terms(expr, order)
+        )
+
+    def signed_terms(self, expr: sp.Add, order: str | None = None) -> list[tuple[str, sp.Expr]]:
+        """The terms in derivation order (positive first, simpler first), each with the sign
+        ("+ ", "- " or "" for the first) to print before it."""
         terms = list(self._as_ordered_terms(expr, order=order))
         terms.sort(key=lambda term: (is_negative_term(term), sp.count_ops(term)))
-        tex = ""
+        signed = []
         for position, term in enumerate(terms):
+            sign = ""
             if position > 0:
-                if is_negative_term(term):
-                    tex += " - "
-                    term = -term
-                else:
-                    tex += " + "
-            term_tex = self._print(term)
-            if position > 0 and self._needs_add_brackets(term):
-                term_tex = rf"\left({term_tex}\right)"
-            tex += term_tex
-        return tex
+                sign, term = ("- ", -term) if is_negative_term(term) else ("+ ", term)
+            signed.append((sign, term))
+        return signed
+
+    def signed_term(self, sign: str, term: sp.Expr) -> str:
+        text = self._print(term)
+        if sign and self._needs_add_brackets(term):
+            text = rf"\left({text}\right)"
+        return f"{sign}{text}"
 
     def _print_Mul(self, expr: sp.Mul) -> str:
         factors = list(expr.args)
@@ -180,35 +187,20 @@ def latex_equation(lhs: sp.Basic | str, rhs: sp.Basic, width: int = 64, relation
     return rf"\begin{{aligned}} {left} &{relation} {body} \end{{aligned}}"
 
 
-def _signed_terms(expr: sp.Add) -> list[tuple[str, sp.Expr]]:
-    """The terms of a sum in the printer's order, each with the sign printed before it."""
-    terms = list(_PRINTER._as_ordered_terms(expr, order=None))
-    terms.sort(key=lambda term: (is_negative_term(term), sp.count_ops(term)))
-    signed = []
-    for position, term in enumerate(terms):
-        sign = ""
-        if position > 0:
-            sign, term = ("- ", -term) if is_negative_term(term) else ("+ ", term)
-        signed.append((sign, term))
-    return signed
-
-
 def _pieces(expr: sp.Expr, width: int) -> list[str]:
     """Pieces of the LaTeX of ``expr`` between which a line may break."""
     if not isinstance(expr, sp.Add):
         return _term_pieces("", expr, width)
     pieces = []
-    for sign, term in _signed_terms(expr):
+    for sign, term in _PRINTER.signed_terms(expr):
         pieces += _term_pieces(sign, term, width)
     return pieces
 
 
 def _term_pieces(sign: str, term: sp.Expr, width: int) -> list[str]:
-    text = _PRINTER._print(term)
-    if sign and _PRINTER._needs_add_brackets(term):
-        text = rf"\left({text}\right)"
-    if visible_length(text) <= width:
-        return [f"{sign}{text}"]
+    piece = _PRINTER.signed_term(sign, term)
+    if visible_length(piece[len(sign) :]) <= width:
+        return [piece]
     coefficient, rest = term.as_independent(sp.Sum, as_Add=False)
     if isinstance(rest, sp.Sum) and isinstance(rest.function, sp.Add):
         limits = "".join(
@@ -220,9 +212,9 @@ def _term_pieces(sign: str, term: sp.Expr, width: int) -> list[str]:
         return (
             [f"{sign}{front}{limits} \\Bigg({inner[0]}", *inner[1:-1], f"{inner[-1]}\\Bigg)"]
             if len(inner) > 1
-            else [f"{sign}{text}"]
+            else [piece]
         )
-    return [f"{sign}{text}"]
+    return [piece]
 
 
 def latex(expr: sp.Basic) -> str:

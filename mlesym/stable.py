@@ -67,18 +67,16 @@ def _xlogy(expr: sp.Expr) -> sp.Expr:
     return expr.replace(is_candidate, rewrite)
 
 
-def _log_factorial(expr: sp.Expr) -> sp.Expr:
-    def log_gamma_of(factor: sp.Expr) -> sp.Expr | None:
-        base, power = factor.as_base_exp()
-        if isinstance(base, sp.factorial):
-            return power * sp.loggamma(base.args[0] + 1)
-        if isinstance(base, sp.gamma):
-            return power * sp.loggamma(base.args[0])
-        return None
+def _log_of_special_factors(expr: sp.Expr, log_of: Callable[[sp.Expr], sp.Expr | None]):
+    """log(a * b^p * ...) -> log(rest) + p log_of(b) + ..., for the bases ``log_of`` knows."""
 
     def rewrite(arg: sp.Expr) -> sp.Expr:
         factors = sp.Mul.make_args(arg)
-        logs = [log_gamma_of(f) for f in factors]
+        logs = []
+        for factor in factors:
+            base, power = factor.as_base_exp()
+            known = log_of(base)
+            logs.append(None if known is None else power * known)
         if all(term is None for term in logs):
             return sp.log(arg)
         rest = sp.Mul(*(f for f, term in zip(factors, logs, strict=True) if term is None))
@@ -87,7 +85,23 @@ def _log_factorial(expr: sp.Expr) -> sp.Expr:
     return expr.replace(sp.log, rewrite)
 
 
-def _log_gamma_of_sigmoid(expr: sp.Expr) -> sp.Expr:
+def _log_gamma(base: sp.Expr) -> sp.Expr | None:
+    """log y! = log Gamma(y + 1) and log Gamma(u), never forming the factorial or Gamma."""
+    if isinstance(base, sp.factorial):
+        return sp.loggamma(base.args[0] + 1)
+    if isinstance(base, sp.gamma):
+        return sp.loggamma(base.args[0])
+    return None
+
+
+def _log_binomial_coefficient(base: sp.Expr) -> sp.Expr | None:
+    if isinstance(base, sp.binomial):
+        top, bottom = base.args
+        return sp.loggamma(top + 1) - sp.loggamma(bottom + 1) - sp.loggamma(top - bottom + 1)
+    return None
+
+
+def _log_gamma_of_small(expr: sp.Expr) -> sp.Expr:
     """log Gamma(v) = log Gamma(1 + v) - log v, for v = c sigma(u) (c > 0), e^u or
     sum_k e^(u_k), with log v written without forming v: log c - softplus(-u), u, logsumexp.
 
@@ -145,26 +159,6 @@ def _continuous_bernoulli_normalizer(expr: sp.Expr) -> sp.Expr:
     return expr.replace(sp.log, rewrite)
 
 
-def _log_binomial(expr: sp.Expr) -> sp.Expr:
-    def rewrite(arg: sp.Expr) -> sp.Expr:
-        factors = sp.Mul.make_args(arg)
-        if not any(isinstance(f.as_base_exp()[0], sp.binomial) for f in factors):
-            return sp.log(arg)
-        total = sp.Integer(0)
-        for factor in factors:
-            base, power = factor.as_base_exp()
-            if isinstance(base, sp.binomial):
-                top, bottom = base.args
-                total += power * (
-                    sp.loggamma(top + 1) - sp.loggamma(bottom + 1) - sp.loggamma(top - bottom + 1)
-                )
-            else:
-                total += sp.log(factor)
-        return total
-
-    return expr.replace(sp.log, rewrite)
-
-
 def _target_times_exp(expr: sp.Expr) -> sp.Expr:
     """y e^u -> e^(u + log y), for positive y: the product is finite where e^u alone is not."""
 
@@ -218,13 +212,13 @@ RULES = (
     StableRule(
         "log-binomial",
         r"$\log \binom{N}{y} = \log\Gamma(N + 1) - \log\Gamma(y + 1) - \log\Gamma(N - y + 1)$",
-        _log_binomial,
+        lambda expr: _log_of_special_factors(expr, _log_binomial_coefficient),
     ),
     StableRule(
         "log-factorial",
         r"$\log y! = \log\Gamma(y + 1)$ and $\log \Gamma(u)$ computed directly, never forming "
         r"$y!$ or $\Gamma(u)$",
-        _log_factorial,
+        lambda expr: _log_of_special_factors(expr, _log_gamma),
     ),
     StableRule(
         "continuous-bernoulli-normalizer",
@@ -240,7 +234,7 @@ RULES = (
         r"($\log c - \operatorname{softplus}(-u)$ for $v = c\,\sigma(u)$, $u$ for $v = e^{u}$, "
         r"$\operatorname{logsumexp}$ for $v = \sum_k e^{u_k}$), and $1 - \sigma(u) = "
         r"\sigma(-u)$: finite where $v$ underflows to $0$",
-        _log_gamma_of_sigmoid,
+        _log_gamma_of_small,
     ),
     StableRule(
         "logcosh",
