@@ -72,11 +72,15 @@ def verify(
     expr = parse(loss, output_names(d))
     if not expr.has(Output):
         raise MlesymError("the formula does not involve the model output (f, or z)")
-    defaults = {
-        p.symbol: sp.Integer(1) if p.integer else sp.Float(p.default) for p in d.family.params
-    }
-    result = run_bounded(_decide, expr, d, defaults, seconds=seconds)
+    result = run_bounded(_decide, expr, d, _defaults(d.family), seconds=seconds)
     return Verdict(family=family, link=d.link.name, variant=dict(variants), **result)
+
+
+def _defaults(family) -> dict:
+    """The fixed parameters at the values exports default to (binomial N = 10, sigma = 1)."""
+    return {
+        p.symbol: sp.Integer(p.default) if p.integer else sp.Float(p.default) for p in family.params
+    }
 
 
 def _decide(loss: sp.Expr, d, defaults: dict, numeric_first: bool = False) -> dict:
@@ -300,11 +304,8 @@ def _identify(loss: str, candidates, support: str) -> Identification:
             expr = parse(loss, names_)
         except MlesymError:
             continue  # uses a name this family does not have
-        defaults = {
-            p.symbol: sp.Integer(10) if p.integer else sp.Float(p.default) for p in d.family.params
-        }
         try:
-            result = _decide(expr, d, defaults, numeric_first=True)
+            result = _decide(expr, d, _defaults(d.family), numeric_first=True)
         except MlesymError:
             continue  # undecidable for this family (no real values at its sample points)
         if result["equivalent"]:
