@@ -8,6 +8,7 @@ that the ordinary pipeline derives, renders and exports.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Mapping
 
@@ -155,6 +156,19 @@ def _draw(domain: str, rng: random.Random) -> float:
     return rng.uniform(-1.5, 1.5)
 
 
+def _probes(support: str, lower: float, upper: float, at: float, rng: random.Random) -> list:
+    """Points of the support where a density must be nonnegative."""
+    if support == "integers":
+        return list(range(-20, 40))
+    if support == "nonnegative-integers":
+        return list(range(0, 40))
+    if math.isfinite(lower) and math.isfinite(upper):
+        return [lower + (upper - lower) * (k + 0.5) / 41 for k in range(41)]
+    if math.isfinite(lower):  # (0, infinity): stay inside the support
+        return [lower + abs(rng.gauss(at, 3)) for _ in range(41)]
+    return [rng.gauss(at, 3) for _ in range(41)]
+
+
 def _check_density(expr, target, predicted, symbols, params, support, theta_domain) -> None:
     """Nonnegative at sampled points and normalized at three parameter settings."""
     import mpmath
@@ -179,17 +193,7 @@ def _check_density(expr, target, predicted, symbols, params, support, theta_doma
             return mpmath.re(value)
 
         with mpmath.workdps(30):
-            first = -20 if support == "integers" else 0
-            probes = (
-                [mpmath.mpf(k) for k in range(first, 40)]
-                if discrete
-                else [
-                    mpmath.mpf(lower + (upper - lower) * (k + 0.5) / 41)
-                    if mpmath.isfinite(lower) and mpmath.isfinite(upper)
-                    else mpmath.mpf(rng.gauss(at, 3))
-                    for k in range(41)
-                ]
-            )
+            probes = [mpmath.mpf(t) for t in _probes(support, lower, upper, at, rng)]
             for t in probes:
                 value = p(t)
                 if value < 0:
@@ -199,7 +203,8 @@ def _check_density(expr, target, predicted, symbols, params, support, theta_doma
                     )
             try:
                 if discrete:
-                    total = mpmath.nsum(p, [-mpmath.inf if first else 0, mpmath.inf])
+                    start = -mpmath.inf if support == "integers" else 0
+                    total = mpmath.nsum(p, [start, mpmath.inf])
                 else:
                     low = mpmath.mpf(lower) if mpmath.isfinite(lower) else -mpmath.inf
                     high = mpmath.mpf(upper) if mpmath.isfinite(upper) else mpmath.inf
