@@ -128,6 +128,21 @@ class Derivation:
     _checks: list[Check] = field(default_factory=list, repr=False, compare=False)
     _memo: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
+    def __reduce__(self):
+        """Pickled without the verifier's closures, which are rebuilt from the family, and
+        with every expression exactly as built (unevaluated forms stay unevaluated): a
+        derivation made in a bounded worker process comes back whole."""
+        from .transport import dumps
+
+        expressions = (self.steps, self.loss, self.nll, list(self._checks), dict(self._memo))
+        return _restored, (
+            self.family,
+            self.link.name,
+            dict(self.variant),
+            self.loss_name,
+            dumps(expressions),
+        )
+
     def memo(self, key: str, compute: Callable[[], object]) -> object:
         """``compute()``, once per derivation: documents ask for the same analyses repeatedly."""
         if key not in self._memo:
@@ -204,6 +219,26 @@ class Derivation:
         from .export import compile_loss
 
         return compile_loss(self, backend=backend, reduction=reduction, full=full)
+
+
+def _restored(family, link, variant, loss_name, expressions: bytes) -> Derivation:
+    from .derive import context
+    from .transport import loads
+
+    steps, loss, nll, checks, memo = loads(expressions)
+    link_ = family.link(link)
+    return Derivation(
+        family,
+        link_,
+        variant,
+        steps,
+        loss,
+        nll,
+        loss_name,
+        context(family, link_, variant),
+        checks,
+        memo,
+    )
 
 
 # -- the verifier -----------------------------------------------------------------------

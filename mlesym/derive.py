@@ -33,13 +33,8 @@ def derive(family: str | Family, link: str | None = None, **variants: str) -> De
     link_ = family.link(link)
     learned = family.learned(variants)
     convention = family.convention(link_.name, variants)
-    target = y[i] if family.target == "scalar" else y[i, k]
     parameter = link_.parameter()
-    heads = {
-        name: option.to_param(head(option.argument, option.latex, option.domain)(x[i]))
-        for name, (_, option) in learned.items()
-    }
-    pdf = family.density(target, parameter, **heads)
+    pdf, heads = _model(family, link_, variants)
     learned_text = "".join(
         rf"; the {param.description} is learned, ${latex(param.symbol)} = {latex(heads[name])}$"
         rf" ({option.description})"
@@ -299,6 +294,22 @@ def _sentence(text: str) -> str:
 
 def _count_negative_terms(expr: sp.Expr) -> int:
     return sum(1 for term in sp.Add.make_args(expr) if is_negative_term(term))
+
+
+def _model(family: Family, link: Link, variants: dict[str, str]) -> tuple[sp.Expr, dict]:
+    """The density of sample i under ``link``, and the learned parameters' expressions."""
+    target = y[i] if family.target == "scalar" else y[i, k]
+    heads = {
+        name: option.to_param(head(option.argument, option.latex, option.domain)(x[i]))
+        for name, (_, option) in family.learned(variants).items()
+    }
+    return family.density(target, link.parameter(), **heads), heads
+
+
+def context(family: Family, link: Link, variants: dict[str, str]) -> Context:
+    """The verifier's context of a derivation (rebuilt when a derivation is unpickled)."""
+    pdf, _ = _model(family, link, variants)
+    return _context(family, link, pdf, list(pdf.atoms(Head)))
 
 
 def _context(family: Family, link: Link, pdf: sp.Expr, heads: list) -> Context:

@@ -291,6 +291,16 @@ class Family:
     constants: Callable[[int, random.Random | None], dict] | None = None
     variant_conventions: Mapping[str, Convention] = field(default_factory=dict)
     variant_references: Mapping[str, Any] = field(default_factory=dict)
+    # how to declare this family again in another process, (function, arguments), for
+    # families outside the registry (a user's density); registered ones go by name
+    recipe: tuple[Callable[..., Family], tuple] | None = field(default=None, compare=False)
+
+    def __reduce__(self):
+        if self.recipe is not None:
+            return self.recipe
+        from .families import get
+
+        return get, (self.name,)
 
     def link(self, name: str | None = None) -> Link:
         """The link called ``name``; the first declared one when ``name`` is None."""

@@ -59,6 +59,10 @@ class Head(Output):
     def _latex(self, printer, exp=None):
         return _powered(rf"{self.symbol}_{{\theta}}({printer._print(self.args[0])})", exp)
 
+    def __reduce_ex__(self, protocol):  # a concrete head's class is made at run time
+        cls = type(self)
+        return _rebuilt_head, (cls.argument, cls.symbol, cls.domain, self.args)
+
 
 @cache
 def head(argument: str, symbol: str, domain: str) -> type[Head]:
@@ -67,6 +71,10 @@ def head(argument: str, symbol: str, domain: str) -> type[Head]:
     if domain == "positive":
         attributes["is_positive"] = True
     return type(f"Head_{argument}", (Head,), attributes)
+
+
+def _rebuilt_head(argument: str, symbol: str, domain: str, args: tuple) -> Head:
+    return head(argument, symbol, domain)(*args)
 
 
 class Density(Function):
