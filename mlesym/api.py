@@ -85,14 +85,28 @@ def derive_pdf(
     params: dict[str, str] | None = None,
     support: str = "real",
     theta_domain: str = "real",
+    seconds: float = 60.0,
 ) -> Derivation:
     """Derive the MLE loss of a density typed by the user, after checking it is one.
 
     ``derive_pdf("exp(-(y - mu)**2 / (2*sigma**2)) / sqrt(2*pi*sigma**2)",
     params={"sigma": "positive"})`` gives the Gaussian's derivation; the result renders
-    (``to_markdown()``) and exports (``loss_function()``) like any other.
+    (``to_markdown()``) and exports (``loss_function()``) like any other. The checks and the
+    symbolic work (derivation, verification, gradient, constant-model MLE) each run in a
+    worker process bounded by ``seconds``; past it, UndecidedError.
     """
+    from .bounded import run_bounded
     from .custom import family_from_pdf
 
-    family = family_from_pdf(pdf, var, theta, params, support, theta_domain)
-    return _derive.derive(family).verify()
+    family = family_from_pdf(pdf, var, theta, params, support, theta_domain, seconds)
+    return run_bounded(_derived_whole, family, seconds=seconds)
+
+
+def _derived_whole(family: Family) -> Derivation:
+    """A derivation with everything its documents show computed (pickled back whole)."""
+    from .mle import constant_mle, gradient
+
+    d = _derive.derive(family).verify()
+    gradient(d)
+    constant_mle(d)
+    return d

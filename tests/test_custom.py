@@ -108,3 +108,50 @@ def test_a_density_on_all_the_integers():
     np.testing.assert_allclose(nll(t, target), expected, rtol=1e-12)
     with pytest.raises(ValueError, match="target must hold integers"):
         nll(t, target + 0.5)
+
+
+def test_normalization_is_decided_symbolically_first():
+    d = derive_pdf(GAUSSIAN, params={"sigma": "positive"})
+    assert "SymPy proves it nonnegative and finds its integral over the support exactly 1" in (
+        d.to_markdown()
+    )
+    with pytest.raises(MlesymError) as error:  # SymPy's closed form is shown beside the number
+        derive_pdf("exp(-(y - mu)**2 / 2)")
+    assert "the integral is 2.50662827" in str(error.value)
+    assert "(SymPy: sqrt(2)*sqrt(pi))" in str(error.value)
+
+
+def test_numeric_quadrature_is_the_fallback_when_sympy_cannot_integrate():
+    d = derive_pdf("sigmoid(y - mu) * sigmoid(mu - y)")  # the logistic density, s = 1
+    document = d.to_markdown()
+    assert "its integral is 1 to within 1e-6 (mpmath tanh-sinh quadrature" in document
+    assert "nonnegative at 123 points" in document
+    rng = np.random.default_rng(3)
+    mu, target = rng.normal(0, 3, (2, 40))
+    nll = d.loss_function(reduction="none", full=True)
+    np.testing.assert_allclose(nll(mu, target), -stats.logistic.logpdf(target, mu), rtol=1e-10)
+
+
+def test_the_derivation_of_a_user_density_runs_in_the_bounded_worker(monkeypatch):
+    import time
+
+    from mlesym import api
+    from mlesym.bounded import UndecidedError
+    from mlesym.custom import declared
+    from mlesym.derive import derive as derive_here
+
+    def slow(family):  # stands in for symbolic work that never ends
+        time.sleep(60)
+
+    monkeypatch.setattr(api, "_derived_whole", slow)
+    start = time.monotonic()
+    with pytest.raises(UndecidedError, match="could not decide within 3 s"):
+        derive_pdf(GAUSSIAN, params={"sigma": "positive"}, seconds=3)
+    assert time.monotonic() - start < 20
+    monkeypatch.undo()
+    d = derive_pdf(GAUSSIAN, params={"sigma": "positive"})  # made in the worker, sent back
+    assert d.family.recipe[0] is declared
+    here = derive_here(
+        declared(*d.family.recipe[1])
+    ).verify()  # the same derivation made in this process
+    assert d.to_markdown() == here.to_markdown()
