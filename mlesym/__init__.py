@@ -34,15 +34,24 @@ __all__ = [
 ]
 
 
-def verify(loss: str, family: str, link: str | None = None, **variants: str):
-    """Whether ``loss`` is a positive multiple of ``family``'s NLL plus a constant."""
+def verify(
+    loss: str,
+    family: str,
+    link: str | None = None,
+    seconds: float = 20.0,
+    classes: int = 3,
+    **variants: str,
+):
+    """Whether ``loss`` is a positive multiple of ``family``'s NLL plus a constant: a Verdict
+    with its witness or counterexample; ``.document()`` renders the decision step by step."""
     from .check import verify as _verify
 
-    return _verify(loss, family, link, **variants)
+    return _verify(loss, family, link, seconds=seconds, classes=classes, **variants)
 
 
-def identify(loss: str, support: str = "real"):
-    """Which catalogue family's NLL ``loss`` is; else what its normalizer says."""
-    from .check import identify as _identify
+def identify(loss: str, support: str | None = None, seconds: float = 60.0):
+    """Which catalogue family's NLL ``loss`` is; else what its normalizer says (an
+    Identification; ``.document()`` renders the decision step by step)."""
+    from .identify import identify as _identify
 
-    return _identify(loss, support)
+    return _identify(loss, support, seconds)

@@ -20,7 +20,9 @@ import sympy as sp
 from .bounded import run_bounded
 from .errors import MlesymError
 from .parse import parse
-from .symbols import Head, Output, elementary, i, x, y
+from .printing import latex
+from .report import Finding, Report
+from .symbols import Head, K, Output, elementary, i, x, y
 
 DIGITS = 40
 
@@ -37,6 +39,8 @@ class Verdict:
     offset: str | None = None  # d, as text, when equivalent
     method: str = ""  # "symbolic" or "numeric"
     counterexample: str | None = None
+    loss: str = ""  # the formula as typed
+    findings: tuple[Finding, ...] = ()  # the steps of the decision, for the document
 
     def summary(self) -> str:
         where = self.family + (f" (link {self.link})" if self.link else "")
@@ -47,10 +51,38 @@ class Verdict:
             )
         return f"not equivalent to the NLL of {where}: {self.counterexample}"
 
+    def document(self, seconds: float = 20.0):
+        """The verdict step by step: with a symbolic witness, the family's derivation
+        extended by the verified step to the given loss; otherwise a Report of the decision."""
+        from .api import derive
 
-def output_names(d) -> dict[str, sp.Expr]:
-    """The names a formula may use for a derivation: y, f (or z), heads, parameters."""
-    names: dict[str, sp.Expr] = {"y": y[i], "f": Output(x[i]), "z": Output(x[i])}
+        d = derive(self.family, self.link, **self.variant)
+        if self.equivalent and self.method == "symbolic" and d.family.target == "scalar":
+            expr = elementary(parse(self.loss, output_names(d)))
+            extended = run_bounded(_given_loss_derivation, expr, d, seconds=seconds)
+            if extended is not None:
+                return extended
+        options = "".join(f" --{k} {v}" for k, v in self.variant.items())
+        return Report(
+            f"Is LOSS the NLL of {self.family} (link {self.link}{options})?",
+            self.summary(),
+            self.findings,
+        )
+
+
+CLASSES = 3  # vector targets are checked at this many classes unless told otherwise
+MAX_CLASSES = 8
+
+
+def output_names(d, classes: int = CLASSES) -> dict[str, sp.Expr]:
+    """The names a formula may use for a derivation: y, f (or z), heads, parameters; for
+    vector targets y1..yK and f1..fK (or z1..zK)."""
+    if d.family.target == "scalar":
+        names: dict[str, sp.Expr] = {"y": y[i], "f": Output(x[i]), "z": Output(x[i])}
+    else:
+        names = {}
+        for c in range(1, classes + 1):
+            names.update({f"y{c}": y[i, c], f"f{c}": Output(x[i], c), f"z{c}": Output(x[i], c)})
     for h in d.nll.atoms(Head):
         names[type(h).argument] = h
     for p in d.family.params:
@@ -59,58 +91,178 @@ def output_names(d) -> dict[str, sp.Expr]:
 
 
 def verify(
-    loss: str, family: str, link: str | None = None, seconds: float = 20.0, **variants: str
+    loss: str,
+    family: str,
+    link: str | None = None,
+    seconds: float = 20.0,
+    classes: int = CLASSES,
+    **variants: str,
 ) -> Verdict:
-    """Decide whether ``loss`` is a positive multiple of the family's NLL plus a constant."""
+    """Decide whether ``loss`` is a positive multiple of the family's NLL plus a constant.
+
+    For families with vector targets the formula names the components y1..yK and f1..fK
+    (or z1..zK), and the relation is decided at K = ``classes``.
+    """
     from .api import derive
 
     d = derive(family, link, **variants)
-    if d.family.target != "scalar":
-        raise MlesymError(
-            f"verify works on families with scalar targets; {family!r} has vector targets"
-        )
-    expr = parse(loss, output_names(d))
+    classes = _classes(classes)
+    expr = parse(loss, output_names(d, classes))
     if not expr.has(Output):
-        raise MlesymError("the formula does not involve the model output (f, or z)")
-    result = run_bounded(_decide, expr, d, _defaults(d.family), seconds=seconds)
-    return Verdict(family=family, link=d.link.name, variant=dict(variants), **result)
+        outputs = "f, or z" if d.family.target == "scalar" else f"f1..f{classes}, or z1..z{classes}"
+        raise MlesymError(f"the formula does not involve the model output ({outputs})")
+    defaults = _defaults(d.family, classes)
+    result = run_bounded(_decide, expr, d, defaults, classes, seconds=seconds)
+    return Verdict(family=family, link=d.link.name, variant=dict(variants), loss=loss, **result)
 
 
-def _defaults(family) -> dict:
-    """The fixed parameters at the values exports default to (binomial N = 10, sigma = 1)."""
-    return {
+def _classes(classes) -> int:
+    if not isinstance(classes, int) or isinstance(classes, bool) or not 2 <= classes <= MAX_CLASSES:
+        raise MlesymError(
+            f"classes must be a whole number from 2 to {MAX_CLASSES}; got {classes!r}"
+        )
+    return classes
+
+
+def _defaults(family, classes: int = CLASSES) -> dict:
+    """The fixed parameters at the values exports default to (binomial N = 10, sigma = 1;
+    a multivariate Gaussian's identity covariance)."""
+    values = {
         p.symbol: sp.Integer(p.default) if p.integer else sp.Float(p.default) for p in family.params
     }
+    if family.constants is not None:
+        values.update(_exact(family.constants(classes, None)))
+    return values
 
 
-def _decide(loss: sp.Expr, d, defaults: dict, numeric_first: bool = False) -> dict:
+def _exact(values: dict) -> dict:
+    """Whole numbers as integers (an identity covariance), so that witnesses stay exact."""
+    return {k: sp.Integer(int(v)) if float(v).is_integer() else v for k, v in values.items()}
+
+
+def _concrete(d, classes: int) -> tuple[sp.Expr, list]:
+    """The exact NLL written out, and its targets: for vector targets, at K = ``classes``
+    (a covariance at its default, numbers rather than symbols)."""
     nll = elementary(d.nll)
+    if d.family.target == "scalar":
+        return nll, [y[i]]
+    nll = elementary(nll.xreplace({K: classes}).doit())
+    if d.family.constants is not None:
+        nll = nll.xreplace(_exact(d.family.constants(classes, None)))
+    return nll, [y[i, c] for c in range(1, classes + 1)]
+
+
+def _decide(
+    loss: sp.Expr, d, defaults: dict, classes: int = CLASSES, numeric_first: bool = False
+) -> dict:
+    nll, targets = _concrete(d, classes)
     applied = sorted(nll.atoms(Output), key=str)
     symbols = {out: sp.Symbol(_name(out), real=True) for out in applied}
     domains = {symbols[out]: _domain(out, d) for out in applied}
     loss, nll = elementary(loss).xreplace(symbols), nll.xreplace(symbols)
     outputs = list(symbols.values())
+    stated = _stated(loss, nll, d, outputs, targets)
     if loss.has(Output) or not loss.has(*outputs):
-        return {"equivalent": False, "counterexample": "the outputs differ from the family's"}
+        names = ", ".join(f"${latex(o)}$" for o in outputs)
+        return {
+            "equivalent": False,
+            "counterexample": "the outputs differ from the family's",
+            "findings": (
+                *stated,
+                Finding(
+                    "Different model outputs",
+                    f"The NLL depends on the model outputs {names}; the formula does not "
+                    "depend on all of them in the same way, so no c and d relate the two",
+                    r"\text{outputs of LOSS} \neq \{" + ", ".join(map(latex, outputs)) + r"\}",
+                    "read from the parsed expression",
+                ),
+            ),
+        }
     if numeric_first:  # a cheap screen before any symbolic work
-        screened = _numeric(loss, nll, outputs, domains, d, defaults)
+        screened = _numeric(loss, nll, outputs, domains, d, defaults, targets, classes)
         if not screened["equivalent"]:
-            return screened
-    symbolic = _symbolic_witness(loss, nll, outputs)
+            return {**screened, "findings": (*stated, *screened["findings"])}
+    symbolic = _symbolic_witness(loss, nll, outputs, targets)
     if symbolic is not None:
         scale, offset = symbolic
         sign = sp.sign(sp.N(scale.xreplace(defaults), DIGITS))
         if sign > 0:
+            shown = _shown(targets)
             return {
                 "equivalent": True,
-                "scale": str(scale),
-                "offset": str(offset),
+                "scale": str(scale.xreplace(shown)),
+                "offset": str(offset.xreplace(shown)),
                 "method": "symbolic",
+                "findings": (
+                    *stated,
+                    *_witness_findings(scale, offset, outputs, defaults, targets),
+                ),
             }
-    return _numeric(loss, nll, outputs, domains, d, defaults)
+    decided = _numeric(loss, nll, outputs, domains, d, defaults, targets, classes)
+    return {**decided, "findings": (*stated, *decided["findings"])}
 
 
-def _symbolic_witness(loss, nll, outputs):
+def _shown(targets: list) -> dict:
+    """Targets as the documents write them: y, or y1, y2, ... (printed y_1, y_2)."""
+    if targets == [y[i]]:
+        return {y[i]: sp.Symbol("y", real=True)}
+    return {t: sp.Symbol(f"y{t.indices[1]}", real=True) for t in targets}
+
+
+def _stated(loss, nll, d, outputs, targets) -> tuple[Finding, ...]:
+    """The two expressions being compared, as the documents show them."""
+    shown = _shown(targets)
+    options = "".join(f", {k} {v}" for k, v in d.variant.items())
+    where = f"{d.family.name} (link {d.link.name}{options})"
+    outs = ", ".join(f"${latex(o)}$" for o in outputs)
+    return (
+        Finding(
+            "The family's negative log-likelihood",
+            f"mlesym's verified derivation of {where} gives the NLL of one sample, every "
+            f"constant kept, with the model output{'s' if len(outputs) > 1 else ''} written {outs}",
+            r"\mathrm{NLL} = -\log p(y \mid "
+            + ", ".join(map(latex, outputs))
+            + ") = "
+            + latex(nll.xreplace(shown)),
+            f"each step verified by mlesym (mlesym derive {d.family.name} --link {d.link.name})",
+        ),
+        Finding(
+            "The given loss",
+            "The formula as typed, parsed into an expression",
+            r"\mathrm{LOSS} = " + latex(loss.xreplace(shown)),
+            "parsed by mlesym's allow-list parser, never run as code",
+        ),
+    )
+
+
+def _witness_findings(scale, offset, outputs, defaults, targets) -> tuple[Finding, ...]:
+    shown = _shown(targets)
+    at = ", ".join(f"${latex(s)} = {latex(v)}$" for s, v in defaults.items() if s in scale.atoms())
+    ratios = [
+        rf"\frac{{\partial \mathrm{{LOSS}} / \partial {latex(o)}}}"
+        rf"{{\partial \mathrm{{NLL}} / \partial {latex(o)}}}"
+        for o in outputs
+    ]
+    return (
+        Finding(
+            "The derivatives are proportional",
+            "For every model output, the derivative of LOSS divided by the derivative of the "
+            "NLL simplifies to one factor $c$, free of the outputs and of the target, and "
+            "positive" + (f" (at {at})" if at else ""),
+            " = ".join(ratios) + f" = c = {latex(scale.xreplace(shown))}",
+            "simplified by SymPy; the sign of c evaluated at 40 digits",
+        ),
+        Finding(
+            "What remains is free of the model output",
+            "LOSS minus $c$ times the NLL does not change with the outputs, so LOSS and the "
+            "NLL have the same minimizers: LOSS is a maximum-likelihood loss",
+            r"d = \mathrm{LOSS} - c \cdot \mathrm{NLL} = " + latex(offset.xreplace(shown)),
+            "simplified by SymPy",
+        ),
+    )
+
+
+def _symbolic_witness(loss, nll, outputs, targets=(y[i],)):
     """(c, d) when SymPy shows d(LOSS)/d(out) = c d(NLL)/d(out) for every output, c free of
     outputs and target, and LOSS - c NLL free of the outputs."""
     scale = None
@@ -119,7 +271,7 @@ def _symbolic_witness(loss, nll, outputs):
         if dn == 0:
             continue
         ratio = sp.simplify(sp.diff(loss, out) / dn)
-        if ratio.has(*outputs, y[i]):
+        if ratio.has(*outputs, *targets):
             return None
         if scale is not None and sp.simplify(ratio - scale) != 0:
             return None
@@ -132,17 +284,20 @@ def _symbolic_witness(loss, nll, outputs):
     return scale, offset
 
 
-def _numeric(loss, nll, outputs, domains, d, defaults) -> dict:
+def _numeric(loss, nll, outputs, domains, d, defaults, targets, classes=CLASSES) -> dict:
     """Sample the relation at 40 digits; a witness if it holds everywhere, else a counterexample."""
     rng = random.Random(20261121)
-    loss_at = _evaluator(loss, defaults)
-    nll_at = _evaluator(nll, defaults)
+    loss_at = _evaluator(loss, defaults, targets)
+    nll_at = _evaluator(nll, defaults, targets)
     points = []
     for _ in range(12):
-        drawn = d.family.sample_target(rng, 3)
-        target = sp.Integer(drawn) if isinstance(drawn, int) else sp.Float(drawn, DIGITS)
-        a = {out: _draw(domains[out], rng) for out in outputs}
-        b = {out: _draw(domains[out], rng) for out in outputs}
+        drawn = d.family.sample_target(rng, classes)
+        target = dict(zip(targets, drawn if len(targets) > 1 else [drawn], strict=True))
+        target = {
+            t: sp.Integer(v) if isinstance(v, int) else sp.Float(v, DIGITS)
+            for t, v in target.items()
+        }
+        a, b = _draw_outputs(outputs, domains, rng), _draw_outputs(outputs, domains, rng)
         points.append((target, a, b))
     scales = []
     for target, a, b in points:
@@ -151,12 +306,24 @@ def _numeric(loss, nll, outputs, domains, d, defaults) -> dict:
             continue
         dl, dn = values[0] - values[1], values[2] - values[3]
         if dl * dn < 0 or (dn == 0) != (abs(dl) < sp.Float(10) ** (-30)):
+            where = f"{_tex_target(target)}, {_tex_point(a)} against {_tex_point(b)}"
             return {
                 "equivalent": False,
                 "counterexample": (
-                    f"at y = {_show(target)}, {_show_point(a)} and {_show_point(b)}: LOSS "
+                    f"at {_show_target(target)}, {_show_point(a)} and {_show_point(b)}: LOSS "
                     f"{'increases' if dl > 0 else 'decreases'} by {_show(abs(dl))} while the "
                     f"NLL {'increases' if dn > 0 else 'decreases'} by {_show(abs(dn))}"
+                ),
+                "findings": (
+                    Finding(
+                        "A counterexample",
+                        f"At {where}, LOSS and the NLL change in opposite directions (or one "
+                        "changes and the other does not): they order these two predictions "
+                        "differently, which no $c > 0$ and $d$ allow",
+                        rf"\Delta \mathrm{{LOSS}} = {_tex(dl)}, \qquad "
+                        rf"\Delta \mathrm{{NLL}} = {_tex(dn)}",
+                        "both evaluated in 40-digit arithmetic (mpmath)",
+                    ),
                 ),
             }
         if dn != 0:
@@ -169,38 +336,64 @@ def _numeric(loss, nll, outputs, domains, d, defaults) -> dict:
     reference = scales[0][0]
     for value, target, a, b in scales[1:]:
         if abs(value - reference) > sp.Float(10) ** (-20) * abs(reference):
+            where = f"{_tex_target(target)}, {_tex_point(a)} against {_tex_point(b)}"
             return {
                 "equivalent": False,
                 "counterexample": (
                     f"LOSS - c * NLL changes with the model output: the ratio of their changes "
-                    f"is {_show(reference)} at one point and {_show(value)} at y = "
-                    f"{_show(target)}, {_show_point(a)} vs {_show_point(b)}"
+                    f"is {_show(reference)} at one point and {_show(value)} at "
+                    f"{_show_target(target)}, {_show_point(a)} vs {_show_point(b)}"
+                ),
+                "findings": (
+                    Finding(
+                        "The ratio of changes is not constant",
+                        "If LOSS were $c$ times the NLL plus $d$, every change of LOSS would be "
+                        "$c$ times the change of the NLL. At two pairs of predictions the ratio "
+                        f"differs; the second pair is {where}",
+                        rf"\frac{{\Delta \mathrm{{LOSS}}}}{{\Delta \mathrm{{NLL}}}} = "
+                        rf"{_tex(reference)} \quad\text{{and}}\quad {_tex(value)}",
+                        "evaluated in 40-digit arithmetic (mpmath)",
+                    ),
                 ),
             }
     _, target, a, _ = scales[0]
     offset = loss_at(target, a) - reference * nll_at(target, a)
+    offset = 0 if abs(offset) < sp.Float(10) ** (-30) else offset
     return {
         "equivalent": True,
         "scale": _show(reference),
-        "offset": f"{_show(offset)} at y = {_show(target)} (it may depend on y)",
+        "offset": f"{_show(offset)} at {_show_target(target)} (it may depend on y)",
         "method": "numeric",
+        "findings": (
+            Finding(
+                "The changes are proportional",
+                f"SymPy could not simplify the relation, so it was sampled: at {len(scales)} "
+                "random pairs of predictions, the change of LOSS is the same multiple $c > 0$ "
+                "of the change of the NLL (to 20 digits); this is evidence, not a proof",
+                rf"c = \frac{{\Delta \mathrm{{LOSS}}}}{{\Delta \mathrm{{NLL}}}} = "
+                rf"{_tex(reference)}",
+                f"evaluated in 40-digit arithmetic at {len(scales)} random points",
+            ),
+        ),
     }
 
 
-def _evaluator(expr, defaults):
-    """expr at (target, {output: value}), in 40-digit mpmath arithmetic; None if not real."""
+def _evaluator(expr, defaults, targets):
+    """expr at ({target: value}, {output: value}), in 40-digit mpmath arithmetic; None if
+    not real."""
     import mpmath
 
-    target = sp.Symbol("target", real=True)
-    expr = expr.xreplace(defaults).xreplace({y[i]: target})
-    symbols = sorted(expr.free_symbols - {target}, key=str)
-    function = sp.lambdify([target, *symbols], expr, "mpmath")
+    names = [sp.Symbol(f"target{c}", real=True) for c in range(len(targets))]
+    expr = expr.xreplace(defaults).xreplace(dict(zip(targets, names, strict=True)))
+    symbols = sorted(expr.free_symbols - set(names), key=str)
+    function = sp.lambdify([*names, *symbols], expr, "mpmath")
 
     def at(target, values):
         with mpmath.workdps(DIGITS):
             try:
                 value = function(
-                    mpmath.mpf(str(target)), *(mpmath.mpf(str(values[s])) for s in symbols)
+                    *(mpmath.mpf(str(target[t])) for t in targets),
+                    *(mpmath.mpf(str(values[s])) for s in symbols),
                 )
             except (ZeroDivisionError, OverflowError, ValueError, TypeError):
                 return None
@@ -217,6 +410,16 @@ def _domain(out, d) -> str:
     return type(out).domain if isinstance(out, Head) else d.link.output_domain
 
 
+def _draw_outputs(outputs, domains, rng) -> dict:
+    """Random model outputs in their domains; outputs on the simplex are drawn together."""
+    if any(domains[o] == "simplex" for o in outputs):
+        raw = [sp.Float(rng.uniform(0.1, 1.0), DIGITS) for _ in outputs]
+        return {
+            o: r / sum(raw) for o, r in zip(outputs, raw, strict=True)
+        }  # sums to 1 at 40 digits
+    return {o: _draw(domains[o], rng) for o in outputs}
+
+
 def _draw(domain: str, rng) -> sp.Float:
     if domain == "positive":
         return sp.Float(rng.uniform(0.2, 3.0), DIGITS)
@@ -229,144 +432,36 @@ def _show(value) -> str:
     return f"{float(value):.6g}"
 
 
+def _tex(value) -> str:
+    """A number for LaTeX: 1.5e-07 becomes 1.5 \\times 10^{-7}."""
+    mantissa, _, exponent = _show(value).partition("e")
+    return mantissa + (rf" \times 10^{{{int(exponent)}}}" if exponent else "")
+
+
+def _tex_point(values: dict) -> str:
+    return ", ".join(f"${latex(out)} = {_tex(v)}$" for out, v in values.items())
+
+
+def _show_target(target: dict) -> str:
+    if len(target) == 1:
+        return f"y = {_show(next(iter(target.values())))}"
+    return "y = (" + ", ".join(_show(v) for v in target.values()) + ")"
+
+
+def _tex_target(target: dict) -> str:
+    if len(target) == 1:
+        return f"$y = {_tex(next(iter(target.values())))}$"
+    return "$y = (" + ", ".join(_tex(v) for v in target.values()) + ")$"
+
+
 def _show_point(values: dict) -> str:
     return ", ".join(f"{out} = {_show(v)}" for out, v in values.items())
 
 
 def _name(out) -> str:
-    return type(out).argument if isinstance(out, Head) else "f"
-
-
-# -- identify: which family, if any ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Identification:
-    """Every family, link and variant whose NLL the formula is; else what its normalizer says."""
-
-    matches: tuple[Verdict, ...]
-    normalizer: str | None = None  # "finite", "depends", "divergent", when nothing matched
-    detail: str = ""
-
-    def summary(self) -> str:
-        if self.matches:
-            lines = [f"the NLL of {len(self.matches)} model(s):"]
-            for m in self.matches:
-                options = "".join(f" --{k} {v}" for k, v in m.variant.items())
-                lines.append(
-                    f"  {m.family} --link {m.link}{options}: c = {m.scale}, d = {m.offset}"
-                )
-            return "\n".join(lines)
-        if self.normalizer == "finite":
-            return f"the NLL of the density exp(-LOSS) / Z, with {self.detail}"
-        if self.normalizer == "depends":
-            return f"not an NLL: the normalizer depends on the prediction ({self.detail})"
-        return f"not an NLL: exp(-LOSS) is not integrable over the targets ({self.detail})"
-
-
-SUPPORTS = ("real", "positive", "binary", "count")
-
-
-def identify(loss: str, support: str = "real", seconds: float = 60.0) -> Identification:
-    """Search every scalar family, link and learned variant for one whose NLL ``loss`` is."""
-    from .errors import UnknownChoiceError
-    from .families import get, names
-    from .gallery import variants_of
-
-    if support not in SUPPORTS:
-        raise UnknownChoiceError("support", support, SUPPORTS)
-    known: set[str] = {"y", "f", "z"}
-    for name in names():
-        for p in get(name).params:
-            known.add(p.name)
-            known.update(option.argument for option in p.learned)
-    expr = parse(loss, {n: sp.Symbol(n, real=True) for n in known})  # checks the syntax once
-    used = {s.name for s in expr.free_symbols}
-    if not used & {"f", "z"}:
-        raise MlesymError("the formula does not involve the model output (f, or z)")
-    candidates = [
-        (name, link, variants)
-        for name in names()
-        if get(name).target == "scalar"
-        for link, variants in variants_of(name)
-    ]
-    return run_bounded(_identify, loss, candidates, support, seconds=seconds)
-
-
-def _identify(loss: str, candidates, support: str) -> Identification:
-    from .derive import derive  # the pipeline alone: each NLL is verified by the test suite
-
-    matches = []
-    for name, link, variants in candidates:
-        d = derive(name, link, **variants)
-        names_ = output_names(d)
-        try:
-            expr = parse(loss, names_)
-        except MlesymError:
-            continue  # uses a name this family does not have
-        try:
-            result = _decide(expr, d, _defaults(d.family), numeric_first=True)
-        except MlesymError:
-            continue  # undecidable for this family (no real values at its sample points)
-        if result["equivalent"]:
-            matches.append(Verdict(family=name, link=link, variant=dict(variants), **result))
-    if matches:
-        return Identification(tuple(matches))
-    return _normalizer(loss, support)
-
-
-def _normalizer(loss: str, support: str) -> Identification:
-    """Z(f) = integral (or sum) of exp(-LOSS) over the targets, at several model outputs."""
-    import mpmath
-
-    target, output = sp.Symbol("y", real=True), sp.Symbol("f", real=True)
-    expr = elementary(parse(loss, {"y": target, "f": output, "z": output}))
-    if expr.free_symbols - {target, output}:
-        extra = ", ".join(sorted(s.name for s in expr.free_symbols - {target, output}))
-        raise MlesymError(f"give the parameters {extra} values to test the normalizer")
-    density = sp.lambdify([target, output], sp.exp(-expr), "mpmath")
-    values = []
-    with mpmath.workdps(30):
-        for at in (-1.3, 0.0, 0.4, 2.1):
-            try:
-                if support == "binary":
-                    z = density(0, at) + density(1, at)
-                elif support == "count":
-                    z = mpmath.nsum(lambda t, a=at: density(t, a), [0, mpmath.inf])
-                else:
-                    lower = 0 if support == "positive" else -mpmath.inf
-                    z = mpmath.quad(lambda t, a=at: density(t, a), [lower, at, mpmath.inf])
-            except (ZeroDivisionError, OverflowError, ValueError):
-                z = mpmath.inf
-            z = complex(z)
-            if not mpmath.isfinite(z.real) or z.imag or z.real > 1e100 or z.real <= 0:
-                return Identification((), "divergent", f"at f = {at} the integral is {z.real:.6g}")
-            values.append((at, z.real))
-    spread = max(v for _, v in values) - min(v for _, v in values)
-    if spread > 1e-8 * max(v for _, v in values):
-        shown = ", ".join(f"Z({at}) = {v:.8g}" for at, v in values[:3])
-        return Identification((), "depends", shown)
-    exact = _symbolic_normalizer(expr, target, output, support)
-    text = f"Z = {exact}" if exact is not None else f"Z = {values[0][1]:.12g} (numerically)"
-    return Identification((), "finite", f"{text}, the same at every model output")
-
-
-def _symbolic_normalizer(expr, target, output, support):
-    if support == "binary":
-        return sp.simplify(
-            sp.exp(-expr.xreplace({target: 0})) + sp.exp(-expr.xreplace({target: 1}))
-        ).xreplace({output: 0})
-    if support != "real":
-        return None
-    r = sp.Symbol("r", real=True)
-    shifted = expr.xreplace({target: r + output})  # a loss of the residual: free of f then
-    if shifted.has(output):
-        return None
-    try:
-        value = sp.integrate(sp.exp(-shifted), (r, -sp.oo, sp.oo))
-    except Exception:  # noqa: BLE001  (SymPy could not integrate: the number stands)
-        return None
-    return None if value.has(sp.Integral) else sp.simplify(value)
+    if isinstance(out, Head):
+        return type(out).argument
+    return f"f{out.args[1]}" if len(out.args) == 2 else "f"
 
 
 def verdict_derivation(loss: str, family: str, link: str | None = None, **variants: str):
@@ -375,22 +470,28 @@ def verdict_derivation(loss: str, family: str, link: str | None = None, **varian
 
     Needs a symbolic witness; raises MlesymError with the verdict otherwise.
     """
-    from .api import derive
-    from .derivation import Derivation, Relation, Step
-    from .derive import THETA_HAT
-    from .printing import latex
-    from .symbols import n
-
-    d = derive(family, link, **variants)
     verdict = verify(loss, family, link, **variants)
     if not verdict.equivalent:
         raise MlesymError(verdict.summary())
-    expr = elementary(parse(loss, output_names(d)))
-    witness = run_bounded(_witness_against_loss, expr, d)
-    if witness is None:
+    document = verdict.document()
+    if isinstance(document, Report):
         raise MlesymError(
             f"{verdict.summary()}; the witness is numeric only, so no symbolic step to render"
         )
+    return document
+
+
+def _given_loss_derivation(expr: sp.Expr, d):
+    """``d`` with the step to ``expr`` appended, verified and analysed (in the worker: the
+    user's formula meets SymPy here); None without a symbolic witness."""
+    from .derivation import Derivation, Relation, Step
+    from .derive import THETA_HAT
+    from .mle import constant_mle, gradient
+    from .symbols import n
+
+    witness = _witness_against_loss(expr, d)
+    if witness is None:
+        return None
     scale, offset = witness
     last = max(index for index, step in enumerate(d.steps) if step.optimize)
     step = Step(
@@ -405,16 +506,19 @@ def verdict_derivation(loss: str, family: str, link: str | None = None, **varian
         optimize=True,
         name="LOSS",
     )
-    return Derivation(
+    extended = Derivation(
         family=d.family,
         link=d.link,
-        variant=dict(variants),
+        variant=dict(d.variant),
         steps=(*d.steps, step),
         loss=expr,
         nll=d.nll,
         loss_name="LOSS",
         context=d.context,
     ).verify()
+    gradient(extended)
+    constant_mle(extended)
+    return extended
 
 
 def _witness_against_loss(expr, d):

@@ -64,6 +64,13 @@ def _parser() -> _Parser:
         choices=["real", "positive", "unit", "integers", "nonnegative-integers"],
         help="where the variable lives (default: real)",
     )
+    derive.add_argument(
+        "--timeout",
+        type=float,
+        default=60.0,
+        metavar="S",
+        help="for --pdf: the limit on each stage of symbolic work (default: 60)",
+    )
     derive.add_argument("--link", metavar="L", help="link function (default: the family's first)")
     derive.add_argument("--format", choices=list(FORMATS), default="md")
     derive.add_argument("-o", "--output", metavar="FILE", help="write to FILE, not stdout")
@@ -82,9 +89,16 @@ def _parser() -> _Parser:
     verify.add_argument("loss", metavar="LOSS", help="per-sample formula in y and f (or z)")
     verify.add_argument("--family", required=True, metavar="NAME")
     verify.add_argument("--link", metavar="L")
+    verify.add_argument(
+        "--classes",
+        type=int,
+        default=3,
+        metavar="K",
+        help="vector families: the number of components y1..yK, f1..fK (default: 3)",
+    )
     verify.add_argument("--timeout", type=float, default=20.0, metavar="S", help="default: 20")
     verify.add_argument(
-        "-o", "--output", metavar="FILE", help="when equivalent, write the verdict's derivation"
+        "-o", "--output", metavar="FILE", help="write the verdict, step by step, to FILE"
     )
     verify.add_argument("--format", choices=list(FORMATS), default="md")
 
@@ -94,11 +108,16 @@ def _parser() -> _Parser:
     identify.add_argument("loss", metavar="LOSS", help="per-sample formula in y and f (or z)")
     identify.add_argument(
         "--support",
-        choices=["real", "positive", "binary", "count"],
-        default="real",
-        help="where the targets live, for the normalizer when nothing matches (default: real)",
+        choices=["real", "positive", "binary", "count", "onehot"],
+        default=None,
+        help="where the targets live, for the normalizer when nothing matches (default: real; "
+        "onehot for formulas in y1, y2, ...)",
     )
     identify.add_argument("--timeout", type=float, default=60.0, metavar="S", help="default: 60")
+    identify.add_argument(
+        "-o", "--output", metavar="FILE", help="write the verdict, step by step, to FILE"
+    )
+    identify.add_argument("--format", choices=list(FORMATS), default="md")
 
     build = commands.add_parser("build", help="write the derivation gallery")
     build.add_argument("--out", metavar="DIR", default="outputs", help="default: outputs")
@@ -183,7 +202,7 @@ def _run(args: argparse.Namespace) -> int:
             params[name] = domain or "positive"
         theta, _, theta_domain = args.theta.partition(":")
         text = api.derive_pdf(
-            args.pdf, args.var, theta, params, args.support, theta_domain or "real"
+            args.pdf, args.var, theta, params, args.support, theta_domain or "real", args.timeout
         )
         output = text.to_markdown() if args.format == "md" else text.to_latex()
         return _emit(output, args.output)
@@ -206,19 +225,30 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "verify":
         from .check import verify
 
-        verdict = verify(args.loss, args.family, args.link, seconds=args.timeout, **args.variants)
-        if verdict.equivalent and args.output:
-            from .check import verdict_derivation
-
-            document = verdict_derivation(args.loss, args.family, args.link, **args.variants)
-            text = document.to_markdown() if args.format == "md" else document.to_latex()
-            _emit(text, args.output)
+        verdict = verify(
+            args.loss,
+            args.family,
+            args.link,
+            seconds=args.timeout,
+            classes=args.classes,
+            **args.variants,
+        )
+        if args.output:
+            document = verdict.document(seconds=args.timeout)
+            _emit(
+                document.to_markdown() if args.format == "md" else document.to_latex(), args.output
+            )
         print(verdict.summary())
         return 0 if verdict.equivalent else 1
     if args.command == "identify":
-        from .check import identify
+        from .identify import identify
 
         found = identify(args.loss, args.support, seconds=args.timeout)
+        if args.output:
+            document = found.document()
+            _emit(
+                document.to_markdown() if args.format == "md" else document.to_latex(), args.output
+            )
         print(found.summary())
         return 0 if found.matches or found.normalizer == "finite" else 1
     if args.command == "build":

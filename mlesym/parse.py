@@ -56,6 +56,7 @@ FUNCTIONS: Mapping[str, tuple[int, Callable[..., sp.Expr]]] = {
     "softplus": (1, softplus),
     "max": (2, sp.Max),
     "min": (2, sp.Min),
+    "logsumexp": (-2, lambda *terms: sp.log(sp.Add(*map(sp.exp, terms)))),  # 2 or more
 }
 CONSTANTS: Mapping[str, sp.Expr] = {"pi": sp.pi}
 
@@ -208,7 +209,9 @@ class _Walker:
         if node.keywords:
             raise FormulaError(f"{name}() takes no keyword arguments")
         arity, function = FUNCTIONS[name]
-        if len(node.args) != arity:
+        if arity < 0 and len(node.args) < -arity:
+            raise FormulaError(f"{name}() takes {-arity} or more arguments; got {len(node.args)}")
+        if arity >= 0 and len(node.args) != arity:
             raise FormulaError(f"{name}() takes {arity} argument(s); got {len(node.args)}")
         arguments = [self.expression(a, depth + 1) for a in node.args]
         return function(*arguments)

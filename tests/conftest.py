@@ -62,3 +62,63 @@ def _backend_is_installed(request):
         require_torch()
     elif backend == "jax":
         require_jax()
+
+
+def compile_latex(text: str, directory, name: str = "doc") -> str:
+    """Compile ``text`` with a real pdflatex (no shell escape); its log, after asserting that
+    it compiled with no error and no overfull box."""
+    import re
+    import subprocess
+
+    pdflatex = require_tool("pdflatex", "MLESYM_REQUIRE_TEX")
+    (directory / f"{name}.tex").write_text(text)
+    result = subprocess.run(
+        [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", name],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    log = (directory / f"{name}.log").read_text(errors="replace")
+    assert result.returncode == 0, log[-2000:]
+    assert (directory / f"{name}.pdf").stat().st_size > 1000
+    assert not re.search(r"^! ", log, re.MULTILINE), log[-2000:]
+    assert "Overfull \\hbox" not in log, "an equation runs off the page"
+    return log
+
+
+def katex_errors(formulas: list[tuple[str, bool]]) -> list:
+    """What a real KaTeX says about each (formula, display) pair: [] when all parse."""
+    import json
+    import subprocess
+    from pathlib import Path
+
+    node = require_tool("node", "MLESYM_REQUIRE_KATEX")
+    root = Path(__file__).resolve().parent.parent
+    katex = Path(os.environ.get("MLESYM_KATEX_DIR", root / ".cache/node/node_modules/katex"))
+    if not katex.is_dir():
+        message = f"KaTeX is not installed at {katex} (npm install --prefix .cache/node katex)"
+        if os.environ.get("MLESYM_REQUIRE_KATEX") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    result = subprocess.run(
+        [node, str(Path(__file__).parent / "katex_check.js")],
+        input=json.dumps(formulas),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "KATEX_MODULE": str(katex)},
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def math_of_markdown(text: str) -> list[tuple[str, bool]]:
+    """The display ($$...$$ blocks) and inline ($...$) math of a Markdown document."""
+    import re
+
+    blocks = re.findall(r"^\$\$\n(.*?)\n\$\$$", text, re.MULTILINE | re.DOTALL)
+    prose = re.sub(r"^\$\$\n.*?\n\$\$$", "", text, flags=re.MULTILINE | re.DOTALL)
+    inline = re.findall(r"(?<![\\$])\$([^$\n]+)\$", prose)
+    return [(b, True) for b in blocks] + [(m, False) for m in inline]

@@ -82,8 +82,10 @@ def test_verify_refuses_bad_input_with_one_line():
         verify("(y - mu)**2", "gaussian")
     with pytest.raises(MlesymError, match="does not involve the model output"):
         verify("y**2", "gaussian")
-    with pytest.raises(MlesymError, match="scalar targets"):
-        verify("-log(f)", "categorical")
+    with pytest.raises(MlesymError, match="unknown name 'f'.*y1, y2, y3"):
+        verify("-log(f)", "categorical")  # a vector family names its components
+    with pytest.raises(MlesymError, match="classes must be a whole number from 2 to 8"):
+        verify("-y1*log(f1)", "categorical", classes=99)
     with pytest.raises(MlesymError, match="unknown family"):
         verify("(y - f)**2", "gausian")
 
@@ -159,7 +161,7 @@ def test_bounded_work_passes_results_and_errors_back():
     ],
 )
 def test_identify_finds_the_family(loss, support, expected):
-    from mlesym.check import identify
+    from mlesym.identify import identify
 
     assert expected in identify(loss, support).summary()
 
@@ -167,7 +169,7 @@ def test_identify_finds_the_family(loss, support, expected):
 def test_identify_without_a_match_reports_the_normalizer():
     """log cosh(r) is the NLL of sech(r) / pi (not a catalogue scale); hinge and focal losses
     have a normalizer that depends on the prediction; -r^2 is not integrable."""
-    from mlesym.check import identify
+    from mlesym.identify import identify
 
     found = identify("log(cosh(y - f))")
     assert not found.matches and found.normalizer == "finite" and "Z = pi" in found.summary()
@@ -185,7 +187,7 @@ def test_identify_without_a_match_reports_the_normalizer():
 
 def test_huber_loss_is_identified():
     """The Huber loss (delta = 1) is the catalogue's huber family."""
-    from mlesym.check import identify
+    from mlesym.identify import identify
 
     found = identify("max(min(abs(y - f), 1), 0)**2/2 + max(abs(y - f) - 1, 0)")
     assert "huber --link identity" in found.summary()

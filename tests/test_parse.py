@@ -181,3 +181,11 @@ def test_well_formed_formulas_parse_to_what_sympy_builds(case):
         assert "division by zero" in str(error) or "digits" in str(error)
         return
     assert parsed == expected
+
+
+def test_logsumexp_takes_two_or_more_terms():
+    a, b, c = (sp.Symbol(n, real=True) for n in "abc")
+    names = {"a": a, "b": b, "c": c}
+    assert parse("logsumexp(a, b, c)", names) == sp.log(sp.exp(a) + sp.exp(b) + sp.exp(c))
+    with pytest.raises(FormulaError, match=r"logsumexp\(\) takes 2 or more arguments; got 1"):
+        parse("logsumexp(a)", names)

@@ -1,0 +1,458 @@
+"""Which model, if any, is a loss formula the NLL of?
+
+``identify`` tries every family, link and learned variant of the catalogue with ``verify``'s
+decision procedure. When none matches, it computes the implied normalizer
+Z(f) = integral (or sum) of exp(-LOSS) over the targets: finite and the same at every
+prediction means LOSS is the NLL of exp(-LOSS)/Z; a Z that changes with the prediction, or
+that does not exist, means LOSS is not an NLL. Each verdict comes with its steps (a Report).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .bounded import run_bounded
+from .check import CLASSES, MAX_CLASSES, Verdict, _decide, _defaults, _tex, output_names
+from .errors import MlesymError, UnknownChoiceError
+from .parse import parse
+from .printing import latex
+from .report import Finding, Report
+from .symbols import elementary
+
+
+@dataclass(frozen=True)
+class Identification:
+    """Every family, link and variant whose NLL the formula is; else what its normalizer says."""
+
+    matches: tuple[Verdict, ...]
+    normalizer: str | None = None  # "finite", "depends", "divergent", when nothing matched
+    detail: str = ""
+    findings: tuple[Finding, ...] = ()  # the normalizer's steps, when nothing matched
+
+    def summary(self) -> str:
+        if self.matches:
+            lines = [f"the NLL of {len(self.matches)} model(s):"]
+            for m in self.matches:
+                options = "".join(f" --{k} {v}" for k, v in m.variant.items())
+                lines.append(
+                    f"  {m.family} --link {m.link}{options}: c = {m.scale}, d = {m.offset}"
+                )
+            return "\n".join(lines)
+        if self.normalizer == "finite":
+            return f"the NLL of the density exp(-LOSS) / Z, with {self.detail}"
+        if self.normalizer == "depends":
+            return f"not an NLL: the normalizer depends on the prediction ({self.detail})"
+        return f"not an NLL: exp(-LOSS) is not integrable over the targets ({self.detail})"
+
+    def document(self) -> Report:
+        """The identification step by step: each match's decision, or the normalizer's."""
+        if not self.matches:
+            verdict = self.summary()
+            return Report("Which likelihood is LOSS?", verdict, self.findings)
+        findings: list[Finding] = []
+        for m in self.matches:
+            name = f"{m.family}, link {m.link}" + "".join(
+                f", {k} {v}" for k, v in m.variant.items()
+            )
+            given = [f for f in m.findings if f.title == "The given loss"]
+            if not findings:
+                findings += given
+            findings += [
+                Finding(f"{name}: {f.title.lower()}", f.explanation, f.equation, f.check)
+                for f in m.findings
+                if f.title != "The given loss"
+            ]
+        count = len(self.matches)
+        verdict = f"LOSS is the NLL, up to c > 0 and d, of {count} model{'s' * (count > 1)}: " + (
+            "; ".join(f"{m.family} (link {m.link})" for m in self.matches)
+        )
+        return Report("Which likelihood is LOSS?", verdict, tuple(findings))
+
+
+SUPPORTS = ("real", "positive", "binary", "count", "onehot")
+_INDEXED = re.compile(r"[yfz]([1-9])")
+
+
+def identify(loss: str, support: str | None = None, seconds: float = 60.0) -> Identification:
+    """Search every family, link and learned variant for one whose NLL ``loss`` is.
+
+    A formula in y and f (or z) is tried against the scalar families, one in y1..yK and
+    f1..fK (or z1..zK) against the vector families at K classes. ``support``, for the
+    normalizer when nothing matches: real (the default for scalars), positive, binary,
+    count, or onehot (the default, and the only choice, for vectors).
+    """
+    from .families import get, names
+    from .gallery import variants_of
+
+    if support is not None and support not in SUPPORTS:
+        raise UnknownChoiceError("support", support, SUPPORTS)
+    known: set[str] = {"y", "f", "z"} | {
+        f"{v}{c}" for v in "yfz" for c in range(1, MAX_CLASSES + 1)
+    }
+    for name in names():
+        for p in get(name).params:
+            known.add(p.name)
+            known.update(option.argument for option in p.learned)
+    expr = parse(loss, {n: sp.Symbol(n, real=True) for n in known})  # checks the syntax once
+    used = {s.name for s in expr.free_symbols}
+    indexed = {int(m.group(1)) for n in used if (m := _INDEXED.fullmatch(n))}
+    if indexed and used & {"y", "f", "z"}:
+        raise MlesymError(
+            "the formula mixes a scalar target or output (y, f, z) with vector components "
+            "(y1, f1, ...); use one or the other"
+        )
+    classes = max(indexed, default=0)
+    if indexed and classes < 2:
+        raise MlesymError("a vector formula needs at least two components (y1, y2, f1, f2)")
+    outputs = {f"{v}{c}" for v in "fz" for c in range(1, classes + 1)} if indexed else {"f", "z"}
+    if not used & outputs:
+        raise MlesymError(
+            "the formula does not involve the model output ("
+            + ("f1..fK, or z1..zK" if indexed else "f, or z")
+            + ")"
+        )
+    support = support or ("onehot" if indexed else "real")
+    if (support == "onehot") != bool(indexed):
+        raise MlesymError(
+            "the one-hot support is for vector formulas (y1, y2, ...), the others for scalar "
+            f"ones (y); got --support {support} for a {'vector' if indexed else 'scalar'} formula"
+        )
+    target = "scalar" if not indexed else "vector"
+    candidates = [
+        (name, link, variants)
+        for name in names()
+        if (get(name).target == "scalar") == (target == "scalar")
+        for link, variants in variants_of(name)
+    ]
+    return run_bounded(_identify, loss, candidates, support, classes or CLASSES, seconds=seconds)
+
+
+def _identify(loss: str, candidates, support: str, classes: int) -> Identification:
+    from .derive import derive  # the pipeline alone: each NLL is verified by the test suite
+
+    matches = []
+    for name, link, variants in candidates:
+        d = derive(name, link, **variants)
+        try:
+            expr = parse(loss, output_names(d, classes))
+        except MlesymError:
+            continue  # uses a name this family does not have
+        try:
+            defaults = _defaults(d.family, classes)
+            result = _decide(expr, d, defaults, classes, numeric_first=True)
+        except MlesymError:
+            continue  # undecidable for this family (no real values at its sample points)
+        if result["equivalent"]:
+            matches.append(
+                Verdict(family=name, link=link, variant=dict(variants), loss=loss, **result)
+            )
+    if matches:
+        return Identification(tuple(matches))
+    if support == "onehot":
+        return _onehot_normalizer(loss, classes)
+    return _normalizer(loss, support)
+
+
+_MEASURE = {
+    "binary": "the sum over y in {0, 1}",
+    "count": "the sum over y = 0, 1, 2, ...",
+    "positive": "the integral over y > 0",
+    "real": "the integral over the real line",
+}
+
+
+def _normalizer(loss: str, support: str) -> Identification:
+    """Z(f) = integral (or sum) of exp(-LOSS) over the targets, at several model outputs."""
+    import mpmath
+
+    target, output = sp.Symbol("y", real=True), sp.Symbol("f", real=True)
+    expr = elementary(parse(loss, {"y": target, "f": output, "z": output}))
+    if expr.free_symbols - {target, output}:
+        extra = ", ".join(sorted(s.name for s in expr.free_symbols - {target, output}))
+        raise MlesymError(f"give the parameters {extra} values to test the normalizer")
+    f = latex(output)
+    z = {
+        "binary": rf"Z({f}) = \sum_{{y \in \{{0, 1\}}}} e^{{-\mathrm{{LOSS}}}}",
+        "count": rf"Z({f}) = \sum_{{y = 0}}^{{\infty}} e^{{-\mathrm{{LOSS}}}}",
+        "positive": rf"Z({f}) = \int_{{0}}^{{\infty}} e^{{-\mathrm{{LOSS}}}} \, dy",
+        "real": rf"Z({f}) = \int_{{-\infty}}^{{\infty}} e^{{-\mathrm{{LOSS}}}} \, dy",
+    }[support]
+    stated = (
+        Finding(
+            "The given loss",
+            "The formula as typed, parsed into an expression; no family of the catalogue has "
+            "it as its NLL (every family, link and learned variant was tried)",
+            r"\mathrm{LOSS} = " + latex(expr),
+            "parsed by mlesym's allow-list parser, never run as code",
+        ),
+        Finding(
+            "The density it would be the NLL of",
+            "A loss is the NLL of $p(y \\mid f) = e^{-\\mathrm{LOSS}} / Z(f)$ when "
+            f"$Z(f)$, {_MEASURE[support]} of $e^{{-\\mathrm{{LOSS}}}}$, is finite; it "
+            "is then an NLL up to the constant $\\log Z$ only when Z does not depend on f",
+            r"p(y \mid f) = \frac{e^{-\mathrm{LOSS}}}{Z(f)}, \qquad " + z,
+            "the definition of a density's normalizing constant",
+        ),
+    )
+    loss_at = sp.lambdify([target, output], expr, "mpmath")
+
+    def density(t, at):
+        """exp(-LOSS), taken as 0 beyond |y| = 1e12: quadrature nodes reach 1e1000, where
+        exp(y) alone takes mpmath minutes. Tails that decay no faster than 1/|y| (whose
+        integral diverges) are caught before, by ``_not_vanishing``."""
+        if abs(t) > BEYOND:
+            return mpmath.mpf(0)
+        value = loss_at(t, at)
+        return mpmath.exp(-value) if mpmath.re(value) < 1e6 else mpmath.mpf(0)
+
+    values = []
+    with mpmath.workdps(30):
+        for at in (-1.3, 0.0, 0.4, 2.1):
+            far = _not_vanishing(density, at, support)
+            if far is not None:
+                return Identification(
+                    (),
+                    "divergent",
+                    f"at f = {at}, exp(-LOSS) decays no faster than 1/|y|: it is {far[1]:.6g} at "
+                    f"y = {far[0]:g}",
+                    (
+                        *stated,
+                        Finding(
+                            "The normalizer does not exist",
+                            f"At $f = {at}$, $e^{{-\\mathrm{{LOSS}}}}$ decays no faster than "
+                            "$1/|y|$ far from the prediction, so its integral over the targets "
+                            "diverges and no density is proportional to it: LOSS is not an NLL",
+                            rf"e^{{-\mathrm{{LOSS}}}}\Big|_{{y = {_tex(far[0])}}} = {_tex(far[1])}",
+                            "evaluated in 30-digit arithmetic (mpmath)",
+                        ),
+                    ),
+                )
+            try:
+                if support == "binary":
+                    total = density(0, at) + density(1, at)
+                elif support == "count":
+                    total = mpmath.nsum(lambda t, a=at: density(t, a), [0, mpmath.inf])
+                else:
+                    lower = 0 if support == "positive" else -mpmath.inf
+                    points = [lower, at, mpmath.inf] if lower < at else [lower, mpmath.inf]
+                    total = mpmath.quad(lambda t, a=at: density(t, a), points)
+            except (ZeroDivisionError, OverflowError, ValueError):
+                total = mpmath.inf
+            total = complex(total)
+            if (
+                not mpmath.isfinite(total.real)
+                or total.imag
+                or total.real > 1e100
+                or total.real <= 0
+            ):
+                shown = (
+                    "\\infty"
+                    if total.real > 1e100 or not mpmath.isfinite(total.real)
+                    else (_tex(total.real))
+                )
+                return Identification(
+                    (),
+                    "divergent",
+                    f"at f = {at} the integral is {total.real:.6g}",
+                    (
+                        *stated,
+                        Finding(
+                            "The normalizer does not exist",
+                            f"At $f = {at}$, {_MEASURE[support]} of $e^{{-\\mathrm{{LOSS}}}}$ "
+                            "is not a finite positive number, so no density is proportional to "
+                            "it: LOSS is not an NLL",
+                            rf"Z({at}) = {shown}",
+                            "mpmath quadrature (tanh-sinh) or summation at 30 digits",
+                        ),
+                    ),
+                )
+            values.append((at, total.real))
+    spread = max(v for _, v in values) - min(v for _, v in values)
+    if spread > 1e-8 * max(v for _, v in values):
+        shown = ", ".join(f"Z({at}) = {v:.8g}" for at, v in values[:3])
+        table = r", \quad ".join(f"Z({at}) = {_tex(v)}" for at, v in values)
+        return Identification(
+            (),
+            "depends",
+            shown,
+            (
+                *stated,
+                Finding(
+                    "The normalizer depends on the prediction",
+                    "Z takes different values at different predictions $f$. The NLL of "
+                    "$e^{-\\mathrm{LOSS}}/Z(f)$ is $\\mathrm{LOSS} + \\log Z(f)$, which "
+                    "differs from LOSS by a term that changes with $f$: minimizing LOSS is not "
+                    "maximizing that likelihood, so LOSS is not an NLL",
+                    table,
+                    "mpmath quadrature (tanh-sinh) or summation at 30 digits",
+                ),
+            ),
+        )
+    exact = _symbolic_normalizer(expr, target, output, support)
+    text = f"Z = {exact}" if exact is not None else f"Z = {values[0][1]:.12g} (numerically)"
+    constant = latex(exact) if exact is not None else _tex(values[0][1])
+    table = r", \quad ".join(f"Z({at}) = {_tex(v)}" for at, v in values)
+    return Identification(
+        (),
+        "finite",
+        f"{text}, the same at every model output",
+        (
+            *stated,
+            Finding(
+                "The normalizer is a constant",
+                "Z is finite and the same at every prediction $f$"
+                + (", and SymPy integrates it in closed form" if exact is not None else ""),
+                table + (rf", \qquad Z = {constant}" if exact is not None else ""),
+                "mpmath at 30 digits at four predictions"
+                + ("; the closed form by SymPy's integral of the residual" if exact else ""),
+            ),
+            Finding(
+                "LOSS is an NLL",
+                "The NLL of the density $e^{-\\mathrm{LOSS}}/Z$ is LOSS plus the constant "
+                "$\\log Z$: minimizing LOSS is maximum likelihood ($c = 1$, $d = -\\log Z$)",
+                rf"-\log p(y \mid f) = \mathrm{{LOSS}} + \log {_braced(constant)}",
+                "follows from the two steps above",
+            ),
+        ),
+    )
+
+
+def _onehot_normalizer(loss: str, classes: int) -> Identification:
+    """Z(f) = sum over the K one-hot targets of exp(-LOSS), at four predictions f."""
+    import random
+
+    import mpmath
+
+    targets = [sp.Symbol(f"y{c}", real=True) for c in range(1, classes + 1)]
+    outputs = [sp.Symbol(f"f{c}", real=True) for c in range(1, classes + 1)]
+    names = {t.name: t for t in targets} | {o.name: o for o in outputs}
+    names |= {f"z{c}": o for c, o in enumerate(outputs, start=1)}
+    expr = elementary(parse(loss, names))
+    if expr.free_symbols - set(targets) - set(outputs):
+        extra = ", ".join(sorted(s.name for s in expr.free_symbols - set(targets) - set(outputs)))
+        raise MlesymError(f"give the parameters {extra} values to test the normalizer")
+    loss_at = sp.lambdify([*targets, *outputs], expr, "mpmath")
+    stated = (
+        Finding(
+            "The given loss",
+            "The formula as typed, parsed into an expression; no family of the catalogue with "
+            f"vector targets has it as its NLL at K = {classes} classes (every family, link "
+            "and learned variant was tried)",
+            r"\mathrm{LOSS} = " + latex(expr),
+            "parsed by mlesym's allow-list parser, never run as code",
+        ),
+        Finding(
+            "The distribution it would be the NLL of",
+            "A loss is the NLL of $p(y \\mid f) = e^{-\\mathrm{LOSS}} / Z(f)$ over the one-hot "
+            "targets $y = e_k$ when $Z(f)$ does not depend on the prediction $f$",
+            r"Z(f) = \sum_{k=1}^{" + str(classes) + r"} e^{-\mathrm{LOSS}(y = e_k,\, f)}",
+            "the definition of a distribution's normalizing constant",
+        ),
+    )
+    rng = random.Random(20261121)
+    values = []
+    with mpmath.workdps(30):
+        for _ in range(4):
+            raw = [rng.uniform(0.1, 1.0) for _ in outputs]
+            at = [mpmath.mpf(r) / mpmath.fsum(raw) for r in raw]  # on the simplex: fits logits too
+            try:
+                total = mpmath.fsum(
+                    mpmath.exp(-loss_at(*[int(c == k) for c in range(classes)], *at))
+                    for k in range(classes)
+                )
+            except (ZeroDivisionError, OverflowError, ValueError):
+                total = mpmath.nan
+            total = complex(total)
+            if not mpmath.isfinite(total.real) or total.imag or total.real <= 0:
+                raise MlesymError(
+                    "could not decide: exp(-LOSS) is not a positive real number at the one-hot "
+                    "targets"
+                )
+            values.append(("(" + ", ".join(f"{float(v):.3g}" for v in at) + ")", total.real))
+    table = r", \quad ".join(f"Z_{{{n}}} = {_tex(v)}" for n, (_, v) in enumerate(values, 1))
+    points = "; ".join(f"$f_{{({n})}} = {at}$" for n, (at, _) in enumerate(values, 1))
+    spread = max(v for _, v in values) - min(v for _, v in values)
+    if spread > 1e-8 * max(v for _, v in values):
+        return Identification(
+            (),
+            "depends",
+            ", ".join(f"Z{at} = {v:.8g}" for at, v in values[:2]),
+            (
+                *stated,
+                Finding(
+                    "The normalizer depends on the prediction",
+                    f"Z takes different values at the predictions {points}: LOSS differs from "
+                    "the NLL of $e^{-\\mathrm{LOSS}}/Z(f)$ by $\\log Z(f)$, which changes "
+                    "with $f$, so LOSS is not an NLL",
+                    table,
+                    "summed in 30-digit arithmetic (mpmath)",
+                ),
+            ),
+        )
+    return Identification(
+        (),
+        "finite",
+        f"Z = {values[0][1]:.12g} (numerically), the same at every model output",
+        (
+            *stated,
+            Finding(
+                "The normalizer is a constant",
+                f"Z is the same at the predictions {points}, so LOSS is the NLL of "
+                "$e^{-\\mathrm{LOSS}}/Z$ up to the constant $\\log Z$",
+                table,
+                "summed in 30-digit arithmetic (mpmath) at four predictions",
+            ),
+        ),
+    )
+
+
+BEYOND = 10**12
+
+
+def _not_vanishing(density, at: float, support: str):
+    """(y, exp(-LOSS)) far out where exp(-LOSS) decays no faster than 1/|y| (so its integral
+    diverges), or None: |y| exp(-LOSS) at |y| = 1e9 no smaller than at 1e6, and not negligible."""
+    import mpmath
+
+    if support == "binary":
+        return None
+    sides = [1] if support in ("positive", "count") else [-1, 1]
+    for side in sides:
+        weighted = []
+        for distance in (10**6, 10**9):
+            t = distance if support == "count" else at + side * distance
+            try:
+                value = mpmath.re(density(mpmath.mpf(t), at))
+            except (ZeroDivisionError, OverflowError, ValueError):
+                break
+            weighted.append((t, float(value), distance * float(value)))
+        if len(weighted) == 2:
+            (_, _, near), (t, value, far) = weighted
+            if far > 1e-10 and far >= 0.999 * near:
+                return t, value
+    return None
+
+
+def _braced(tex: str) -> str:
+    return tex if tex.replace(".", "").isalnum() or tex == r"\pi" else rf"\left({tex}\right)"
+
+
+def _symbolic_normalizer(expr, target, output, support):
+    if support == "binary":
+        return sp.simplify(
+            sp.exp(-expr.xreplace({target: 0})) + sp.exp(-expr.xreplace({target: 1}))
+        ).xreplace({output: 0})
+    if support != "real":
+        return None
+    r = sp.Symbol("r", real=True)
+    shifted = expr.xreplace({target: r + output})  # a loss of the residual: free of f then
+    if shifted.has(output):
+        return None
+    try:
+        value = sp.integrate(sp.exp(-shifted), (r, -sp.oo, sp.oo))
+    except Exception:  # noqa: BLE001  (SymPy could not integrate: the number stands)
+        return None
+    return None if value.has(sp.Integral) else sp.simplify(value)

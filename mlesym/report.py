@@ -1,0 +1,50 @@
+"""A verdict as a document: the steps by which mlesym decided what a loss formula is.
+
+``verify`` and ``identify`` reach their verdicts by computations (derivatives compared by
+SymPy, a counterexample evaluated at 40 digits, a normalizer integrated); a Report lists
+them in order, each with its equation and how it was established, and renders through the
+templates like a derivation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import UnknownChoiceError
+
+FORMATS = {"md": "report.md.j2", "tex": "report.tex.j2"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One step of a verdict: a titled equation, why it holds, and how it was checked."""
+
+    title: str
+    explanation: str  # prose; inline math between $...$
+    equation: str  # LaTeX, displayed
+    check: str  # how mlesym established it
+
+
+@dataclass(frozen=True)
+class Report:
+    """The verdict on a loss formula, step by step."""
+
+    title: str
+    verdict: str  # one sentence, the conclusion
+    findings: tuple[Finding, ...]
+
+    def render(self, fmt: str) -> str:
+        from .render import environment
+
+        if fmt not in FORMATS:
+            raise UnknownChoiceError("format", fmt, FORMATS)
+        return environment(fmt).get_template(FORMATS[fmt]).render(report=self)
+
+    def to_markdown(self) -> str:
+        return self.render("md")
+
+    def to_latex(self) -> str:
+        return self.render("tex")
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
