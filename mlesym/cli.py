@@ -46,37 +46,14 @@ def _parser() -> _Parser:
 
     derive = commands.add_parser("derive", help="print a step-by-step derivation")
     derive.add_argument("family", metavar="NAME", nargs="?", help="a family, or use --pdf")
-    derive.add_argument("--pdf", metavar="EXPR", help="a density of your own, in --var and --theta")
-    derive.add_argument("--var", default="y", help="the density's variable (default: y)")
-    derive.add_argument(
-        "--theta", default="mu", help="the predicted parameter[:domain] (default: mu:real)"
-    )
-    derive.add_argument(
-        "--param",
-        action="append",
-        default=[],
-        metavar="NAME:DOMAIN",
-        help="a fixed parameter of the density and its domain (positive, real, unit)",
-    )
-    derive.add_argument(
-        "--support",
-        default="real",
-        choices=["real", "positive", "unit", "integers", "nonnegative-integers"],
-        help="where the variable lives (default: real)",
-    )
-    derive.add_argument(
-        "--timeout",
-        type=float,
-        default=60.0,
-        metavar="S",
-        help="for --pdf: the limit on each stage of symbolic work (default: 60)",
-    )
+    _pdf_options(derive)
     derive.add_argument("--link", metavar="L", help="link function (default: the family's first)")
     derive.add_argument("--format", choices=list(FORMATS), default="md")
     derive.add_argument("-o", "--output", metavar="FILE", help="write to FILE, not stdout")
 
     export = commands.add_parser("export", help="print the Python source of the numeric loss")
-    export.add_argument("family", metavar="NAME")
+    export.add_argument("family", metavar="NAME", nargs="?", help="a family, or use --pdf")
+    _pdf_options(export)
     export.add_argument("--link", metavar="L")
     export.add_argument("--backend", choices=["numpy", "torch", "jax"], default="numpy")
     export.add_argument("--full", action="store_true", help="the exact NLL, every constant kept")
@@ -122,6 +99,37 @@ def _parser() -> _Parser:
     build = commands.add_parser("build", help="write the derivation gallery")
     build.add_argument("--out", metavar="DIR", default="outputs", help="default: outputs")
     return parser
+
+
+def _pdf_options(command: argparse.ArgumentParser) -> None:
+    """The options that declare a user's density (derive --pdf, export --pdf)."""
+    command.add_argument(
+        "--pdf", metavar="EXPR", help="a density of your own, in --var and --theta"
+    )
+    command.add_argument("--var", default="y", help="the density's variable (default: y)")
+    command.add_argument(
+        "--theta", default="mu", help="the predicted parameter[:domain] (default: mu:real)"
+    )
+    command.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME:DOMAIN",
+        help="a fixed parameter of the density and its domain (positive, real, unit)",
+    )
+    command.add_argument(
+        "--support",
+        default="real",
+        choices=["real", "positive", "unit", "integers", "nonnegative-integers"],
+        help="where the variable lives (default: real)",
+    )
+    command.add_argument(
+        "--timeout",
+        type=float,
+        default=60.0,
+        metavar="S",
+        help="for --pdf: the limit on each stage of symbolic work (default: 60)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -193,19 +201,24 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.command == "list":
         return _list()
-    if args.command == "derive" and args.pdf is not None:
+    if args.command in ("derive", "export") and args.pdf is not None:
         if args.family is not None:
             raise MlesymError("give a family NAME or --pdf, not both")
+        if args.link is not None or args.variants:
+            raise MlesymError("a density given with --pdf has one link (identity) and no variants")
         params = {}
         for item in args.param:
             name, _, domain = item.partition(":")
             params[name] = domain or "positive"
         theta, _, theta_domain = args.theta.partition(":")
-        text = api.derive_pdf(
+        d = api.derive_pdf(
             args.pdf, args.var, theta, params, args.support, theta_domain or "real", args.timeout
         )
-        output = text.to_markdown() if args.format == "md" else text.to_latex()
-        return _emit(output, args.output)
+        if args.command == "export":
+            from .export import source
+
+            return _emit(source(d, args.full, args.reduction, args.backend), args.output)
+        return _emit(d.to_markdown() if args.format == "md" else d.to_latex(), args.output)
     if args.command == "derive":
         if args.family is None:
             raise MlesymError("give a family NAME (see mlesym list) or a density with --pdf")
@@ -213,6 +226,8 @@ def _run(args: argparse.Namespace) -> int:
         output = text.to_markdown() if args.format == "md" else text.to_latex()
         return _emit(output, args.output)
     if args.command == "export":
+        if args.family is None:
+            raise MlesymError("give a family NAME (see mlesym list) or a density with --pdf")
         code = api.export_source(
             args.family,
             backend=args.backend,

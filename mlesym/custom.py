@@ -314,3 +314,19 @@ def _check_density(
         "nonnegative": f"it is nonnegative at {count} points of the support",
         "total": f"mpmath {method} at 30 digits, at " + "; ".join(checked),
     }
+
+
+def command(family: Family, verb: str) -> str:
+    """The ``mlesym VERB --pdf ...`` command line that declares ``family`` again."""
+    import shlex
+
+    pdf, var, theta, params, support, theta_domain, _ = family.recipe[1]
+    words = ["mlesym", verb, "--pdf", shlex.quote(pdf)]
+    if var != "y":
+        words += ["--var", var]
+    if theta != "mu" or theta_domain != "real":
+        words += ["--theta", f"{theta}:{theta_domain}"]
+    words += [f"--param {name}:{domain}" for name, domain in params.items()]
+    if support != "real":
+        words += ["--support", support]
+    return " ".join(words)

@@ -447,6 +447,13 @@ def source(
 
 def export_command(d: Derivation, backend: str, full: bool) -> str:
     """The `mlesym export ...` command line that regenerates this source."""
+    if d.family.recipe is not None:  # a user's density: declared by --pdf, not by name
+        from .custom import command
+
+        words = [command(d.family, "export")]
+        if backend != "numpy":
+            words += ["--backend", backend]
+        return " ".join(words + (["--full"] if full else []))
     words = ["mlesym", "export", d.family.name]
     if backend != "numpy":
         words += ["--backend", backend]

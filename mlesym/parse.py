@@ -106,6 +106,11 @@ def parse(text: str, names: Mapping[str, sp.Expr], limits: Limits = Limits()) ->
             )
         if not (char.isprintable() or char in " \t"):
             raise FormulaError(f"control character {char!r} at position {position}")
+        if char in "#\\'\"":  # a formula is echoed into generated files: nothing hides there
+            raise FormulaError(
+                f"character {char!r} at position {position} is not allowed in a formula "
+                "(no comments, quotes or backslashes)"
+            )
     if not text.strip():
         raise FormulaError("the formula is empty")
     depth = _bracket_depth(text)

@@ -119,7 +119,17 @@ def document_context(d: Derivation) -> dict:
         ],
         "mle": _mle_context(d),
         "canonical": d.family.canonical_link,
+        "regenerate": _regenerate(d),
     }
+
+
+def _regenerate(d: Derivation) -> str:
+    """How a reader makes this document again: the gallery build, or the --pdf command."""
+    if d.family.recipe is not None:
+        from .custom import command
+
+        return command(d.family, "derive")
+    return "mlesym build"
 
 
 def _gradient(d: Derivation) -> dict:
