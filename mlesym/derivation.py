@@ -302,17 +302,43 @@ def _symbolically_zero(expr: sp.Expr) -> bool:
         return False
 
 
+SUM_SIMPLIFY_OPS = 40  # SymPy's sum_simplify takes seconds on larger expressions
+
+
 def _simplifies_to_zero(expr: sp.Expr) -> bool:
     from sympy.simplify.simplify import sum_simplify
 
     expr = elementary(expr).doit()
+    if _linearly_zero(expr):
+        return True
+    if expr.has(sp.Sum) and sp.count_ops(expr) <= SUM_SIMPLIFY_OPS:
+        return sp.expand(sum_simplify(sp.expand(sp.expand_log(expr)))) == 0
+    return False
+
+
+def _linearly_zero(expr: sp.Expr, depth: int = 0) -> bool:
+    """expr expands to 0, or is a combination of sums that does summand by summand: terms
+    c * Sum(f, limits) with c free of the summation variables are gathered per limits, and
+    each gathered summand must be 0 (a sufficient condition, and a fast one)."""
     expr = sp.expand(sp.expand_log(expr))
     if expr == 0:
         return True
-    if expr.has(sp.Sum):
-        expr = sp.expand(sum_simplify(expr))
-        return expr == 0
-    return False
+    if depth > 3 or not expr.has(sp.Sum):
+        return False
+    gathered: dict[tuple, list[sp.Expr]] = {}
+    rest = []
+    for term in sp.Add.make_args(expr):
+        factors = sp.Mul.make_args(term)
+        sums = [f for f in factors if isinstance(f, sp.Sum)]
+        if len(sums) == 1:
+            coefficient = sp.Mul(*[f for f in factors if f is not sums[0]])
+            if not coefficient.has(*(limit[0] for limit in sums[0].limits)):
+                gathered.setdefault(sums[0].limits, []).append(coefficient * sums[0].function)
+                continue
+        rest.append(term)
+    if sp.expand(sp.Add(*rest)) != 0:
+        return False
+    return all(_linearly_zero(sp.Add(*terms), depth + 1) for terms in gathered.values())
 
 
 def _evaluate(expr: sp.Expr, sizes: Mapping, values: Point, label: str) -> sp.Float:
