@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -50,6 +48,7 @@ def _parser() -> _Parser:
     derive.add_argument("--link", metavar="L", help="link function (default: the family's first)")
     derive.add_argument("--format", choices=list(FORMATS), default="md")
     derive.add_argument("-o", "--output", metavar="FILE", help="write to FILE, not stdout")
+    _force_option(derive)
 
     export = commands.add_parser("export", help="print the Python source of the numeric loss")
     export.add_argument("family", metavar="NAME", nargs="?", help="a family, or use --pdf")
@@ -59,6 +58,7 @@ def _parser() -> _Parser:
     export.add_argument("--full", action="store_true", help="the exact NLL, every constant kept")
     export.add_argument("--reduction", choices=["mean", "sum", "none"], default="mean")
     export.add_argument("-o", "--output", metavar="FILE")
+    _force_option(export)
 
     verify = commands.add_parser(
         "verify", help="decide whether a loss formula is a family's NLL up to c > 0 and d"
@@ -78,6 +78,7 @@ def _parser() -> _Parser:
         "-o", "--output", metavar="FILE", help="write the verdict, step by step, to FILE"
     )
     verify.add_argument("--format", choices=list(FORMATS), default="md")
+    _force_option(verify)
 
     identify = commands.add_parser(
         "identify", help="search the catalogue for the model whose NLL a loss formula is"
@@ -95,10 +96,21 @@ def _parser() -> _Parser:
         "-o", "--output", metavar="FILE", help="write the verdict, step by step, to FILE"
     )
     identify.add_argument("--format", choices=list(FORMATS), default="md")
+    _force_option(identify)
 
     build = commands.add_parser("build", help="write the derivation gallery")
     build.add_argument("--out", metavar="DIR", default="outputs", help="default: outputs")
+    build.add_argument(
+        "--jobs", type=int, metavar="N", help="worker processes (default: one per core)"
+    )
+    _force_option(build)
     return parser
+
+
+def _force_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--force", action="store_true", help="overwrite files that mlesym did not generate"
+    )
 
 
 def _pdf_options(command: argparse.ArgumentParser) -> None:
@@ -217,14 +229,14 @@ def _run(args: argparse.Namespace) -> int:
         if args.command == "export":
             from .export import source
 
-            return _emit(source(d, args.full, args.reduction, args.backend), args.output)
-        return _emit(d.to_markdown() if args.format == "md" else d.to_latex(), args.output)
+            return _emit(args, source(d, args.full, args.reduction, args.backend), args.output)
+        return _emit(args, d.to_markdown() if args.format == "md" else d.to_latex(), args.output)
     if args.command == "derive":
         if args.family is None:
             raise MlesymError("give a family NAME (see mlesym list) or a density with --pdf")
         text = api.derive(args.family, args.link, **args.variants)
         output = text.to_markdown() if args.format == "md" else text.to_latex()
-        return _emit(output, args.output)
+        return _emit(args, output, args.output)
     if args.command == "export":
         if args.family is None:
             raise MlesymError("give a family NAME (see mlesym list) or a density with --pdf")
@@ -236,7 +248,7 @@ def _run(args: argparse.Namespace) -> int:
             link=args.link,
             **args.variants,
         )
-        return _emit(code, args.output)
+        return _emit(args, code, args.output)
     if args.command == "verify":
         from .check import verify
 
@@ -251,7 +263,9 @@ def _run(args: argparse.Namespace) -> int:
         if args.output:
             document = verdict.document(seconds=args.timeout)
             _emit(
-                document.to_markdown() if args.format == "md" else document.to_latex(), args.output
+                args,
+                document.to_markdown() if args.format == "md" else document.to_latex(),
+                args.output,
             )
         print(verdict.summary())
         return 0 if verdict.equivalent else 1
@@ -262,15 +276,32 @@ def _run(args: argparse.Namespace) -> int:
         if args.output:
             document = found.document()
             _emit(
-                document.to_markdown() if args.format == "md" else document.to_latex(), args.output
+                args,
+                document.to_markdown() if args.format == "md" else document.to_latex(),
+                args.output,
             )
         print(found.summary())
         return 0 if found.matches or found.normalizer == "finite" else 1
     if args.command == "build":
         from .gallery import build
 
-        for path in build(Path(args.out)):
+        if args.jobs is not None and args.jobs < 1:
+            raise MlesymError(f"--jobs must be at least 1; got {args.jobs}")
+
+        def progress(line: str) -> None:
+            print(line, file=sys.stderr, flush=True)
+
+        report = build(Path(args.out), force=args.force, jobs=args.jobs, progress=progress)
+        for path in report.written:
             print(f"wrote {path}")
+        for path in report.deleted:
+            print(f"deleted {path} (its family is gone)")
+        print(
+            f"{len(report.derived)} families derived, {len(report.cached)} unchanged (cache), "
+            f"{len(report.written)} files written, {len(report.deleted)} deleted, "
+            f"in {report.seconds:.1f} s",
+            file=sys.stderr,
+        )
         return 0
     raise AssertionError(args.command)
 
@@ -293,27 +324,14 @@ def _list() -> int:
     return 0
 
 
-def _emit(text: str, output: str | None) -> int:
+def _emit(args: argparse.Namespace, text: str, output: str | None) -> int:
     if output is None:
         sys.stdout.write(text)
     else:
-        write_atomically(Path(output), text)
+        from .output import write_atomically
+
+        write_atomically(Path(output), text, force=args.force)
     return 0
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file, so no partial file is ever left."""
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise MlesymError(f"cannot write {path}: directory {directory} does not exist")
-    fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 if __name__ == "__main__":

@@ -1,27 +1,85 @@
-"""The gallery: every family and link as Markdown and LaTeX, plus an index, in one folder."""
+"""The gallery: every family, link and learned variant as Markdown and LaTeX, plus an index.
+
+``build`` derives the families in parallel worker processes (one per core) and keeps a
+cache in the output folder (``.mlesym-cache.json``): each family's documents are keyed by
+the hash of its declaration file, of mlesym's engine and of the templates, so an unchanged
+rebuild derives nothing and a changed family rebuilds alone. Documents of families that no
+longer exist are deleted; files mlesym did not generate are never touched unless forced.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import multiprocessing
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
-from .api import derive
 from .families import get, names
-from .render import FORMATS, document_name, environment, render
+from .output import check_writable, inside, is_generated, write_atomically
+from .render import (
+    FORMATS,
+    document_name,
+    document_stem,
+    document_title,
+    environment,
+    render,
+    templates_dir,
+)
+
+CACHE = ".mlesym-cache.json"
+INDEX = "README.md"
 
 
-def documents() -> dict[str, str]:
-    """File name -> contents, for the whole gallery."""
+def variants_of(name: str) -> list[tuple[str, dict[str, str]]]:
+    """Every link with all parameters fixed, then each learned form of each parameter."""
+    family = get(name)
+    chosen: list[tuple[str, dict[str, str]]] = [(link.name, {}) for link in family.links]
+    for param in family.params:
+        for option in param.learned:
+            chosen.append((family.links[0].name, {param.name: option.variant}))
+    return chosen
+
+
+def family_documents(name: str) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """One family's documents (file name -> text) and its rows of the index."""
+    from .api import derive
+    from .printing import latex
+
     files: dict[str, str] = {}
     rows = []
-    for name in names():
-        for link, variants in variants_of(name):
-            d = derive(name, link, **variants)
-            stem = document_name(d)
-            for fmt in FORMATS:
-                files[f"{stem}.{fmt}"] = render(d, fmt)
-            rows.append({"stem": stem, "derivation": d, "mle": _mle_cell(d)})
-    files["README.md"] = environment("md").get_template("index.md.j2").render(rows=rows)
-    return files
+    for link, variants in variants_of(name):
+        d = derive(name, link, **variants)
+        stem = document_name(d)
+        for fmt in FORMATS:
+            files[f"{stem}.{fmt}"] = render(d, fmt)
+        c = d.convention
+        rows.append(
+            {
+                "stem": stem,
+                "title": document_title(d),
+                "link": d.link.name,
+                "loss": f"{c.loss_name} ({c.long_name})",
+                "formula": latex(d.loss).replace("|", "\\vert "),
+                "mle": _mle_cell(d),
+                "torch": f"`{c.torch}`" if c.torch else "—",
+            }
+        )
+    return files, rows
+
+
+def file_names(name: str) -> list[str]:
+    """The names of a family's documents, known before deriving it."""
+    family = get(name)
+    return [
+        f"{document_stem(family, link, variants)}.{fmt}"
+        for link, variants in variants_of(name)
+        for fmt in FORMATS
+    ]
 
 
 def _mle_cell(d) -> str:
@@ -35,24 +93,158 @@ def _mle_cell(d) -> str:
     return d.mle_name or "no closed form"
 
 
-def variants_of(name: str) -> list[tuple[str, dict[str, str]]]:
-    """Every link with all parameters fixed, then each learned form of each parameter."""
-    family = get(name)
-    chosen: list[tuple[str, dict[str, str]]] = [(link.name, {}) for link in family.links]
-    for param in family.params:
-        for option in param.learned:
-            chosen.append((family.links[0].name, {param.name: option.variant}))
-    return chosen
+def index(rows: list[dict[str, str]]) -> str:
+    return environment("md").get_template("index.md.j2").render(rows=rows)
 
 
-def build(out: Path) -> list[Path]:
-    """Write the gallery into ``out``; return the paths written."""
-    from .cli import write_atomically
+def documents() -> dict[str, str]:
+    """File name -> contents, for the whole gallery (in this process, no cache)."""
+    files: dict[str, str] = {}
+    rows: list[dict[str, str]] = []
+    for name in names():
+        family_files, family_rows = family_documents(name)
+        files.update(family_files)
+        rows += family_rows
+    files[INDEX] = index(rows)
+    return files
 
+
+# -- the cache key: what a family's documents depend on ----------------------------------
+
+
+@cache
+def _engine_hash() -> str:
+    """mlesym's own code (not the family files) and the templates."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    sources = [
+        *sorted(package.glob("*.py")),
+        package / "families" / "__init__.py",
+        *sorted(templates_dir().glob("*.j2")),
+    ]
+    for path in sources:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def family_key(name: str) -> str:
+    """The hash of the family's declaration file, the engine and the templates."""
+    from .families import source_of
+
+    return hashlib.sha256(_engine_hash().encode() + source_of(name).read_bytes()).hexdigest()
+
+
+# -- the build ---------------------------------------------------------------------------
+
+
+@dataclass
+class BuildReport:
+    """What a build did: the families derived, those taken from the cache, files changed."""
+
+    derived: list[str] = field(default_factory=list)
+    cached: list[str] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+    deleted: list[Path] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def build(
+    out: Path,
+    force: bool = False,
+    jobs: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> BuildReport:
+    """Write the gallery into ``out``, deriving only what changed since the last build."""
+    start = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for filename, text in documents().items():
-        path = out / filename
-        write_atomically(path, text)
-        written.append(path)
-    return written
+    report = BuildReport()
+    previous = _load_cache(out)
+    entries: dict[str, dict] = {}
+    pending = []
+    for name in names():
+        key = family_key(name)
+        entry = previous.get(name)
+        if entry and entry["key"] == key and _intact(out, entry["files"]):
+            entries[name] = entry
+            report.cached.append(name)
+        else:
+            pending.append((name, key))
+    for name in [INDEX, *(f for n, _ in pending for f in file_names(n))]:
+        check_writable(inside(out, name), force)  # refuse before deriving or writing
+    for name, key, files, rows, seconds in _derive_all(pending, jobs):
+        entries[name] = {"key": key, "files": _hashed(files), "rows": rows, "texts": files}
+        report.derived.append(name)
+        if progress:
+            done = len(report.derived)
+            progress(f"[{done:2d}/{len(pending)}] {name}: {len(files)} documents, {seconds:.1f} s")
+    rows = [row for name in names() for row in entries[name]["rows"]]
+    new_files = {n: t for e in entries.values() if "texts" in e for n, t in e["texts"].items()}
+    new_files[INDEX] = index(rows)
+    targets = {inside(out, n): t for n, t in new_files.items()}
+    for path in targets:
+        check_writable(path, force)  # refuse before anything is written
+    wanted = {n for e in entries.values() for n in e["files"]} | {INDEX}
+    stale = [
+        p
+        for p in sorted(out.iterdir())
+        if p.is_file() and p.suffix in (".md", ".tex") and p.name not in wanted and is_generated(p)
+    ]
+    for path, text in targets.items():
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            write_atomically(path, text, force=True)
+            report.written.append(path)
+    for path in stale:
+        path.unlink()
+        report.deleted.append(path)
+    cache_entries = {
+        name: {k: v for k, v in e.items() if k != "texts"} for name, e in entries.items()
+    }
+    write_atomically(out / CACHE, json.dumps(cache_entries, indent=1, sort_keys=True) + "\n", True)
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def _derive_all(pending: list[tuple[str, str]], jobs: int | None):
+    """(name, key, files, rows, seconds) for each pending family, in worker processes."""
+    if not pending:
+        return
+    workers = min(len(pending), jobs or os.cpu_count() or 1)
+    if workers == 1:
+        for name, key in pending:
+            yield (name, key, *_timed(name))
+        return
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers) as pool:
+        keys = dict(pending)
+        for name, files, rows, seconds in pool.imap_unordered(_worker, [n for n, _ in pending]):
+            yield name, keys[name], files, rows, seconds
+
+
+def _worker(name: str):
+    return (name, *_timed(name))
+
+
+def _timed(name: str):
+    start = time.perf_counter()
+    files, rows = family_documents(name)
+    return files, rows, time.perf_counter() - start
+
+
+def _hashed(files: dict[str, str]) -> dict[str, str]:
+    return {n: hashlib.sha256(t.encode()).hexdigest() for n, t in files.items()}
+
+
+def _intact(out: Path, files: dict[str, str]) -> bool:
+    """Every file of a cached family is there, unchanged since it was written."""
+    for name, digest in files.items():
+        path = out / name
+        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+            return False
+    return True
+
+
+def _load_cache(out: Path) -> dict:
+    try:
+        return json.loads((out / CACHE).read_text())
+    except (OSError, ValueError):
+        return {}

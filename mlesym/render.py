@@ -166,10 +166,15 @@ def document_title(d: Derivation) -> str:
 def document_name(d: Derivation) -> str:
     """File stem of a derivation's documents: the family, the link unless it is the first,
     and the learned parameters: ``gaussian``, ``bernoulli-logit``, ``gaussian-sigma-learned``."""
-    parts = [d.family.name]
-    if d.link.name != d.family.links[0].name:
-        parts.append(d.link.name)
-    parts += [f"{name}-{value}" for name, value in sorted(d.variant.items()) if value != "fixed"]
+    return document_stem(d.family, d.link.name, d.variant)
+
+
+def document_stem(family, link: str, variants) -> str:
+    """``document_name`` before deriving: from the family, the link's name and the variants."""
+    parts = [family.name]
+    if link != family.links[0].name:
+        parts.append(link)
+    parts += [f"{name}-{value}" for name, value in sorted(variants.items()) if value != "fixed"]
     return "-".join(parts)
 
 

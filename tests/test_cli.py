@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -63,7 +64,9 @@ def test_build_writes_the_gallery_and_the_committed_outputs_are_fresh(tmp_path):
     """`mlesym build` from the command line; what it writes must equal outputs/ (else run it)."""
     result = mlesym("build", "--out", str(tmp_path / "gallery"), timeout=900)  # ~2 min
     assert result.returncode == 0, result.stderr
-    built = {p.name: p.read_text() for p in (tmp_path / "gallery").iterdir()}
+    built = {p.name: p.read_text() for p in (tmp_path / "gallery").iterdir() if p.suffix != ".json"}
+    assert "26 families derived, 0 unchanged (cache)" in result.stderr  # progress, then totals
+    assert re.search(r"^\[ 1/26\] \w+: \d+ documents", result.stderr, re.MULTILINE)
     assert {"README.md", "gaussian.md", "gaussian.tex", "categorical-softmax.tex"} <= set(built)
     outputs = Path(__file__).resolve().parents[1] / "outputs"
     present = {p.name for p in outputs.iterdir() if p.suffix in (".md", ".tex")}
@@ -81,7 +84,10 @@ def test_build_writes_the_gallery_and_the_committed_outputs_are_fresh(tmp_path):
         ),
         (["derive", "gaussian", "--link", "logit"], "unknown link 'logit' for family 'gaussian'"),
         (["derive", "gaussian", "--format", "docx"], "choose from 'md', 'tex'"),
-        (["derive", "gaussian", "--colour"], "valid options: --format, --help, --link, --output"),
+        (
+            ["derive", "gaussian", "--colour"],
+            "valid options: --force, --format, --help, --link, --output",
+        ),
         (["export", "bernoulli", "--link", "probit"], "choose from: identity, logit"),
         (["export", "gaussian", "--reduction", "avg"], "choose from 'mean', 'sum', 'none'"),
         (["frobnicate"], "choose from 'list', 'derive', 'export', 'verify', 'identify', 'build'"),

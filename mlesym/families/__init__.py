@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from pathlib import Path
 
 from ..errors import UnknownChoiceError
 from ..family import Family
 
 _REGISTRY: dict[str, Family] = {}
+_SOURCES: dict[str, Path] = {}
 
 
 def register(family: Family) -> Family:
@@ -27,11 +29,18 @@ def _discover() -> None:
         loaded = importlib.import_module(f"{__name__}.{module.name}")
         if isinstance(getattr(loaded, "FAMILY", None), Family):
             register(loaded.FAMILY)
+            _SOURCES[loaded.FAMILY.name] = Path(loaded.__file__)
 
 
 def names() -> list[str]:
     """The registered family names, sorted."""
     return sorted(_REGISTRY)
+
+
+def source_of(name: str) -> Path:
+    """The file that declares the family called ``name``."""
+    get(name)
+    return _SOURCES[name]
 
 
 def get(name: str) -> Family:
