@@ -46,7 +46,7 @@ def _parser() -> _Parser:
     derive.add_argument("family", metavar="NAME", nargs="?", help="a family, or use --pdf")
     _pdf_options(derive)
     derive.add_argument("--link", metavar="L", help="link function (default: the family's first)")
-    derive.add_argument("--format", choices=list(FORMATS), default="md")
+    derive.add_argument("--format", choices=[*FORMATS, "pdf"], default="md")
     derive.add_argument("-o", "--output", metavar="FILE", help="write to FILE, not stdout")
     _force_option(derive)
 
@@ -77,7 +77,7 @@ def _parser() -> _Parser:
     verify.add_argument(
         "-o", "--output", metavar="FILE", help="write the verdict, step by step, to FILE"
     )
-    verify.add_argument("--format", choices=list(FORMATS), default="md")
+    verify.add_argument("--format", choices=[*FORMATS, "pdf"], default="md")
     _force_option(verify)
 
     identify = commands.add_parser(
@@ -95,7 +95,7 @@ def _parser() -> _Parser:
     identify.add_argument(
         "-o", "--output", metavar="FILE", help="write the verdict, step by step, to FILE"
     )
-    identify.add_argument("--format", choices=list(FORMATS), default="md")
+    identify.add_argument("--format", choices=[*FORMATS, "pdf"], default="md")
     _force_option(identify)
 
     build = commands.add_parser("build", help="write the derivation gallery")
@@ -211,6 +211,9 @@ def _unknown_argument(
 def _run(args: argparse.Namespace) -> int:
     from . import api
 
+    if getattr(args, "format", None) == "pdf" and not args.output:
+        raise MlesymError("--format pdf writes a file: give -o FILE.pdf")
+
     if args.command == "list":
         return _list()
     if args.command in ("derive", "export") and args.pdf is not None:
@@ -230,12 +233,12 @@ def _run(args: argparse.Namespace) -> int:
             from .export import source
 
             return _emit(args, source(d, args.full, args.reduction, args.backend), args.output)
-        return _emit(args, d.to_markdown() if args.format == "md" else d.to_latex(), args.output)
+        return _emit(args, _document(d, args.format), args.output)
     if args.command == "derive":
         if args.family is None:
             raise MlesymError("give a family NAME (see mlesym list) or a density with --pdf")
         text = api.derive(args.family, args.link, **args.variants)
-        output = text.to_markdown() if args.format == "md" else text.to_latex()
+        output = _document(text, args.format)
         return _emit(args, output, args.output)
     if args.command == "export":
         if args.family is None:
@@ -264,7 +267,7 @@ def _run(args: argparse.Namespace) -> int:
             document = verdict.document(seconds=args.timeout)
             _emit(
                 args,
-                document.to_markdown() if args.format == "md" else document.to_latex(),
+                _document(document, args.format),
                 args.output,
             )
         print(verdict.summary())
@@ -277,7 +280,7 @@ def _run(args: argparse.Namespace) -> int:
             document = found.document()
             _emit(
                 args,
-                document.to_markdown() if args.format == "md" else document.to_latex(),
+                _document(document, args.format),
                 args.output,
             )
         print(found.summary())
@@ -324,8 +327,21 @@ def _list() -> int:
     return 0
 
 
-def _emit(args: argparse.Namespace, text: str, output: str | None) -> int:
+def _document(document, fmt: str) -> str | bytes:
+    """A derivation or verdict in ``fmt``: Markdown, LaTeX, or LaTeX compiled to PDF."""
+    if fmt == "md":
+        return document.to_markdown()
+    if fmt == "pdf":
+        from .pdf import compile_pdf
+
+        return compile_pdf(document.to_latex())
+    return document.to_latex()
+
+
+def _emit(args: argparse.Namespace, text: str | bytes, output: str | None) -> int:
     if output is None:
+        if isinstance(text, bytes):
+            raise MlesymError("--format pdf writes a file: give -o FILE.pdf")
         sys.stdout.write(text)
     else:
         from .output import write_atomically
