@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 
 import pytest
 
@@ -122,3 +123,18 @@ def math_of_markdown(text: str) -> list[tuple[str, bool]]:
     prose = re.sub(r"^\$\$\n.*?\n\$\$$", "", text, flags=re.MULTILINE | re.DOTALL)
     inline = re.findall(r"(?<![\\$])\$([^$\n]+)\$", prose)
     return [(b, True) for b in blocks] + [(m, False) for m in inline]
+
+
+def run_mlesym(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    """``python -m mlesym ARGS`` from the repository root, with no standard input."""
+    import sys
+    from pathlib import Path
+
+    return subprocess.run(
+        [sys.executable, "-m", "mlesym", *args],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from conftest import run_mlesym
 from mlesym import gallery
 from mlesym.errors import MlesymError
 from mlesym.output import inside
@@ -89,14 +88,7 @@ def test_the_command_line_keeps_a_users_file_unless_forced(tmp_path):
     target.write_text("precious\n")
 
     def derive(*extra):
-        return subprocess.run(
-            [sys.executable, "-m", "mlesym", "derive", "gaussian", "-o", str(target), *extra],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            stdin=subprocess.DEVNULL,
-        )
+        return run_mlesym("derive", "gaussian", "-o", str(target), *extra)
 
     refused = derive()
     assert refused.returncode == 2 and "refusing to overwrite" in refused.stderr

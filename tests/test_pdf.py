@@ -5,27 +5,13 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from conftest import require_tool
+from conftest import run_mlesym as mlesym
 from mlesym.errors import MlesymError
 from mlesym.pdf import compile_pdf
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def mlesym(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "mlesym", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        stdin=subprocess.DEVNULL,
-    )
 
 
 def test_derive_and_verify_write_pdfs(tmp_path):

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import math
 import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,7 +15,7 @@ import numpy as np
 import pytest
 from scipy import special
 
-from conftest import compile_latex, katex_errors, math_of_markdown
+from conftest import compile_latex, katex_errors, math_of_markdown, run_mlesym
 from mlesym import identify, verify
 from mlesym.derivation import Derivation
 from mlesym.errors import MlesymError
@@ -196,16 +194,7 @@ def test_verdict_documents_math_parses_with_katex(verdicts):
 
 
 def test_verdict_documents_on_the_command_line(tmp_path):
-    def run(*args):
-        return subprocess.run(
-            [sys.executable, "-m", "mlesym", *args],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            stdin=subprocess.DEVNULL,
-        )
-
+    run = run_mlesym
     refused = run("verify", "abs(y - f)", "--family", "gaussian", "-o", str(tmp_path / "v.md"))
     assert refused.returncode == 1 and "not equivalent" in refused.stdout
     assert "ratio of changes is not constant" in (tmp_path / "v.md").read_text()
