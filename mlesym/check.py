@@ -226,12 +226,20 @@ def _stated(loss, nll, d, outputs, targets) -> tuple[Finding, ...]:
             + latex(nll.xreplace(shown)),
             f"each step verified by mlesym (mlesym derive {d.family.name} --link {d.link.name})",
         ),
-        Finding(
-            "The given loss",
-            "The formula as typed, parsed into an expression",
-            r"\mathrm{LOSS} = " + latex(loss.xreplace(shown)),
-            "parsed by mlesym's allow-list parser, never run as code",
-        ),
+        given_finding(latex(loss.xreplace(shown))),
+    )
+
+
+GIVEN = "The given loss"
+
+
+def given_finding(loss_tex: str, note: str = "") -> Finding:
+    """The step that states the user's formula as parsed; ``note`` continues its sentence."""
+    return Finding(
+        GIVEN,
+        "The formula as typed, parsed into an expression" + note,
+        r"\mathrm{LOSS} = " + loss_tex,
+        "parsed by mlesym's allow-list parser, never run as code",
     )
 
 
@@ -496,7 +504,7 @@ def _given_loss_derivation(expr: sp.Expr, d):
     last = max(index for index, step in enumerate(d.steps) if step.optimize)
     step = Step(
         "given",
-        "The given loss",
+        GIVEN,
         rf"The given loss is ${latex(scale)}$ times the loss above plus ${latex(offset)}$, "
         r"which does not depend on $\theta$: the same minimizer.",
         THETA_HAT,

@@ -451,10 +451,8 @@ def export_command(d: Derivation, backend: str, full: bool) -> str:
         from .custom import command
 
         words = [command(d.family, "export")]
-        if backend != "numpy":
-            words += ["--backend", backend]
-        return " ".join(words + (["--full"] if full else []))
-    words = ["mlesym", "export", d.family.name]
+    else:
+        words = ["mlesym", "export", d.family.name]
     if backend != "numpy":
         words += ["--backend", backend]
     if d.link.name != d.family.links[0].name:

@@ -97,18 +97,6 @@ def index(rows: list[dict[str, str]]) -> str:
     return environment("md").get_template("index.md.j2").render(rows=rows)
 
 
-def documents() -> dict[str, str]:
-    """File name -> contents, for the whole gallery (in this process, no cache)."""
-    files: dict[str, str] = {}
-    rows: list[dict[str, str]] = []
-    for name in names():
-        family_files, family_rows = family_documents(name)
-        files.update(family_files)
-        rows += family_rows
-    files[INDEX] = index(rows)
-    return files
-
-
 # -- the cache key: what a family's documents depend on ----------------------------------
 
 
@@ -180,9 +168,7 @@ def build(
     rows = [row for name in names() for row in entries[name]["rows"]]
     new_files = {n: t for e in entries.values() if "texts" in e for n, t in e["texts"].items()}
     new_files[INDEX] = index(rows)
-    targets = {inside(out, n): t for n, t in new_files.items()}
-    for path in targets:
-        check_writable(path, force)  # refuse before anything is written
+    targets = {inside(out, n): t for n, t in new_files.items()}  # all checked before deriving
     wanted = {n for e in entries.values() for n in e["files"]} | {INDEX}
     stale = [
         p

@@ -15,7 +15,17 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .bounded import run_bounded
-from .check import CLASSES, MAX_CLASSES, Verdict, _decide, _defaults, _tex, output_names
+from .check import (
+    CLASSES,
+    GIVEN,
+    MAX_CLASSES,
+    Verdict,
+    _decide,
+    _defaults,
+    _tex,
+    given_finding,
+    output_names,
+)
 from .errors import MlesymError, UnknownChoiceError
 from .parse import parse
 from .printing import latex
@@ -57,13 +67,13 @@ class Identification:
             name = f"{m.family}, link {m.link}" + "".join(
                 f", {k} {v}" for k, v in m.variant.items()
             )
-            given = [f for f in m.findings if f.title == "The given loss"]
+            given = [f for f in m.findings if f.title == GIVEN]
             if not findings:
                 findings += given
             findings += [
                 Finding(f"{name}: {f.title.lower()}", f.explanation, f.equation, f.check)
                 for f in m.findings
-                if f.title != "The given loss"
+                if f.title != GIVEN
             ]
         count = len(self.matches)
         verdict = f"LOSS is the NLL, up to c > 0 and d, of {count} model{'s' * (count > 1)}: " + (
@@ -181,12 +191,10 @@ def _normalizer(loss: str, support: str) -> Identification:
         "real": rf"Z({f}) = \int_{{-\infty}}^{{\infty}} e^{{-\mathrm{{LOSS}}}} \, dy",
     }[support]
     stated = (
-        Finding(
-            "The given loss",
-            "The formula as typed, parsed into an expression; no family of the catalogue has "
-            "it as its NLL (every family, link and learned variant was tried)",
-            r"\mathrm{LOSS} = " + latex(expr),
-            "parsed by mlesym's allow-list parser, never run as code",
+        given_finding(
+            latex(expr),
+            "; no family of the catalogue has it as its NLL (every family, link and learned "
+            "variant was tried)",
         ),
         Finding(
             "The density it would be the NLL of",
@@ -336,13 +344,10 @@ def _onehot_normalizer(loss: str, classes: int) -> Identification:
         raise MlesymError(f"give the parameters {extra} values to test the normalizer")
     loss_at = sp.lambdify([*targets, *outputs], expr, "mpmath")
     stated = (
-        Finding(
-            "The given loss",
-            "The formula as typed, parsed into an expression; no family of the catalogue with "
-            f"vector targets has it as its NLL at K = {classes} classes (every family, link "
-            "and learned variant was tried)",
-            r"\mathrm{LOSS} = " + latex(expr),
-            "parsed by mlesym's allow-list parser, never run as code",
+        given_finding(
+            latex(expr),
+            "; no family of the catalogue with vector targets has it as its NLL at "
+            f"K = {classes} classes (every family, link and learned variant was tried)",
         ),
         Finding(
             "The distribution it would be the NLL of",

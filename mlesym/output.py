@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Mapping
 from pathlib import Path
 
 from .errors import MlesymError
@@ -65,13 +64,3 @@ def write_atomically(path: Path, text: str | bytes, force: bool = False) -> None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-
-
-def write_all(folder: Path, files: Mapping[str, str], force: bool = False) -> list[Path]:
-    """Write every file, after checking them all: one refusal means nothing is written."""
-    paths = {inside(folder, name): text for name, text in files.items()}
-    for path in paths:
-        check_writable(path, force)
-    for path, text in paths.items():
-        write_atomically(path, text, force=True)
-    return list(paths)

@@ -15,22 +15,21 @@ from typing import Any
 import sympy as sp
 from sympy.core.function import Application
 
-from .symbols import Head, head
+from .symbols import Head
 
 _UNEVALUATED = (sp.Add, sp.Mul, sp.Pow, Application)
 
 
 class _Pickler(pickle.Pickler):
     def reducer_override(self, obj: Any):
+        if isinstance(obj, Head):  # its class is made at run time: Head.__reduce_ex__ knows how
+            return NotImplemented
         if isinstance(obj, _UNEVALUATED) and isinstance(obj, sp.Basic) and obj.args:
-            cls = type(obj)
-            kind = (cls.argument, cls.symbol, cls.domain) if issubclass(cls, Head) else cls
-            return _rebuilt, (kind, obj.args)
+            return _rebuilt, (type(obj), obj.args)
         return NotImplemented
 
 
-def _rebuilt(kind, args: tuple) -> sp.Basic:
-    cls = head(*kind) if isinstance(kind, tuple) else kind
+def _rebuilt(cls: type, args: tuple) -> sp.Basic:
     return cls(*args, evaluate=False)
 
 

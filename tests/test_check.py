@@ -4,19 +4,15 @@ and the bounded worker that runs the symbolic work."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from conftest import run_mlesym
 from mlesym.bounded import UndecidedError, run_bounded
 from mlesym.check import verify
 from mlesym.errors import MlesymError
-
-ROOT = Path(__file__).resolve().parents[1]
 
 EQUIVALENT = [
     ("(y - f)**2", "gaussian", None, {}, "2*sigma**2"),
@@ -102,14 +98,7 @@ def test_verify_refuses_bad_input_with_one_line():
     ],
 )
 def test_verify_command_exit_status(args, status, fragment):
-    result = subprocess.run(
-        [sys.executable, "-m", "mlesym", "verify", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-    )
+    result = run_mlesym("verify", *args, timeout=120)
     assert result.returncode == status, result.stderr
     assert fragment in result.stdout + result.stderr
     assert "Traceback" not in result.stderr
@@ -200,27 +189,17 @@ def test_a_verdict_is_a_verified_derivation_that_renders(tmp_path):
     assert d.steps[-1].rule == "given" and d.checks[-1].method in ("symbolic", "numeric")
     assert d.senses()[-1] == "min"
     assert "The given loss" in d.to_markdown() and "\\section*{10. The given loss}" in d.to_latex()
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mlesym",
-            "verify",
-            "softplus(z) - y*z",
-            "--family",
-            "bernoulli",
-            "--link",
-            "logit",
-            "-o",
-            str(tmp_path / "v.tex"),
-            "--format",
-            "tex",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        stdin=subprocess.DEVNULL,
+    result = run_mlesym(
+        "verify",
+        "softplus(z) - y*z",
+        "--family",
+        "bernoulli",
+        "--link",
+        "logit",
+        "-o",
+        str(tmp_path / "v.tex"),
+        "--format",
+        "tex",
     )
     assert result.returncode == 0, result.stderr
     assert "The given loss" in (tmp_path / "v.tex").read_text()

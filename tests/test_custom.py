@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy import stats
 
+from conftest import run_mlesym
 from mlesym import derive, derive_pdf, loss_function
 from mlesym.errors import MlesymError
 
-ROOT = Path(__file__).resolve().parents[1]
 GAUSSIAN = "exp(-(y - mu)**2 / (2*sigma**2)) / sqrt(2*pi*sigma**2)"
 
 
@@ -64,34 +62,20 @@ def test_a_bad_density_is_refused_with_what_was_wrong(pdf, options, fragment):
 
 
 def test_derive_pdf_on_the_command_line(tmp_path):
-    command = [sys.executable, "-m", "mlesym", "derive", "--pdf"]
-    good = subprocess.run(
-        [
-            *command,
-            "exp(-abs(y - mu)/b) / (2*b)",
-            "--param",
-            "b:positive",
-            "-o",
-            str(tmp_path / "l.md"),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        stdin=subprocess.DEVNULL,
+    command = ["derive", "--pdf"]
+    good = run_mlesym(
+        *command,
+        "exp(-abs(y - mu)/b) / (2*b)",
+        "--param",
+        "b:positive",
+        "-o",
+        str(tmp_path / "l.md"),
     )
     assert good.returncode == 0, good.stderr
     assert (
         "\\left|" in (tmp_path / "l.md").read_text() or "Abs" not in (tmp_path / "l.md").read_text()
     )
-    bad = subprocess.run(
-        [*command, "exp(-(y - mu)**2/2)", "-o", str(tmp_path / "bad.md")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        stdin=subprocess.DEVNULL,
-    )
+    bad = run_mlesym(*command, "exp(-(y - mu)**2/2)", "-o", str(tmp_path / "bad.md"))
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "2.506628" in bad.stderr
     assert not (tmp_path / "bad.md").exists()
 
@@ -160,15 +144,7 @@ def test_the_derivation_of_a_user_density_runs_in_the_bounded_worker(monkeypatch
 def test_export_pdf_on_the_command_line(tmp_path):
     """`mlesym export --pdf` writes source that runs and agrees with SciPy's Laplace."""
     laplace = ["exp(-abs(y - mu)/b) / (2*b)", "--param", "b:positive"]
-    run = [sys.executable, "-m", "mlesym"]
-    result = subprocess.run(
-        [*run, "export", "--pdf", *laplace, "--full", "-o", str(tmp_path / "l.py")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        stdin=subprocess.DEVNULL,
-    )
+    result = run_mlesym("export", "--pdf", *laplace, "--full", "-o", str(tmp_path / "l.py"))
     assert result.returncode == 0, result.stderr
     code = (tmp_path / "l.py").read_text()
     assert "mlesym export --pdf 'exp(-abs(y - mu)/b) / (2*b)' --param b:positive --full" in code
@@ -179,27 +155,13 @@ def test_export_pdf_on_the_command_line(tmp_path):
     np.testing.assert_allclose(
         fn(mu, target, b=0.7, reduction="none"), -stats.laplace.logpdf(target, mu, 0.7), rtol=1e-12
     )
-    document = subprocess.run(
-        [*run, "derive", "--pdf", *laplace],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        stdin=subprocess.DEVNULL,
-    )
+    document = run_mlesym("derive", "--pdf", *laplace)
     assert "regenerate with `mlesym derive --pdf 'exp(-abs(y - mu)/b) / (2*b)' --param" in (
         document.stdout
     )
     canary = Path("/tmp/mlesym-canary-export")
     canary.unlink(missing_ok=True)
     attack = f'exp(-abs(y - mu))/2 # """; open("{canary}", "w"); """'
-    refused = subprocess.run(
-        [*run, "export", "--pdf", attack, "-o", str(tmp_path / "a.py")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        stdin=subprocess.DEVNULL,
-    )
+    refused = run_mlesym("export", "--pdf", attack, "-o", str(tmp_path / "a.py"))
     assert refused.returncode == 2 and "no comments, quotes or backslashes" in refused.stderr
     assert not canary.exists() and not (tmp_path / "a.py").exists()
