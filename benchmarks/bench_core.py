@@ -39,6 +39,28 @@ def cold(args: list[str], repeats: int) -> float:
     return statistics.median(times)
 
 
+def in_process(code: str, repeats: int) -> float:
+    """Median of the seconds a fresh interpreter reports for ``code`` (after its setup)."""
+    times = []
+    for _ in range(repeats):
+        result = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True
+        )
+        times.append(float(result.stdout.strip().splitlines()[-1]))
+    return statistics.median(times)
+
+
+IMPORT = "import time; t = time.perf_counter(); import mlesym; print(time.perf_counter() - t)"
+DERIVE = (
+    "import time, mlesym; t = time.perf_counter(); mlesym.derive('gaussian').to_markdown(); "
+    "print(time.perf_counter() - t)"
+)
+WARM_DERIVE = (
+    "import time, mlesym; mlesym.derive('laplace').to_markdown(); t = time.perf_counter(); "
+    "mlesym.derive('gaussian').to_markdown(); print(time.perf_counter() - t)"
+)
+
+
 def handwritten():
     """The one-liners a user would write by hand (mean reduction)."""
 
@@ -92,6 +114,9 @@ def ratio_table(repeats: int = 15) -> list[tuple[str, float, float, float]]:
 
 def main() -> None:
     derive_s = cold(["derive", "gaussian"], repeats=7)
+    import_s = in_process(IMPORT, repeats=7)
+    derive_only_s = in_process(DERIVE, repeats=7)
+    warm_derive_s = in_process(WARM_DERIVE, repeats=7)
     builds = []
     with tempfile.TemporaryDirectory() as scratch:
         for run in range(3):  # cold: an empty folder, no cache
@@ -106,9 +131,12 @@ def main() -> None:
         f"Machine: {platform.machine()}, Python {platform.python_version()}, "
         f"NumPy {np.__version__}, {os.cpu_count()} cores; medians of repeated runs.",
         "",
-        "| command (fresh process) | median wall time |",
+        "| command (fresh process; the derivation's parts timed inside one) | median wall time |",
         "|---|---|",
         f"| `mlesym derive gaussian` (7 runs) | {derive_s:.2f} s |",
+        f"| of which `import mlesym` (SymPy, NumPy, Jinja2) | {import_s:.2f} s |",
+        f"| of which deriving, verifying and rendering the Gaussian | {derive_only_s:.2f} s |",
+        f"| the same, warm: after deriving Laplace in that process | {warm_derive_s:.2f} s |",
         f"| `mlesym build`, cold: empty folder, one worker per core (3 runs) | {build_s:.2f} s |",
         f"| `mlesym build`, warm: unchanged rebuild from the cache (5 runs) | {warm_s:.2f} s |",
         "",

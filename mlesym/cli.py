@@ -47,7 +47,13 @@ def _parser() -> _Parser:
     _pdf_options(derive)
     derive.add_argument("--link", metavar="L", help="link function (default: the family's first)")
     derive.add_argument("--format", choices=[*FORMATS, "pdf"], default="md")
+    derive.add_argument(
+        "--no-plot",
+        action="store_true",
+        help="HTML without the picture of the loss (which needs matplotlib)",
+    )
     derive.add_argument("-o", "--output", metavar="FILE", help="write to FILE, not stdout")
+    _templates_option(derive)
     _force_option(derive)
 
     export = commands.add_parser("export", help="print the Python source of the numeric loss")
@@ -78,6 +84,7 @@ def _parser() -> _Parser:
         "-o", "--output", metavar="FILE", help="write the verdict, step by step, to FILE"
     )
     verify.add_argument("--format", choices=[*FORMATS, "pdf"], default="md")
+    _templates_option(verify)
     _force_option(verify)
 
     identify = commands.add_parser(
@@ -96,6 +103,7 @@ def _parser() -> _Parser:
         "-o", "--output", metavar="FILE", help="write the verdict, step by step, to FILE"
     )
     identify.add_argument("--format", choices=[*FORMATS, "pdf"], default="md")
+    _templates_option(identify)
     _force_option(identify)
 
     build = commands.add_parser("build", help="write the derivation gallery")
@@ -103,8 +111,17 @@ def _parser() -> _Parser:
     build.add_argument(
         "--jobs", type=int, metavar="N", help="worker processes (default: one per core)"
     )
+    _templates_option(build)
     _force_option(build)
     return parser
+
+
+def _templates_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--templates",
+        metavar="DIR",
+        help="a folder of Jinja2 templates overriding mlesym's (rendered in a sandbox)",
+    )
 
 
 def _force_option(command: argparse.ArgumentParser) -> None:
@@ -233,13 +250,12 @@ def _run(args: argparse.Namespace) -> int:
             from .export import source
 
             return _emit(args, source(d, args.full, args.reduction, args.backend), args.output)
-        return _emit(args, _document(d, args.format), args.output)
+        return _emit(args, _derivation_document(d, args), args.output)
     if args.command == "derive":
         if args.family is None:
             raise MlesymError("give a family NAME (see mlesym list) or a density with --pdf")
-        text = api.derive(args.family, args.link, **args.variants)
-        output = _document(text, args.format)
-        return _emit(args, output, args.output)
+        d = api.derive(args.family, args.link, **args.variants)
+        return _emit(args, _derivation_document(d, args), args.output)
     if args.command == "export":
         if args.family is None:
             raise MlesymError("give a family NAME (see mlesym list) or a density with --pdf")
@@ -265,11 +281,7 @@ def _run(args: argparse.Namespace) -> int:
         )
         if args.output:
             document = verdict.document(seconds=args.timeout)
-            _emit(
-                args,
-                _document(document, args.format),
-                args.output,
-            )
+            _emit(args, _document(document, args.format, args.templates), args.output)
         print(verdict.summary())
         return 0 if verdict.equivalent else 1
     if args.command == "identify":
@@ -278,11 +290,7 @@ def _run(args: argparse.Namespace) -> int:
         found = identify(args.loss, args.support, seconds=args.timeout)
         if args.output:
             document = found.document()
-            _emit(
-                args,
-                _document(document, args.format),
-                args.output,
-            )
+            _emit(args, _document(document, args.format, args.templates), args.output)
         print(found.summary())
         return 0 if found.matches or found.normalizer == "finite" else 1
     if args.command == "build":
@@ -294,7 +302,13 @@ def _run(args: argparse.Namespace) -> int:
         def progress(line: str) -> None:
             print(line, file=sys.stderr, flush=True)
 
-        report = build(Path(args.out), force=args.force, jobs=args.jobs, progress=progress)
+        report = build(
+            Path(args.out),
+            force=args.force,
+            jobs=args.jobs,
+            progress=progress,
+            templates=args.templates,
+        )
         for path in report.written:
             print(f"wrote {path}")
         for path in report.deleted:
@@ -327,15 +341,32 @@ def _list() -> int:
     return 0
 
 
-def _document(document, fmt: str) -> str | bytes:
-    """A derivation or verdict in ``fmt``: Markdown, LaTeX, or LaTeX compiled to PDF."""
-    if fmt == "md":
-        return document.to_markdown()
+def _derivation_document(d, args: argparse.Namespace) -> str | bytes:
+    """A derivation in the format asked for; its HTML shows the plot unless --no-plot."""
+    plot = None
+    if args.format == "html" and not args.no_plot:
+        from .plots import loss_figure
+
+        plot = loss_figure(d)
+    return _document(d, args.format, args.templates, plot)
+
+
+def _document(document, fmt: str, templates: str | None = None, plot=None) -> str | bytes:
+    """A derivation or verdict in ``fmt``: Markdown, HTML, LaTeX, or LaTeX compiled to PDF;
+    ``templates``: the user's folder of templates, if any."""
+    from .derivation import Derivation
+    from .render import render
+
+    source = "tex" if fmt == "pdf" else fmt
+    if isinstance(document, Derivation):
+        text = render(document, source, plot=plot, templates=templates)
+    else:
+        text = document.render(source, templates)
     if fmt == "pdf":
         from .pdf import compile_pdf
 
-        return compile_pdf(document.to_latex())
-    return document.to_latex()
+        return compile_pdf(text)
+    return text
 
 
 def _emit(args: argparse.Namespace, text: str | bytes, output: str | None) -> int:

@@ -207,8 +207,24 @@ class Derivation:
 
         return render(self, "tex")
 
+    def to_html(self) -> str:
+        """A self-contained HTML page, math as MathML."""
+        from .render import render
+
+        return render(self, "html")
+
+    def plot(self):
+        """The loss against the residual or the model's output (a plots.Figure, SVG; it
+        displays itself in a notebook). Needs matplotlib."""
+        from .plots import loss_figure
+
+        return loss_figure(self)
+
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
 
     def _repr_latex_(self) -> str:
         from .printing import latex

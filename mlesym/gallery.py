@@ -1,4 +1,5 @@
-"""The gallery: every family, link and learned variant as Markdown and LaTeX, plus an index.
+"""The gallery: every family, link and learned variant as Markdown, LaTeX and HTML with a
+picture of its loss, the regression losses side by side, and an index in Markdown and HTML.
 
 ``build`` derives the families in parallel worker processes (one per core) and keeps a
 cache in the output folder (``.mlesym-cache.json``): each family's documents are keyed by
@@ -26,13 +27,16 @@ from .render import (
     document_name,
     document_stem,
     document_title,
-    environment,
     render,
+    render_template,
     templates_dir,
 )
 
 CACHE = ".mlesym-cache.json"
-INDEX = "README.md"
+INDEXES = {"README.md": "index.md.j2", "index.html": "index.html.j2"}
+COMPARISON = "regression-losses.svg"
+INDEX_ENTRY = "(indexes)"  # the cache remembers the index pages it wrote, as it does documents
+GENERATED = (".md", ".tex", ".html", ".svg")  # what a build may delete when it is stale
 
 
 def variants_of(name: str) -> list[tuple[str, dict[str, str]]]:
@@ -45,9 +49,13 @@ def variants_of(name: str) -> list[tuple[str, dict[str, str]]]:
     return chosen
 
 
-def family_documents(name: str) -> tuple[dict[str, str], list[dict[str, str]]]:
-    """One family's documents (file name -> text) and its rows of the index."""
+def family_documents(
+    name: str, templates: str | None = None
+) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """One family's documents (file name -> text) and its rows of the index; ``templates``:
+    a folder of the user's templates, overriding mlesym's."""
     from .api import derive
+    from .plots import loss_figure
     from .printing import latex
 
     files: dict[str, str] = {}
@@ -55,8 +63,10 @@ def family_documents(name: str) -> tuple[dict[str, str], list[dict[str, str]]]:
     for link, variants in variants_of(name):
         d = derive(name, link, **variants)
         stem = document_name(d)
+        figure = loss_figure(d, path=f"{stem}.svg")
+        files[figure.path] = figure.svg
         for fmt in FORMATS:
-            files[f"{stem}.{fmt}"] = render(d, fmt)
+            files[f"{stem}.{fmt}"] = render(d, fmt, plot=figure, templates=templates)
         c = d.convention
         rows.append(
             {
@@ -64,9 +74,9 @@ def family_documents(name: str) -> tuple[dict[str, str], list[dict[str, str]]]:
                 "title": document_title(d),
                 "link": d.link.name,
                 "loss": f"{c.loss_name} ({c.long_name})",
-                "formula": latex(d.loss).replace("|", "\\vert "),
+                "formula": latex(d.loss),
                 "mle": _mle_cell(d),
-                "torch": f"`{c.torch}`" if c.torch else "—",
+                "torch": c.torch or "",
             }
         )
     return files, rows
@@ -74,11 +84,13 @@ def family_documents(name: str) -> tuple[dict[str, str], list[dict[str, str]]]:
 
 def file_names(name: str) -> list[str]:
     """The names of a family's documents, known before deriving it."""
+    if name == COMPARISON:
+        return [COMPARISON]
     family = get(name)
     return [
-        f"{document_stem(family, link, variants)}.{fmt}"
+        f"{document_stem(family, link, variants)}.{suffix}"
         for link, variants in variants_of(name)
-        for fmt in FORMATS
+        for suffix in (*FORMATS, "svg")
     ]
 
 
@@ -93,8 +105,35 @@ def _mle_cell(d) -> str:
     return d.mle_name or "no closed form"
 
 
-def index(rows: list[dict[str, str]]) -> str:
-    return environment("md").get_template("index.md.j2").render(rows=rows)
+def indexes(
+    rows: list[dict[str, str]], comparison: str, templates: str | None = None
+) -> dict[str, str]:
+    """The gallery's index pages, README.md and index.html, listing every document."""
+    return {
+        name: render_template(
+            name.rsplit(".", 1)[1],
+            template,
+            templates,
+            rows=rows,
+            comparison=comparison,
+            formats=_FORMAT_NAMES,
+        )
+        for name, template in INDEXES.items()
+    }
+
+
+_FORMAT_NAMES = {"html": "HTML", "md": "Markdown", "tex": "LaTeX", "svg": "plot"}
+
+
+def comparison_key() -> str:
+    """The comparison figure depends on the engine and the families it draws."""
+    from .families import source_of
+    from .plots import REGRESSION
+
+    digest = hashlib.sha256(_engine_hash().encode() + repr(REGRESSION).encode())
+    for name, _, _ in REGRESSION:
+        digest.update(source_of(name).read_bytes())
+    return digest.hexdigest()
 
 
 # -- the cache key: what a family's documents depend on ----------------------------------
@@ -115,11 +154,23 @@ def _engine_hash() -> str:
     return digest.hexdigest()
 
 
-def family_key(name: str) -> str:
-    """The hash of the family's declaration file, the engine and the templates."""
+def family_key(name: str, templates: str | None = None) -> str:
+    """The hash of the family's declaration file, the engine and the templates (mlesym's
+    and the user's)."""
     from .families import source_of
 
-    return hashlib.sha256(_engine_hash().encode() + source_of(name).read_bytes()).hexdigest()
+    return hashlib.sha256(
+        _engine_hash().encode() + _templates_hash(templates).encode() + source_of(name).read_bytes()
+    ).hexdigest()
+
+
+def _templates_hash(templates: str | None) -> str:
+    if templates is None:
+        return ""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in Path(templates).rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(templates)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 # -- the build ---------------------------------------------------------------------------
@@ -141,8 +192,10 @@ def build(
     force: bool = False,
     jobs: int | None = None,
     progress: Callable[[str], None] | None = None,
+    templates: str | None = None,
 ) -> BuildReport:
-    """Write the gallery into ``out``, deriving only what changed since the last build."""
+    """Write the gallery into ``out``, deriving only what changed since the last build;
+    ``templates``: a folder of the user's templates, overriding mlesym's."""
     start = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     report = BuildReport()
@@ -150,30 +203,48 @@ def build(
     entries: dict[str, dict] = {}
     pending = []
     for name in names():
-        key = family_key(name)
+        key = family_key(name, templates)
         entry = previous.get(name)
         if entry and entry["key"] == key and _intact(out, entry["files"]):
             entries[name] = entry
             report.cached.append(name)
         else:
             pending.append((name, key))
-    for name in [INDEX, *(f for n, _ in pending for f in file_names(n))]:
-        check_writable(inside(out, name), force)  # refuse before deriving or writing
-    for name, key, files, rows, seconds in _derive_all(pending, jobs):
+    comparison = previous.get(COMPARISON)
+    if not (
+        comparison and comparison["key"] == comparison_key() and _intact(out, comparison["files"])
+    ):
+        pending.append((COMPARISON, comparison_key()))
+    written_before = {n: h for e in previous.values() for n, h in e.get("files", {}).items()}
+    for name in [*INDEXES, *(f for n, _ in pending for f in file_names(n))]:
+        path = inside(out, name)  # refuse before deriving or writing
+        if not _intact(out, {name: written_before.get(name, "")}):  # not as the build left it
+            check_writable(path, force)
+    if pending:
+        from .plots import require_matplotlib
+
+        require_matplotlib()  # one clear line now, not one per worker later
+    for name, key, files, rows, seconds in _derive_all(pending, jobs, templates):
+        if name == COMPARISON:
+            entries[name] = {"key": key, "files": _hashed(files), "rows": [], "texts": files}
+            continue
         entries[name] = {"key": key, "files": _hashed(files), "rows": rows, "texts": files}
         report.derived.append(name)
         if progress:
             done = len(report.derived)
-            progress(f"[{done:2d}/{len(pending)}] {name}: {len(files)} documents, {seconds:.1f} s")
+            total = len(pending) - any(n == COMPARISON for n, _ in pending)
+            progress(f"[{done:2d}/{total}] {name}: {len(files)} files, {seconds:.1f} s")
+    entries.setdefault(COMPARISON, comparison)
     rows = [row for name in names() for row in entries[name]["rows"]]
     new_files = {n: t for e in entries.values() if "texts" in e for n, t in e["texts"].items()}
-    new_files[INDEX] = index(rows)
+    index_pages = indexes(rows, COMPARISON, templates)
+    new_files.update(index_pages)
     targets = {inside(out, n): t for n, t in new_files.items()}  # all checked before deriving
-    wanted = {n for e in entries.values() for n in e["files"]} | {INDEX}
+    wanted = {n for e in entries.values() for n in e["files"]} | set(INDEXES)
     stale = [
         p
         for p in sorted(out.iterdir())
-        if p.is_file() and p.suffix in (".md", ".tex") and p.name not in wanted and is_generated(p)
+        if p.is_file() and p.suffix in GENERATED and p.name not in wanted and is_generated(p)
     ]
     for path, text in targets.items():
         if not path.exists() or path.read_text(encoding="utf-8") != text:
@@ -185,34 +256,42 @@ def build(
     cache_entries = {
         name: {k: v for k, v in e.items() if k != "texts"} for name, e in entries.items()
     }
+    cache_entries[INDEX_ENTRY] = {"key": "", "files": _hashed(index_pages), "rows": []}
     write_atomically(out / CACHE, json.dumps(cache_entries, indent=1, sort_keys=True) + "\n", True)
     report.seconds = time.perf_counter() - start
     return report
 
 
-def _derive_all(pending: list[tuple[str, str]], jobs: int | None):
+def _derive_all(pending: list[tuple[str, str]], jobs: int | None, templates: str | None):
     """(name, key, files, rows, seconds) for each pending family, in worker processes."""
     if not pending:
         return
     workers = min(len(pending), jobs or os.cpu_count() or 1)
     if workers == 1:
         for name, key in pending:
-            yield (name, key, *_timed(name))
+            yield (name, key, *_timed(name, templates))
         return
     context = multiprocessing.get_context("fork")
     with context.Pool(workers) as pool:
         keys = dict(pending)
-        for name, files, rows, seconds in pool.imap_unordered(_worker, [n for n, _ in pending]):
+        work = [(n, templates) for n, _ in pending]
+        for name, files, rows, seconds in pool.imap_unordered(_worker, work):
             yield name, keys[name], files, rows, seconds
 
 
-def _worker(name: str):
-    return (name, *_timed(name))
+def _worker(job: tuple[str, str | None]):
+    name, templates = job
+    return (name, *_timed(name, templates))
 
 
-def _timed(name: str):
+def _timed(name: str, templates: str | None = None):
     start = time.perf_counter()
-    files, rows = family_documents(name)
+    if name == COMPARISON:
+        from .plots import comparison_figure
+
+        files, rows = {COMPARISON: comparison_figure().svg}, []
+    else:
+        files, rows = family_documents(name, templates)
     return files, rows, time.perf_counter() - start
 
 

@@ -45,6 +45,12 @@ def inside(folder: Path, name: str) -> Path:
     return path
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_atomically(path: Path, text: str | bytes, force: bool = False) -> None:
     """Write ``text`` (or bytes) to ``path`` through a temporary file, so no partial file is
     ever left."""
@@ -60,6 +66,7 @@ def write_atomically(path: Path, text: str | bytes, force: bool = False) -> None
         else:
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; a document is for reading
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -12,12 +12,15 @@ from functools import cache
 from pathlib import Path
 
 import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup, escape
 
 from .derivation import Derivation, Step
-from .errors import UnknownChoiceError
+from .errors import MlesymError, UnknownChoiceError
+from .mathml import mathml, plain
 from .printing import latex, latex_equation
 
-FORMATS = {"md": "derivation.md.j2", "tex": "derivation.tex.j2"}
+FORMATS = {"md": "derivation.md.j2", "tex": "derivation.tex.j2", "html": "derivation.html.j2"}
 ARGMIN = r"\operatorname*{arg\,min}_{\theta}"
 ARGMAX = r"\operatorname*{arg\,max}_{\theta}"
 
@@ -31,16 +34,41 @@ def templates_dir() -> Path:
     raise FileNotFoundError("mlesym's templates are missing from this installation")
 
 
+class TeX(str):
+    """A string that is LaTeX already (an equation, escaped prose): printed as it is, where
+    any other value a .tex template prints is escaped as text."""
+
+
+def _finalize_tex(value):
+    """What ``\\VAR{...}`` prints in a LaTeX template: TeX and numbers as they are, all else
+    escaped, so that a value can never inject LaTeX commands."""
+    if isinstance(value, TeX | Markup | int | float):
+        return value
+    return tex_text(str(value))
+
+
+class TemplateError(MlesymError):
+    """A template that does not parse or does not render, named with its file and line."""
+
+
 @cache
-def environment(fmt: str) -> jinja2.Environment:
-    """A Jinja2 environment; LaTeX templates use \\VAR{...} and \\BLOCK{...} delimiters."""
+def environment(fmt: str, templates: str | None = None) -> jinja2.Environment:
+    """A sandboxed Jinja2 environment for ``fmt``: HTML autoescaped, LaTeX escaped (and
+    written with \\VAR{...} and \\BLOCK{...}); ``templates``, a folder whose templates
+    override mlesym's own of the same name."""
+    loaders = [jinja2.FileSystemLoader(str(templates_dir()))]
+    if templates is not None:
+        folder = Path(templates)
+        if not folder.is_dir():
+            raise MlesymError(f"--templates: {templates} is not a folder of Jinja2 templates")
+        loaders.insert(0, jinja2.FileSystemLoader(str(folder)))
     options: dict = {
-        "loader": jinja2.FileSystemLoader(str(templates_dir())),
+        "loader": jinja2.ChoiceLoader(loaders),
         "undefined": jinja2.StrictUndefined,
         "keep_trailing_newline": True,
         "trim_blocks": True,
         "lstrip_blocks": True,
-        "autoescape": False,
+        "autoescape": fmt == "html",
     }
     if fmt == "tex":
         options.update(
@@ -51,15 +79,44 @@ def environment(fmt: str) -> jinja2.Environment:
             comment_start_string=r"\#{",
             comment_end_string="}",
             line_comment_prefix="%#",
+            finalize=_finalize_tex,
         )
     if fmt == "py":
         options["lstrip_blocks"] = False
-    env = jinja2.Environment(**options)
-    env.filters["text"] = tex_text if fmt == "tex" else md_text
+    env = ImmutableSandboxedEnvironment(**options)
+    env.filters["text"] = {"tex": tex_text, "html": html_text}.get(fmt, md_text)
+    if fmt == "html":
+        env.filters["math"] = lambda tex: Markup(mathml(tex))
+        env.filters["display"] = lambda tex: Markup(mathml(tex, display=True))
+        env.filters["plain"] = plain_text
     env.filters["sentence"] = lambda text: text if text.rstrip().endswith(".") else f"{text}."
-    env.filters["latex"] = latex
+    env.filters["latex"] = lambda expr: TeX(latex(expr))
     env.filters["title"] = document_title
     return env
+
+
+def render_template(fmt: str, name: str, templates: str | None = None, /, **context) -> str:
+    """Render template ``name``; a broken template is an error naming its file and line."""
+    try:
+        template = environment(fmt, templates).get_template(name)
+        return template.render(**context)
+    except jinja2.TemplateSyntaxError as error:
+        where = error.filename or error.name or name
+        raise TemplateError(f"template {where}, line {error.lineno}: {error.message}") from None
+    except (jinja2.TemplateError, TypeError, ValueError, AttributeError) as error:
+        raise TemplateError(f"template {_failing_line(error, name)}: {error}") from None
+
+
+def _failing_line(error: BaseException, name: str) -> str:
+    """'FILE, line N' of the innermost template frame of a rendering error."""
+    where = name
+    traceback = error.__traceback__
+    while traceback is not None:
+        filename = traceback.tb_frame.f_code.co_filename
+        if filename.endswith(".j2") or filename.endswith(".jinja"):
+            where = f"{filename}, line {traceback.tb_lineno}"
+        traceback = traceback.tb_next
+    return where
 
 
 @dataclass(frozen=True)
@@ -75,13 +132,15 @@ class RenderedStep:
     check: str
 
 
-def render(derivation: Derivation, fmt: str) -> str:
-    """The document of ``derivation`` in format ``fmt`` ('md' or 'tex'), after verifying it."""
+def render(derivation: Derivation, fmt: str, plot=None, templates: str | None = None) -> str:
+    """The document of ``derivation`` in format ``fmt`` ('md', 'tex' or 'html'), after
+    verifying it; ``plot`` (a plots.Figure) is shown in the Markdown and HTML; ``templates``
+    is a folder of the user's templates, overriding mlesym's."""
     if fmt not in FORMATS:
         raise UnknownChoiceError("format", fmt, FORMATS)
     derivation.verify()
-    template = environment(fmt).get_template(FORMATS[fmt])
-    return template.render(**document_context(derivation))
+    context = document_context(derivation)
+    return render_template(fmt, FORMATS[fmt], templates, **context, plot=plot)
 
 
 def document_context(d: Derivation) -> dict:
@@ -92,8 +151,8 @@ def document_context(d: Derivation) -> dict:
             number=index + 1,
             title=step.title,
             explanation=step.explanation,
-            equation=_equation(step, senses[index]),
-            relation_symbol=_relation_symbol(step, senses),
+            equation=TeX(_equation(step, senses[index])),
+            relation_symbol=TeX(_relation_symbol(step, senses)),
             relation_text=_relation_text(step, index, senses),
             check=_check_text(d.checks[index]),
         )
@@ -107,13 +166,15 @@ def document_context(d: Derivation) -> dict:
         "name": document_name(d),
         "title": f"{document_title(d)}: {convention.long_name}",
         "steps": steps,
-        "loss": latex_equation(r"\text{loss}_i", d.loss),
-        "nll": latex_equation(r"-\log p_{\theta}(y_i \mid x_i)", d.nll),
-        "params": [(latex(p.symbol), p.description) for p in d.family.params],
+        "loss": TeX(latex_equation(r"\text{loss}_i", d.loss)),
+        "nll": TeX(latex_equation(r"-\log p_{\theta}(y_i \mid x_i)", d.nll)),
+        "params": [(TeX(latex(p.symbol)), p.description) for p in d.family.params],
         "checks": _check_summary(d),
         "gradients": [
-            latex_equation(
-                rf"\frac{{\partial\, \text{{loss}}_i}}{{\partial {latex(output)}}}", value
+            TeX(
+                latex_equation(
+                    rf"\frac{{\partial\, \text{{loss}}_i}}{{\partial {latex(output)}}}", value
+                )
             )
             for output, value in _gradient(d).items()
         ],
@@ -148,10 +209,10 @@ def _mle_context(d: Derivation) -> dict:
         return context
     if result.solution is None and d.mle_note:
         return context  # the note states the condition readably; SymPy's form can be a page wide
-    context["conditions"] = [latex(condition) for condition in result.conditions]
+    context["conditions"] = [TeX(latex(condition)) for condition in result.conditions]
     if result.solution is not None:
-        context["solution"] = [(latex(c), latex(v)) for c, v in result.solution.items()]
-        context["parameter"] = latex(result.parameter)
+        context["solution"] = [(TeX(latex(c)), TeX(latex(v))) for c, v in result.solution.items()]
+        context["parameter"] = TeX(latex(result.parameter))
     return context
 
 
@@ -269,7 +330,7 @@ _TEX_SPECIALS = {
 _CODE = re.compile(r"`([^`]+)`")
 
 
-def tex_text(text: str) -> str:
+def tex_text(text: str) -> TeX:
     """Escape LaTeX specials in prose, keeping inline $...$ math as it is; `code` becomes
     typewriter text that may break after its dots and underscores."""
 
@@ -287,7 +348,32 @@ def tex_text(text: str) -> str:
             for index, piece in enumerate(pieces)
         )
 
-    return "".join(part if part.startswith("$") else prose(part) for part in _MATH.split(text))
+    return TeX("".join(part if part.startswith("$") else prose(part) for part in _MATH.split(text)))
+
+
+def html_text(text: str) -> Markup:
+    """Prose as HTML: escaped, `code` in <code>, inline $...$ math as MathML."""
+
+    def prose(part: str) -> str:
+        pieces = _CODE.split(part)  # odd positions are code spans
+        return "".join(
+            f"<code>{escape(piece)}</code>" if index % 2 else str(escape(piece))
+            for index, piece in enumerate(pieces)
+        )
+
+    return Markup(
+        "".join(
+            mathml(part[1:-1]) if part.startswith("$") else prose(part)
+            for part in _MATH.split(text)
+        )
+    )
+
+
+def plain_text(text: str) -> str:
+    """Prose with its inline math read as text, for places without markup (<title>)."""
+    return "".join(
+        plain(part[1:-1]) if part.startswith("$") else part for part in _MATH.split(text)
+    )
 
 
 def md_text(text: str) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .errors import UnknownChoiceError
 
-FORMATS = {"md": "report.md.j2", "tex": "report.tex.j2"}
+FORMATS = {"md": "report.md.j2", "tex": "report.tex.j2", "html": "report.html.j2"}
 
 
 @dataclass(frozen=True)
@@ -33,12 +33,13 @@ class Report:
     verdict: str  # one sentence, the conclusion
     findings: tuple[Finding, ...]
 
-    def render(self, fmt: str) -> str:
-        from .render import environment
+    def render(self, fmt: str, templates: str | None = None) -> str:
+        """The report in ``fmt``; ``templates``: a folder of the user's templates."""
+        from .render import render_template
 
         if fmt not in FORMATS:
             raise UnknownChoiceError("format", fmt, FORMATS)
-        return environment(fmt).get_template(FORMATS[fmt]).render(report=self)
+        return render_template(fmt, FORMATS[fmt], templates, report=self)
 
     def to_markdown(self) -> str:
         return self.render("md")
@@ -46,5 +47,11 @@ class Report:
     def to_latex(self) -> str:
         return self.render("tex")
 
+    def to_html(self) -> str:
+        return self.render("html")
+
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
+
+    def _repr_html_(self) -> str:
+        return self.to_html()

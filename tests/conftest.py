@@ -91,6 +91,15 @@ def compile_latex(text: str, directory, name: str = "doc") -> str:
 
 def katex_errors(formulas: list[tuple[str, bool]]) -> list:
     """What a real KaTeX says about each (formula, display) pair: [] when all parse."""
+    return _katex("katex_check.js", formulas)
+
+
+def katex_mathml(formulas: list[tuple[str, bool]]) -> list[str]:
+    """KaTeX's MathML of each (formula, display) pair."""
+    return _katex("katex_mathml.js", formulas)
+
+
+def _katex(script: str, formulas: list[tuple[str, bool]]):
     import json
     import subprocess
     from pathlib import Path
@@ -104,7 +113,7 @@ def katex_errors(formulas: list[tuple[str, bool]]) -> list:
             pytest.fail(message)
         pytest.skip(message)
     result = subprocess.run(
-        [node, str(Path(__file__).parent / "katex_check.js")],
+        [node, str(Path(__file__).parent / script)],
         input=json.dumps(formulas),
         capture_output=True,
         text=True,

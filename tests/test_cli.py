@@ -66,10 +66,13 @@ def test_build_writes_the_gallery_and_the_committed_outputs_are_fresh(tmp_path):
     assert result.returncode == 0, result.stderr
     built = {p.name: p.read_text() for p in (tmp_path / "gallery").iterdir() if p.suffix != ".json"}
     assert "26 families derived, 0 unchanged (cache)" in result.stderr  # progress, then totals
-    assert re.search(r"^\[ 1/26\] \w+: \d+ documents", result.stderr, re.MULTILINE)
-    assert {"README.md", "gaussian.md", "gaussian.tex", "categorical-softmax.tex"} <= set(built)
+    assert re.search(r"^\[ 1/26\] \w+: \d+ files", result.stderr, re.MULTILINE)
+    assert {"README.md", "index.html", "gaussian.html", "gaussian.svg", "gaussian.tex"} <= set(
+        built
+    )
+    assert "regression-losses.svg" in built and "categorical-softmax.md" in built
     outputs = Path(__file__).resolve().parents[1] / "outputs"
-    present = {p.name for p in outputs.iterdir() if p.suffix in (".md", ".tex")}
+    present = {p.name for p in outputs.iterdir() if p.suffix in (".md", ".tex", ".html", ".svg")}
     assert present == set(built), "run `mlesym build` to regenerate outputs/"
     stale = [name for name, text in built.items() if (outputs / name).read_text() != text]
     assert not stale, f"stale files in outputs/ (run `mlesym build`): {stale}"
@@ -86,7 +89,7 @@ def test_build_writes_the_gallery_and_the_committed_outputs_are_fresh(tmp_path):
         (["derive", "gaussian", "--format", "docx"], "choose from 'md', 'tex'"),
         (
             ["derive", "gaussian", "--colour"],
-            "valid options: --force, --format, --help, --link, --output",
+            "valid options: --force, --format, --help, --link, --no-plot, --output",
         ),
         (["export", "bernoulli", "--link", "probit"], "choose from: identity, logit"),
         (["export", "gaussian", "--reduction", "avg"], "choose from 'mean', 'sum', 'none'"),

@@ -17,7 +17,10 @@ FEW = ["gaussian", "laplace"]  # two quick families stand in for the whole regis
 
 @pytest.fixture
 def few(monkeypatch):
+    from mlesym import plots
+
     monkeypatch.setattr(gallery, "names", lambda: list(FEW))
+    monkeypatch.setattr(plots, "REGRESSION", tuple(p for p in plots.REGRESSION if p[0] in FEW))
 
 
 def test_an_unchanged_rebuild_derives_nothing_and_a_changed_family_rebuilds_alone(
@@ -25,9 +28,10 @@ def test_an_unchanged_rebuild_derives_nothing_and_a_changed_family_rebuilds_alon
 ):
     first = gallery.build(tmp_path, jobs=1)
     assert first.derived == FEW and not first.cached
-    expected = {"README.md"} | {f for name in FEW for f in gallery.file_names(name)}
+    expected = {"README.md", "index.html", gallery.COMPARISON}
+    expected |= {f for name in FEW for f in gallery.file_names(name)}
     assert {p.name for p in first.written} == expected
-    assert {"gaussian.md", "gaussian-sigma-learned.tex", "laplace.md"} <= expected
+    assert {"gaussian.md", "gaussian-sigma-learned.tex", "laplace.html", "laplace.svg"} <= expected
     stamps = {p: p.stat().st_mtime_ns for p in tmp_path.iterdir()}
 
     again = gallery.build(tmp_path, jobs=1)
@@ -35,7 +39,9 @@ def test_an_unchanged_rebuild_derives_nothing_and_a_changed_family_rebuilds_alon
     assert all(p.stat().st_mtime_ns == t for p, t in stamps.items() if p.suffix != ".json")
 
     key = gallery.family_key  # a new declaration of laplace changes its key only
-    monkeypatch.setattr(gallery, "family_key", lambda n: key(n) + ("!" if n == "laplace" else ""))
+    monkeypatch.setattr(
+        gallery, "family_key", lambda n, t=None: key(n, t) + ("!" if n == "laplace" else "")
+    )
     changed = gallery.build(tmp_path, jobs=1)
     assert changed.derived == ["laplace"] and changed.cached == ["gaussian"]
     assert changed.written == []  # same texts: nothing rewritten
