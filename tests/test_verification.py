@@ -105,3 +105,19 @@ def test_numeric_fallback_is_recorded():
     methods = {c.method for c in d.checks}
     assert "numeric" in methods and "symbolic" in methods
     assert all(c.trials >= 3 for c in d.checks if c.method == "numeric")
+
+
+def test_sums_are_compared_term_by_term_with_constants_counted_out():
+    """Sum(a_i + c, (i, 1, n)) - Sum(a_i, (i, 1, n)) - n c is 0, proved without SymPy's
+    closed-form summation; a miscount (n - 1) is not; a sum over k inside one over i too."""
+    from mlesym.derivation import _evaluated, _simplifies_to_zero
+    from mlesym.symbols import K, k
+
+    a, c = y[i], sp.log(2 * sp.pi * sigma**2)
+    assert _simplifies_to_zero(sp.Sum(a + c, (i, 1, n)) - sp.Sum(a, (i, 1, n)) - n * c)
+    assert not _simplifies_to_zero(sp.Sum(a + c, (i, 1, n)) - sp.Sum(a, (i, 1, n)) - (n - 1) * c)
+    double = sp.Sum(y[i, k] + c, (k, 1, K), (i, 1, n))
+    expected = sp.Sum(y[i, k], (k, 1, K), (i, 1, n)) + K * n * c
+    assert sp.expand(sp.expand_log(_evaluated(double) - expected)) == 0
+    nested = sp.Sum(k, (k, 1, i), (i, 1, n))  # a bound holds an index: SymPy decides
+    assert sp.simplify(_evaluated(nested) - n * (n + 1) * (n + 2) / 6) == 0
