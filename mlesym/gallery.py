@@ -210,11 +210,9 @@ def build(
             report.cached.append(name)
         else:
             pending.append((name, key))
-    comparison = previous.get(COMPARISON)
-    if not (
-        comparison and comparison["key"] == comparison_key() and _intact(out, comparison["files"])
-    ):
-        pending.append((COMPARISON, comparison_key()))
+    comparison, key = previous.get(COMPARISON), comparison_key()
+    if not (comparison and comparison["key"] == key and _intact(out, comparison["files"])):
+        pending.append((COMPARISON, key))  # drawn by a worker, like a family
     written_before = {n: h for e in previous.values() for n, h in e.get("files", {}).items()}
     for name in [*INDEXES, *(f for n, _ in pending for f in file_names(n))]:
         path = inside(out, name)  # refuse before deriving or writing

@@ -212,3 +212,16 @@ def test_the_kept_screenshot_shows_the_current_gaussian_page(browser, tmp_path):
     changed = sum(ImageChops.difference(kept, now).histogram()[65:])
     assert changed / (now.size[0] * now.size[1]) < 0.01
     assert sum(1 for count in now.histogram() if count) > 16  # text and formulas, not blank
+
+
+def test_a_verdict_page_from_the_command_line_lays_out_in_chromium(browser, tmp_path):
+    page = tmp_path / "hinge.html"
+    result = run_mlesym(
+        "identify", "max(0, 1 - (2*y - 1)*z)", "--support", "binary",
+        "-o", str(page), "--format", "html",
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr  # not an NLL: its normalizer depends on z
+    report = browser.open(page)
+    assert report.errors == [] and len(report.math) == report.math_in_source > 3
+    assert all(m["width"] > 0 and m["height"] > 0 for m in report.math)
+    assert "Verdict" in page.read_text()
