@@ -230,6 +230,8 @@ def _run(args: argparse.Namespace) -> int:
 
     if getattr(args, "format", None) == "pdf" and not args.output:
         raise MlesymError("--format pdf writes a file: give -o FILE.pdf")
+    if getattr(args, "no_plot", False) and args.format != "html":
+        raise MlesymError("--no-plot applies to --format html (other formats have no plot)")
 
     if args.command == "list":
         return _list()

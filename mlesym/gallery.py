@@ -24,6 +24,7 @@ from .families import get, names
 from .output import check_writable, inside, is_generated, write_atomically
 from .render import (
     FORMATS,
+    check_templates,
     document_name,
     document_stem,
     document_title,
@@ -197,6 +198,8 @@ def build(
     """Write the gallery into ``out``, deriving only what changed since the last build;
     ``templates``: a folder of the user's templates, overriding mlesym's."""
     start = time.perf_counter()
+    if templates is not None:
+        check_templates(templates)
     out.mkdir(parents=True, exist_ok=True)
     report = BuildReport()
     previous = _load_cache(out)

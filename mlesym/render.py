@@ -51,6 +51,14 @@ class TemplateError(MlesymError):
     """A template that does not parse or does not render, named with its file and line."""
 
 
+def check_templates(templates: str) -> Path:
+    """The user's folder of templates, or a one-line error when there is none."""
+    folder = Path(templates)
+    if not folder.is_dir():
+        raise MlesymError(f"--templates: {templates} is not a folder of Jinja2 templates")
+    return folder
+
+
 @cache
 def environment(fmt: str, templates: str | None = None) -> jinja2.Environment:
     """A sandboxed Jinja2 environment for ``fmt``: HTML autoescaped, LaTeX escaped (and
@@ -58,10 +66,7 @@ def environment(fmt: str, templates: str | None = None) -> jinja2.Environment:
     override mlesym's own of the same name."""
     loaders = [jinja2.FileSystemLoader(str(templates_dir()))]
     if templates is not None:
-        folder = Path(templates)
-        if not folder.is_dir():
-            raise MlesymError(f"--templates: {templates} is not a folder of Jinja2 templates")
-        loaders.insert(0, jinja2.FileSystemLoader(str(folder)))
+        loaders.insert(0, jinja2.FileSystemLoader(str(check_templates(templates))))
     options: dict = {
         "loader": jinja2.ChoiceLoader(loaders),
         "undefined": jinja2.StrictUndefined,

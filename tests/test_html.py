@@ -157,6 +157,8 @@ def test_derive_writes_html_with_and_without_the_plot(tmp_path):
     assert result.returncode == 0
     assert "<svg" in with_plot.read_text() and "<svg" not in without.read_text()
     assert "<math" in without.read_text()
+    wrong = run_mlesym("derive", "laplace", "--no-plot")
+    assert wrong.returncode == 2 and "--no-plot applies to --format html" in wrong.stderr
 
 
 def test_a_derivation_and_a_verdict_display_as_html_in_a_notebook():

@@ -92,10 +92,13 @@ def test_a_broken_or_unsafe_template_is_one_line_naming_file_and_line(tmp_path, 
     assert not target.exists()
 
 
-def test_templates_must_be_a_folder(tmp_path):
-    result = run_mlesym("derive", "gaussian", "--templates", str(tmp_path / "missing"))
-    assert result.returncode == 2
+@pytest.mark.parametrize("command", [["derive", "gaussian"], ["build", "--out", "OUT"]])
+def test_templates_must_be_a_folder(tmp_path, command):
+    command = [str(tmp_path / "out") if word == "OUT" else word for word in command]
+    result = run_mlesym(*command, "--templates", str(tmp_path / "missing"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "is not a folder of Jinja2 templates" in result.stderr
+    assert not (tmp_path / "out").exists()  # nothing built
 
 
 def test_verdicts_use_the_users_report_template(tmp_path):
