@@ -79,6 +79,8 @@ def _constant_mle(d: Derivation) -> ConstantMLE | None:
             c: sp.simplify(value.replace(sp.Sum, lambda body, *limits: sum_over_samples(body)))
             for c, value in solution.items()
         }
+        if any(value.has(*constants) for value in solution.values()):
+            solution = None  # an implicit equation, not a closed form: the note says it
     parameter = None
     if solution is not None:
         value = elementary(d.link.parameter()).xreplace({Output(x[i]): solution[constants[0]]})

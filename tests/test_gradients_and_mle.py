@@ -106,3 +106,15 @@ def test_categorical_gradient_note_matches_finite_differences():
     z, target = rng.normal(size=(1, 4)), np.array([2])
     numeric = [(fn(z + h, target) - fn(z - h, target)) / 2e-6 for h in np.eye(4)[:, None, :] * 1e-6]
     np.testing.assert_allclose(numeric, special.softmax(z[0]) - np.eye(4)[2], rtol=1e-6)
+
+
+def test_an_implicit_solution_is_not_shown_as_a_closed_form(monkeypatch):
+    """SymPy's solve may return c0 in terms of c0 (the Cauchy condition, rearranged): that
+    is an equation, not the MLE, and must not be printed as one."""
+    import mlesym.mle as mle
+
+    d = derive("cauchy")
+    c0 = sp.Symbol("c_0", real=True)
+    monkeypatch.setattr(mle.sp, "solve", lambda *a, **k: [{c0: c0 / 2 + y[1]}])
+    result = mle._constant_mle(d)
+    assert result.conditions and result.solution is None and result.parameter is None
