@@ -7,6 +7,7 @@ symbol from the step's Relation.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -335,55 +336,58 @@ _TEX_SPECIALS = {
 _CODE = re.compile(r"`([^`]+)`")
 
 
+def _transcribe(
+    text: str,
+    math: Callable[[str], str],
+    prose: Callable[[str], str],
+    code: Callable[[str], str] | None = None,
+) -> str:
+    """``text`` with each inline $...$ formula, each `code` span (when ``code`` is given)
+    and the prose between them put through its own function."""
+
+    def outside(part: str) -> str:
+        if code is None:
+            return prose(part)
+        pieces = _CODE.split(part)  # odd positions are code spans
+        return "".join(code(p) if index % 2 else prose(p) for index, p in enumerate(pieces))
+
+    parts = _MATH.split(text)  # odd positions are formulas; a lone "$" stays prose
+    return "".join(
+        math(part[1:-1]) if index % 2 else outside(part) for index, part in enumerate(parts)
+    )
+
+
+def _inline(formula: str) -> str:
+    return f"${formula}$"
+
+
+def _tex_escape(part: str) -> str:
+    return "".join(_TEX_SPECIALS.get(c, c) for c in part)
+
+
 def tex_text(text: str) -> TeX:
     """Escape LaTeX specials in prose, keeping inline $...$ math as it is; `code` becomes
     typewriter text that may break after its dots and underscores."""
 
-    def escape(part: str) -> str:
-        return "".join(_TEX_SPECIALS.get(c, c) for c in part)
+    def typewriter(piece: str) -> str:
+        breakable = _tex_escape(piece).replace(".", r".\allowbreak{}")
+        return r"\texttt{" + breakable.replace(r"\_", r"\_\allowbreak{}") + "}"
 
-    def prose(part: str) -> str:
-        pieces = _CODE.split(part)  # odd positions are code spans
-        return "".join(
-            r"\texttt{"
-            + escape(piece).replace(".", r".\allowbreak{}").replace(r"\_", r"\_\allowbreak{}")
-            + "}"
-            if index % 2
-            else escape(piece)
-            for index, piece in enumerate(pieces)
-        )
-
-    return TeX("".join(part if part.startswith("$") else prose(part) for part in _MATH.split(text)))
+    return TeX(_transcribe(text, _inline, _tex_escape, typewriter))
 
 
 def html_text(text: str) -> Markup:
     """Prose as HTML: escaped, `code` in <code>, inline $...$ math as MathML."""
-
-    def prose(part: str) -> str:
-        pieces = _CODE.split(part)  # odd positions are code spans
-        return "".join(
-            f"<code>{escape(piece)}</code>" if index % 2 else str(escape(piece))
-            for index, piece in enumerate(pieces)
-        )
-
     return Markup(
-        "".join(
-            mathml(part[1:-1]) if part.startswith("$") else prose(part)
-            for part in _MATH.split(text)
-        )
+        _transcribe(text, mathml, lambda p: str(escape(p)), lambda c: f"<code>{escape(c)}</code>")
     )
 
 
 def plain_text(text: str) -> str:
     """Prose with its inline math read as text, for places without markup (<title>)."""
-    return "".join(
-        plain(part[1:-1]) if part.startswith("$") else part for part in _MATH.split(text)
-    )
+    return _transcribe(text, plain, str)
 
 
 def md_text(text: str) -> str:
     """Escape Markdown emphasis in prose, keeping inline $...$ math as it is."""
-    parts = _MATH.split(text)
-    return "".join(
-        part if part.startswith("$") else re.sub(r"([*_`<>])", r"\\\1", part) for part in parts
-    )
+    return _transcribe(text, _inline, lambda part: re.sub(r"([*_`<>])", r"\\\1", part))

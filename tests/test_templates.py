@@ -129,3 +129,17 @@ def test_the_gallery_builds_with_user_templates_and_keys_its_cache_on_them(tmp_p
     again = gallery.build(out, jobs=1, templates=str(folder))
     assert again.derived == ["laplace"]
     assert (out / "laplace.md").read_text() == "mean absolute error\n"
+
+
+def test_prose_filters_keep_formulas_and_escape_everything_else_even_after_a_lone_dollar():
+    from mlesym.render import html_text, md_text, plain_text, tex_text
+
+    text = r"a_b `x.y` $\sigma^2$$5 & <b>"  # the prose after the formula starts with "$"
+    assert tex_text(text) == (
+        r"a\_b \texttt{x.\allowbreak{}y} $\sigma^2$$5 \& <b>"
+    )  # fmt: skip
+    assert md_text(text) == r"a\_b \`x.y\` $\sigma^2$$5 & \<b\>"
+    assert plain_text(text) == "a_b `x.y` σ2$5 & <b>"
+    page = html_text(text)
+    assert page.startswith("a_b <code>x.y</code> <math")
+    assert page.endswith("</math>$5 &amp; &lt;b&gt;")
