@@ -251,13 +251,13 @@ def _run(args: argparse.Namespace) -> int:
         if args.command == "export":
             from .export import source
 
-            return _emit(args, source(d, args.full, args.reduction, args.backend), args.output)
-        return _emit(args, _derivation_document(d, args), args.output)
+            return _emit(args, source(d, args.full, args.reduction, args.backend))
+        return _emit(args, _derivation_document(d, args))
     if args.command == "derive":
         if args.family is None:
             raise MlesymError("give a family NAME (see mlesym list) or a density with --pdf")
         d = api.derive(args.family, args.link, **args.variants)
-        return _emit(args, _derivation_document(d, args), args.output)
+        return _emit(args, _derivation_document(d, args))
     if args.command == "export":
         if args.family is None:
             raise MlesymError("give a family NAME (see mlesym list) or a density with --pdf")
@@ -269,7 +269,7 @@ def _run(args: argparse.Namespace) -> int:
             link=args.link,
             **args.variants,
         )
-        return _emit(args, code, args.output)
+        return _emit(args, code)
     if args.command == "verify":
         from .check import verify
 
@@ -283,7 +283,7 @@ def _run(args: argparse.Namespace) -> int:
         )
         if args.output:
             document = verdict.document(seconds=args.timeout)
-            _emit(args, _document(document, args.format, args.templates), args.output)
+            _emit(args, _document(document, args.format, args.templates))
         print(verdict.summary())
         return 0 if verdict.equivalent else 1
     if args.command == "identify":
@@ -292,7 +292,7 @@ def _run(args: argparse.Namespace) -> int:
         found = identify(args.loss, args.support, seconds=args.timeout)
         if args.output:
             document = found.document()
-            _emit(args, _document(document, args.format, args.templates), args.output)
+            _emit(args, _document(document, args.format, args.templates))
         print(found.summary())
         return 0 if found.matches or found.normalizer == "finite" else 1
     if args.command == "build":
@@ -371,15 +371,14 @@ def _document(document, fmt: str, templates: str | None = None, plot=None) -> st
     return text
 
 
-def _emit(args: argparse.Namespace, text: str | bytes, output: str | None) -> int:
-    if output is None:
-        if isinstance(text, bytes):
-            raise MlesymError("--format pdf writes a file: give -o FILE.pdf")
+def _emit(args: argparse.Namespace, text: str | bytes) -> int:
+    """``text`` to -o FILE (a PDF is always bound there, as _run checks first) or stdout."""
+    if args.output is None:
         sys.stdout.write(text)
     else:
         from .output import write_atomically
 
-        write_atomically(Path(output), text, force=args.force)
+        write_atomically(Path(args.output), text, force=args.force)
     return 0
 
 

@@ -344,6 +344,9 @@ def _evaluated(expr: sp.Expr) -> sp.Expr:
 
 
 def _split_sum(s: sp.Sum) -> sp.Expr:
+    """A sum as a sum of sums, one per term, terms free of an index counted out. The rules
+    have a twin (rules.split_sum); the verifier keeps its own so that a step made by that
+    rule is not checked by the same code, and it also handles several limits at once."""
     variables = [limit[0] for limit in s.limits]
     if any(bound.has(*variables) for _, lower, upper in s.limits for bound in (lower, upper)):
         return s.doit()  # nested limits: leave it to SymPy

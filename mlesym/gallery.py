@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .families import get, names
 from .output import check_writable, inside, is_generated, write_atomically
+from .plots import COMPARISON
 from .render import (
     FORMATS,
     check_templates,
@@ -35,7 +36,6 @@ from .render import (
 
 CACHE = ".mlesym-cache.json"
 INDEXES = {"README.md": "index.md.j2", "index.html": "index.html.j2"}
-COMPARISON = "regression-losses.svg"
 INDEX_ENTRY = "(indexes)"  # the cache remembers the index pages it wrote, as it does documents
 GENERATED = (".md", ".tex", ".html", ".svg")  # what a build may delete when it is stale
 
@@ -290,7 +290,8 @@ def _timed(name: str, templates: str | None = None):
     if name == COMPARISON:
         from .plots import comparison_figure
 
-        files, rows = {COMPARISON: comparison_figure().svg}, []
+        figure = comparison_figure()
+        files, rows = {figure.path: figure.svg}, []
     else:
         files, rows = family_documents(name, templates)
     return files, rows, time.perf_counter() - start

@@ -60,12 +60,8 @@ def write_atomically(path: Path, text: str | bytes, force: bool = False) -> None
     check_writable(path, force)
     fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        if isinstance(text, bytes):
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(text)
-        else:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8") if isinstance(text, str) else text)
         os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; a document is for reading
         os.replace(temporary, path)
     except BaseException:

@@ -43,6 +43,7 @@ TARGETS = {
     "simplex": ((0.6, 0.3, 0.1), (0.2, 0.3, 0.5)),
 }
 
+COMPARISON = "regression-losses.svg"  # the comparison figure's file in the gallery
 # the comparison figure: (family, options, label)
 REGRESSION = (
     ("gaussian", {}, "squared: Gaussian"),
@@ -123,12 +124,8 @@ def curves(d) -> tuple[str, list[tuple[str, np.ndarray, np.ndarray]]]:
             target = np.zeros((GRID, 3))
             target[:, 0] = r
             values = loss(np.zeros((GRID, 3)), target, *extra)
-        else:
-            values = loss(np.zeros(GRID), r, *extra)
-        label = r"residual $y - f_\theta(x)$"
-        if support == "vector":
-            label = r"residual $y_1 - f_1$ (the other coordinates 0)"
-        return label, [("", r, values)]
+            return r"residual $y_1 - f_1$ (the other coordinates 0)", [("", r, values)]
+        return r"residual $y - f_\theta(x)$", [("", r, loss(np.zeros(GRID), r, *extra))]
     low, high = OUTPUT_RANGE[domain]
     x = np.linspace(low, high, GRID)
     found = []
@@ -245,4 +242,4 @@ def comparison_figure() -> Figure:
         "Regression losses against the residual, each the negative log-likelihood (constants "
         "dropped) of the distribution in its label, drawn by mlesym's exported NumPy losses."
     )
-    return Figure(svg=_svg(figure), caption=caption, path="regression-losses.svg")
+    return Figure(svg=_svg(figure), caption=caption, path=COMPARISON)
