@@ -7,7 +7,13 @@ differences and the solution against numerically minimizing the exported loss.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import sys
+import threading
+import types
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from functools import cached_property, lru_cache
 
 import sympy as sp
 
@@ -21,9 +27,15 @@ class ConstantMLE:
     """f_theta(x_i) = c for every i: the condition on c, and its solution if SymPy finds one."""
 
     constants: tuple[sp.Symbol, ...]  # c, and one per learned head
-    conditions: tuple[sp.Expr, ...]  # each = 0 at the optimum
+    stationarity: tuple[sp.Expr, ...]  # d/dc sum_i loss, as differentiated
     solution: dict[sp.Symbol, sp.Expr] | None  # constant -> closed form in the y_i
     parameter: sp.Expr | None  # the predicted parameter at the solution (mean, rate, ...)
+
+    @cached_property
+    def conditions(self) -> tuple[sp.Expr, ...]:
+        """Each = 0 at the optimum, simplified; computed when asked for, as a document with
+        a note in words instead does not show them."""
+        return tuple(_tidy(condition) for condition in self.stationarity)
 
 
 def outputs_of(d: Derivation) -> list[sp.Expr]:
@@ -65,24 +77,73 @@ def _constant_mle(d: Derivation) -> ConstantMLE | None:
     outputs = outputs_of(d)
     constants = tuple(sp.Symbol(f"c_{k}", real=True) for k in range(len(outputs)))
     loss = elementary(d.loss).xreplace(dict(zip(outputs, constants, strict=True)))
-    conditions = tuple(sp.simplify(sum_over_samples(sp.diff(loss, c))) for c in constants)
-    solution = None
+    stationarity = tuple(sum_over_samples(sp.diff(loss, c)) for c in constants)
+    result = ConstantMLE(constants, stationarity, None, None)
+    if not _solvable(stationarity, constants):
+        return result
+    solution = _solve(result.conditions, constants)
+    if solution is None:
+        return result
+    value = elementary(d.link.parameter()).xreplace({Output(x[i]): solution[constants[0]]})
+    return replace(result, solution=solution, parameter=_tidy(value))
+
+
+def _solvable(stationarity: tuple[sp.Expr, ...], constants: tuple[sp.Symbol, ...]) -> bool:
+    """False where no closed form can come out, so SymPy is not asked (it took seconds to
+    give up): a constant inside a sum over the samples is tied to each y_i (sign(y_i - c),
+    a ratio in y_i - c), and a constant inside a digamma cannot be solved for, as SymPy
+    has no inverse of the polygamma functions."""
+    sums = [s.function for e in stationarity for s in e.atoms(sp.Sum)]
+    digammas = [g.args[1] for e in stationarity for g in e.atoms(sp.polygamma)]
+    return not any(part.has(*constants) for part in sums + digammas)
+
+
+def _solve(conditions: tuple[sp.Expr, ...], constants: tuple[sp.Symbol, ...]) -> dict | None:
+    """The one solution of the conditions, each constant in the data alone, or None."""
     try:
         found = sp.solve(conditions, constants, dict=True)
     except (NotImplementedError, ValueError, TypeError):
-        found = []
-    if len(found) == 1 and set(found[0]) == set(constants):
-        solution = dict(found[0])
-        for _ in constants:  # express each constant in the data alone
-            solution = {c: value.xreplace(solution) for c, value in solution.items()}
-        solution = {
-            c: sp.simplify(value.replace(sp.Sum, lambda body, *limits: sum_over_samples(body)))
-            for c, value in solution.items()
-        }
-        if any(value.has(*constants) for value in solution.values()):
-            solution = None  # an implicit equation, not a closed form: the note says it
-    parameter = None
-    if solution is not None:
-        value = elementary(d.link.parameter()).xreplace({Output(x[i]): solution[constants[0]]})
-        parameter = sp.simplify(value)
-    return ConstantMLE(constants, conditions, solution, parameter)
+        return None
+    if len(found) != 1 or set(found[0]) != set(constants):
+        return None
+    solution = dict(found[0])
+    for _ in constants:  # express each constant in the data alone
+        solution = {c: value.xreplace(solution) for c, value in solution.items()}
+    solution = {
+        c: _tidy(value.replace(sp.Sum, lambda body, *limits: sum_over_samples(body)))
+        for c, value in solution.items()
+    }
+    if any(value.has(*constants) for value in solution.values()):
+        return None  # an implicit equation, not a closed form: the note says it
+    return solution
+
+
+@lru_cache(maxsize=256)
+def _tidy(expr: sp.Expr) -> sp.Expr:
+    """SymPy's simplify without its final doit(): the sums over the samples have no closed
+    form, and searching for one (Gosper's algorithm) was most of simplify's time."""
+    with _units_unloaded():
+        return sp.simplify(expr, doit=False)
+
+
+UNITS = "sympy.physics.units"
+
+
+@contextmanager
+def _units_unloaded() -> Iterator[None]:
+    """simplify() imports sympy.physics.units, a quarter of a second (a third of a cold
+    ``mlesym derive``), only to look for physical quantities in the expression. None can
+    be there unless that module was imported before; until it is, a stand-in module
+    answers the look-up. Only in a single-threaded process, so that no other thread can
+    import the stand-in in the meantime."""
+    if UNITS in sys.modules or threading.active_count() > 1:
+        yield
+        return
+    stand_in = types.ModuleType(UNITS, "stands in for sympy.physics.units inside mlesym")
+    stand_in.Quantity = type("Quantity", (), {})  # a class no expression holds
+    sys.modules[UNITS] = stand_in
+    try:
+        yield
+    finally:
+        if sys.modules.get(UNITS) is stand_in:
+            del sys.modules[UNITS]

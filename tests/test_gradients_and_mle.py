@@ -109,12 +109,53 @@ def test_categorical_gradient_note_matches_finite_differences():
 
 
 def test_an_implicit_solution_is_not_shown_as_a_closed_form(monkeypatch):
-    """SymPy's solve may return c0 in terms of c0 (the Cauchy condition, rearranged): that
-    is an equation, not the MLE, and must not be printed as one."""
+    """SymPy's solve may return c0 in terms of c0 (it did for the Cauchy condition,
+    rearranged): that is an equation, not the MLE, and must not be printed as one."""
     import mlesym.mle as mle
 
-    d = derive("cauchy")
+    d = derive("gaussian")
     c0 = sp.Symbol("c_0", real=True)
     monkeypatch.setattr(mle.sp, "solve", lambda *a, **k: [{c0: c0 / 2 + y[1]}])
     result = mle._constant_mle(d)
     assert result.conditions and result.solution is None and result.parameter is None
+
+
+@pytest.mark.parametrize("name", ["laplace", "huber", "cauchy", "asymmetric_laplace"])
+def test_a_constant_tied_to_each_sample_is_not_solved_for(name, monkeypatch):
+    """When c stays inside a sum over the samples (sign(y_i - c), a ratio in y_i - c), the
+    condition couples c with every y_i and SymPy is not asked to solve it; asked anyway,
+    it finds no closed form either, so skipping it loses nothing."""
+    import mlesym.mle as mle
+
+    real_solve = sp.solve
+    monkeypatch.setattr(mle.sp, "solve", lambda *a, **k: pytest.fail("solve was called"))
+    result = mle._constant_mle(derive(name))
+    assert result.solution is None and result.parameter is None
+    assert result.conditions[0].has(sp.Sum)
+    (c0,) = result.constants
+    assert any(s.function.has(c0) for s in result.conditions[0].atoms(sp.Sum))
+    try:
+        found = real_solve(result.conditions, result.constants, dict=True)
+    except NotImplementedError:
+        found = []
+    assert all(any(v.has(*result.constants) for v in f.values()) for f in found)
+
+
+@pytest.mark.parametrize(
+    "name, link, options", [("beta", "logit", {}), ("gamma", "log", {"k": "learned"})]
+)
+def test_a_constant_inside_a_digamma_is_not_solved_for(name, link, options, monkeypatch):
+    """SymPy cannot invert the digamma function: it is not asked, and asked anyway it
+    gives up, so skipping it loses nothing."""
+    import mlesym.mle as mle
+
+    real_solve = sp.solve
+    monkeypatch.setattr(mle.sp, "solve", lambda *a, **k: pytest.fail("solve was called"))
+    result = mle._constant_mle(derive(name, link, **options))
+    assert result.solution is None and result.parameter is None
+    assert any(g.has(*result.constants) for c in result.conditions for g in c.atoms(sp.polygamma))
+    try:
+        found = real_solve(result.conditions, result.constants, dict=True)
+    except NotImplementedError:
+        found = []
+    assert all(any(v.has(*result.constants) for v in f.values()) for f in found)
