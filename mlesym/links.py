@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import numpy as np
 import sympy as sp
 
 from . import rules
 from .family import Link, Rewrite
+from .lazy import numpy as np
 from .symbols import K, Output, i, j, k, sigmoid, x
 
 IDENTITY = Link(
@@ -22,7 +22,7 @@ LOG = Link(
     description=r"the model outputs $\eta$ and the parameter is $e^{\eta}$, always positive",
     parameter=lambda: sp.exp(Output(x[i])),
     output_domain="real",
-    reference=np.exp,
+    reference=lambda z: np.exp(z),
 )
 
 POSITIVE = Link(
@@ -132,7 +132,7 @@ LOG_CONCENTRATIONS = Link(
     description=r"the model outputs $z_{k}$ and each concentration is $\alpha_k = e^{z_k}$",
     parameter=lambda: sp.exp(Output(x[i], k)),
     output_domain="real",
-    reference=np.exp,
+    reference=lambda z: np.exp(z),
 )
 
 CONCENTRATIONS = Link(

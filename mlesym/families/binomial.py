@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
 import sympy as sp
 
 from ..family import BOUNDED_COUNT, Convention, Family, Param, References
+from ..lazy import numpy as np
 from ..links import LOGIT, PROBABILITY
 
 N = sp.Symbol("N", positive=True)  # an integer; declared only positive, so that

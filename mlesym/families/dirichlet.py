@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
 import sympy as sp
 
 from ..family import SIMPLEX, Convention, Family, References
+from ..lazy import numpy as np
 from ..links import CONCENTRATIONS, LOG_CONCENTRATIONS
 from ..symbols import K, k
 

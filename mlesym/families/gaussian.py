@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
 import sympy as sp
 
 from ..family import REAL, Convention, Family, Learned, Param, References
+from ..lazy import numpy as np
 from ..links import IDENTITY
 
 sigma = sp.Symbol("sigma", positive=True)
@@ -108,7 +108,7 @@ FAMILY = Family(
             "logpdf": lambda target, mu, s: _logpdf_var(target, mu, np.exp(s)),
             "loss": lambda input, target, s: 0.5 * (s + (input - target) ** 2 * np.exp(-s)),
             "torch": None,
-            "head": np.exp,
+            "head": lambda s: np.exp(s),
         },
     },
     references=References(

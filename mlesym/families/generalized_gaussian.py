@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
 import sympy as sp
 
 from ..family import REAL, Convention, Family, Param, References, learned_itself
+from ..lazy import numpy as np
 from ..links import IDENTITY
 
 beta = sp.Symbol("beta", positive=True)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
 import sympy as sp
 
 from ..family import POSITIVE, Convention, Family, Param, References
+from ..lazy import numpy as np
 from ..links import LOG
 from ..links import POSITIVE as MEAN
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
 import sympy as sp
 
 from ..family import REAL, Convention, Family, Learned, Param, References
+from ..lazy import numpy as np
 from ..links import IDENTITY
 
 b = sp.Symbol("b", positive=True)
@@ -85,7 +85,7 @@ FAMILY = Family(
             "logpdf": lambda target, mu, s: _logpdf(target, mu, np.exp(s)),
             "loss": lambda input, target, s: s + np.abs(input - target) * np.exp(-s),
             "torch": None,
-            "head": np.exp,
+            "head": lambda s: np.exp(s),
         },
     },
     references=References(

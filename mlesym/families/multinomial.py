@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
 import sympy as sp
 
 from ..family import COUNTS, Convention, Family, References
+from ..lazy import numpy as np
 from ..links import PROBABILITIES, SOFTMAX_COUNTS
 from ..symbols import K, k
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import random
 
-import numpy as np
 import sympy as sp
 
 from ..family import VECTOR, Convention, Family, References
+from ..lazy import numpy as np
 from ..links import MEAN_VECTOR
 from ..symbols import DETERMINANT, PRECISION, K, j, k
 
