@@ -26,10 +26,10 @@ from .plots import COMPARISON
 from .render import (
     FORMATS,
     check_templates,
+    document_context,
     document_name,
     document_stem,
     document_title,
-    render,
     render_template,
     templates_dir,
 )
@@ -55,32 +55,41 @@ def family_documents(
 ) -> tuple[dict[str, str], list[dict[str, str]]]:
     """One family's documents (file name -> text) and its rows of the index; ``templates``:
     a folder of the user's templates, overriding mlesym's."""
+    files: dict[str, str] = {}
+    rows = []
+    for link, variants in variants_of(name):
+        variant_files, row = variant_documents(name, link, variants, templates)
+        files.update(variant_files)
+        rows.append(row)
+    return files, rows
+
+
+def variant_documents(
+    name: str, link: str, variants: dict[str, str], templates: str | None = None
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The documents and index row of one link and variant of a family."""
     from .api import derive
     from .plots import loss_figure
     from .printing import latex
 
-    files: dict[str, str] = {}
-    rows = []
-    for link, variants in variants_of(name):
-        d = derive(name, link, **variants)
-        stem = document_name(d)
-        figure = loss_figure(d, path=f"{stem}.svg")
-        files[figure.path] = figure.svg
-        for fmt in FORMATS:
-            files[f"{stem}.{fmt}"] = render(d, fmt, plot=figure, templates=templates)
-        c = d.convention
-        rows.append(
-            {
-                "stem": stem,
-                "title": document_title(d),
-                "link": d.link.name,
-                "loss": f"{c.loss_name} ({c.long_name})",
-                "formula": latex(d.loss),
-                "mle": _mle_cell(d),
-                "torch": c.torch or "",
-            }
-        )
-    return files, rows
+    d = derive(name, link, **variants)
+    stem = document_name(d)
+    figure = loss_figure(d, path=f"{stem}.svg")
+    files = {figure.path: figure.svg}
+    context = document_context(d)  # what render() builds, once for the three formats
+    for fmt, template in FORMATS.items():
+        files[f"{stem}.{fmt}"] = render_template(fmt, template, templates, **context, plot=figure)
+    c = d.convention
+    row = {
+        "stem": stem,
+        "title": document_title(d),
+        "link": d.link.name,
+        "loss": f"{c.loss_name} ({c.long_name})",
+        "formula": latex(d.loss),
+        "mle": _mle_cell(d),
+        "torch": c.torch or "",
+    }
+    return files, row
 
 
 def file_names(name: str) -> list[str]:
@@ -264,37 +273,55 @@ def build(
 
 
 def _derive_all(pending: list[tuple[str, str]], jobs: int | None, templates: str | None):
-    """(name, key, files, rows, seconds) for each pending family, in worker processes."""
+    """(name, key, files, rows, seconds) for each pending family, in worker processes: one
+    task per link and variant, so that a family with many variants does not hold up the
+    others, and a family is reported when its last variant is done."""
     if not pending:
         return
-    workers = min(len(pending), jobs or os.cpu_count() or 1)
+    tasks = [
+        (name, index, link, variants, templates)
+        for name, _ in pending
+        for index, (link, variants) in enumerate(_variants_or_comparison(name))
+    ]
+    keys = dict(pending)
+    left = {name: sum(1 for task in tasks if task[0] == name) for name in keys}
+    done: dict[str, list] = {name: [] for name in keys}
+    workers = min(len(tasks), jobs or os.cpu_count() or 1)
     if workers == 1:
-        for name, key in pending:
-            yield (name, key, *_timed(name, templates))
-        return
-    context = multiprocessing.get_context("fork")
-    with context.Pool(workers) as pool:
-        keys = dict(pending)
-        work = [(n, templates) for n, _ in pending]
-        for name, files, rows, seconds in pool.imap_unordered(_worker, work):
-            yield name, keys[name], files, rows, seconds
+        results = map(_task, tasks)
+    else:
+        pool = multiprocessing.get_context("fork").Pool(workers)
+        results = pool.imap_unordered(_task, tasks)
+    try:
+        for name, index, files, row, seconds in results:
+            done[name].append((index, files, row, seconds))
+            left[name] -= 1
+            if left[name] == 0:
+                parts = sorted(done.pop(name), key=lambda part: part[0])
+                files = {n: t for _, part, _, _ in parts for n, t in part.items()}
+                rows = [row for _, _, row, _ in parts if row is not None]
+                yield name, keys[name], files, rows, sum(part[3] for part in parts)
+    finally:
+        if workers > 1:
+            pool.terminate()
 
 
-def _worker(job: tuple[str, str | None]):
-    name, templates = job
-    return (name, *_timed(name, templates))
+def _variants_or_comparison(name: str) -> list[tuple[str, dict[str, str]]]:
+    return [("", {})] if name == COMPARISON else variants_of(name)
 
 
-def _timed(name: str, templates: str | None = None):
+def _task(task: tuple[str, int, str, dict[str, str], str | None]):
+    """One link and variant's documents (or the comparison figure), timed."""
+    name, index, link, variants, templates = task
     start = time.perf_counter()
     if name == COMPARISON:
         from .plots import comparison_figure
 
         figure = comparison_figure()
-        files, rows = {figure.path: figure.svg}, []
+        files, row = {figure.path: figure.svg}, None
     else:
-        files, rows = family_documents(name, templates)
-    return files, rows, time.perf_counter() - start
+        files, row = variant_documents(name, link, variants, templates)
+    return name, index, files, row, time.perf_counter() - start
 
 
 def _hashed(files: dict[str, str]) -> dict[str, str]:

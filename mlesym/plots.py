@@ -16,6 +16,7 @@ import numpy as np
 from .errors import MlesymError
 
 GRID = 241  # points per curve
+MARGINS = {"left": 0.11, "right": 0.98, "bottom": 0.14, "top": 0.97}  # of a derivation's figure
 PALETTE = ("#1f5fa8", "#c0392b", "#2e8b57", "#8e44ad", "#d4820f", "#555555", "#0f8b8d")
 
 # x-axis ranges of raw outputs, by the link's output domain
@@ -188,7 +189,8 @@ def loss_figure(d, path: str = "") -> Figure:
     plt = _pyplot()
 
     axis, found = curves(d)
-    figure, ax = plt.subplots(figsize=(6.4, 3.6), layout="constrained")
+    figure, ax = plt.subplots(figsize=(6.4, 3.6))
+    figure.subplots_adjust(**MARGINS)
     for (label, x, values), colour in zip(found, PALETTE, strict=False):
         ax.plot(x, values, color=colour, linewidth=1.8, label=label or None)
     ax.set_xlabel(axis)

@@ -124,3 +124,31 @@ def test_a_users_scale_density_is_pictured_against_its_parameter():
         full = d.loss_function("numpy", reduction="none", full=True)
         np.testing.assert_allclose(full(s, np.full_like(s, target)), nll, rtol=1e-12)
         assert s.min() > 0 and np.ptp(values - nll) < 1e-12  # the drawn loss: NLL - constant
+
+
+def _every_variant() -> list[tuple[str, str, dict]]:
+    return [(n, link, o) for n in mlesym.families() for link, o in variants_of(n)]
+
+
+@pytest.mark.parametrize(
+    "name, link, options",
+    _every_variant(),
+    ids=lambda v: v if isinstance(v, str) else "-".join(f"{k}-{x}" for k, x in v.items()),
+)
+def test_the_fixed_margins_hold_every_label(name, link, options, monkeypatch):
+    """The figures are laid out with fixed margins (a layout engine doubled the time of a
+    build); every label, tick label and the legend must still lie inside the picture."""
+    import mlesym.plots as plots
+
+    drawn = []
+
+    def keep(figure):
+        figure.canvas.draw()
+        drawn.append(figure.axes[0].get_tightbbox(figure.canvas.get_renderer()))
+        plots._pyplot().close(figure)
+        return "<svg/>"
+
+    monkeypatch.setattr(plots, "_svg", keep)
+    loss_figure(mlesym.derive(name, link, **options))
+    (box,) = drawn
+    assert box.x0 >= 0 and box.y0 >= 0 and box.x1 <= 640 and box.y1 <= 360, box.extents
