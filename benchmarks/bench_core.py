@@ -7,6 +7,7 @@ the export/hand-written ratios are taken side by side, interleaved, in the same 
 
 from __future__ import annotations
 
+import compileall
 import os
 import platform
 import statistics
@@ -27,8 +28,8 @@ N = 1_000_000
 K = 10
 
 
-def cold(args: list[str], repeats: int) -> float:
-    """Median wall time of a fresh `python -m mlesym ...` process."""
+def cold(args: list[str], repeats: int) -> list[float]:
+    """Wall times of fresh `python -m mlesym ...` processes."""
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
@@ -36,7 +37,13 @@ def cold(args: list[str], repeats: int) -> float:
             [sys.executable, "-m", "mlesym", *args], cwd=ROOT, check=True, stdout=subprocess.DEVNULL
         )
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return times
+
+
+def runs(times: list[float]) -> str:
+    """The median, then every run, fastest first."""
+    listed = ", ".join(f"{t:.2f}" for t in sorted(times))
+    return f"{statistics.median(times):.2f} s ({listed})"
 
 
 def in_process(code: str, repeats: int) -> float:
@@ -113,15 +120,17 @@ def ratio_table(repeats: int = 15) -> list[tuple[str, float, float, float]]:
 
 
 def main() -> None:
-    derive_s = cold(["derive", "gaussian"], repeats=7)
+    # as after `pip install`, which compiles the package: a process that has to compile
+    # mlesym's modules first (PYTHONDONTWRITEBYTECODE) would time the compiler too
+    compileall.compile_dir(ROOT / "mlesym", quiet=1)
+    derive_s = cold(["derive", "gaussian"], repeats=9)
     import_s = in_process(IMPORT, repeats=7)
     derive_only_s = in_process(DERIVE, repeats=7)
     warm_derive_s = in_process(WARM_DERIVE, repeats=7)
     builds = []
     with tempfile.TemporaryDirectory() as scratch:
-        for run in range(3):  # cold: an empty folder, no cache
-            builds.append(cold(["build", "--out", f"{scratch}/cold{run}"], repeats=1))
-        build_s = statistics.median(builds)
+        for run in range(5):  # cold: an empty folder, no cache
+            builds += cold(["build", "--out", f"{scratch}/cold{run}"], repeats=1)
         warm_s = cold(["build", "--out", f"{scratch}/cold0"], repeats=5)  # nothing changed
     rows = ratio_table()
     lines = [
@@ -131,14 +140,15 @@ def main() -> None:
         f"Machine: {platform.machine()}, Python {platform.python_version()}, "
         f"NumPy {np.__version__}, {os.cpu_count()} cores; medians of repeated runs.",
         "",
-        "| command (fresh process; the derivation's parts timed inside one) | median wall time |",
+        "| command (fresh process; the derivation's parts timed inside one) "
+        "| median wall time (each run) |",
         "|---|---|",
-        f"| `mlesym derive gaussian` (7 runs) | {derive_s:.2f} s |",
-        f"| of which `import mlesym` (SymPy, NumPy, Jinja2) | {import_s:.2f} s |",
+        f"| `mlesym derive gaussian` (9 runs) | {runs(derive_s)} |",
+        f"| of which `import mlesym` (SymPy, Jinja2) | {import_s:.2f} s |",
         f"| of which deriving, verifying and rendering the Gaussian | {derive_only_s:.2f} s |",
         f"| the same, warm: after deriving Laplace in that process | {warm_derive_s:.2f} s |",
-        f"| `mlesym build`, cold: empty folder, one worker per core (3 runs) | {build_s:.2f} s |",
-        f"| `mlesym build`, warm: unchanged rebuild from the cache (5 runs) | {warm_s:.2f} s |",
+        f"| `mlesym build`, cold: empty folder, one worker per core (5 runs) | {runs(builds)} |",
+        f"| `mlesym build`, warm: unchanged rebuild from the cache (5 runs) | {runs(warm_s)} |",
         "",
         f"Exported NumPy loss vs a hand-written NumPy one-liner, n = {N:,}"
         f" (K = {K} classes for categorical), reduction='mean', 15 interleaved runs:",
