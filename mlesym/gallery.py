@@ -15,6 +15,7 @@ import json
 import multiprocessing
 import os
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -26,10 +27,10 @@ from .plots import COMPARISON
 from .render import (
     FORMATS,
     check_templates,
-    document_context,
     document_name,
     document_stem,
     document_title,
+    render_all,
     render_template,
     templates_dir,
 )
@@ -76,9 +77,8 @@ def variant_documents(
     stem = document_name(d)
     figure = loss_figure(d, path=f"{stem}.svg")
     files = {figure.path: figure.svg}
-    context = document_context(d)  # what render() builds, once for the three formats
-    for fmt, template in FORMATS.items():
-        files[f"{stem}.{fmt}"] = render_template(fmt, template, templates, **context, plot=figure)
+    for fmt, text in render_all(d, FORMATS, figure, templates).items():
+        files[f"{stem}.{fmt}"] = text
     c = d.convention
     row = {
         "stem": stem,
@@ -234,6 +234,7 @@ def build(
         from .plots import require_matplotlib
 
         require_matplotlib()  # one clear line now, not one per worker later
+    total = len(pending) - any(n == COMPARISON for n, _ in pending)  # families to derive
     for name, key, files, rows, seconds in _derive_all(pending, jobs, templates):
         if name == COMPARISON:
             entries[name] = {"key": key, "files": _hashed(files), "rows": [], "texts": files}
@@ -242,7 +243,6 @@ def build(
         report.derived.append(name)
         if progress:
             done = len(report.derived)
-            total = len(pending) - any(n == COMPARISON for n, _ in pending)
             progress(f"[{done:2d}/{total}] {name}: {len(files)} files, {seconds:.1f} s")
     entries.setdefault(COMPARISON, comparison)
     rows = [row for name in names() for row in entries[name]["rows"]]
@@ -284,7 +284,7 @@ def _derive_all(pending: list[tuple[str, str]], jobs: int | None, templates: str
         for index, (link, variants) in enumerate(_variants_or_comparison(name))
     ]
     keys = dict(pending)
-    left = {name: sum(1 for task in tasks if task[0] == name) for name in keys}
+    expected = Counter(task[0] for task in tasks)
     done: dict[str, list] = {name: [] for name in keys}
     workers = min(len(tasks), jobs or os.cpu_count() or 1)
     if workers == 1:
@@ -295,8 +295,7 @@ def _derive_all(pending: list[tuple[str, str]], jobs: int | None, templates: str
     try:
         for name, index, files, row, seconds in results:
             done[name].append((index, files, row, seconds))
-            left[name] -= 1
-            if left[name] == 0:
+            if len(done[name]) == expected[name]:
                 parts = sorted(done.pop(name), key=lambda part: part[0])
                 files = {n: t for _, part, _, _ in parts for n, t in part.items()}
                 rows = [row for _, _, row, _ in parts if row is not None]

@@ -7,7 +7,7 @@ symbol from the step's Relation.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -142,11 +142,22 @@ def render(derivation: Derivation, fmt: str, plot=None, templates: str | None = 
     """The document of ``derivation`` in format ``fmt`` ('md', 'tex' or 'html'), after
     verifying it; ``plot`` (a plots.Figure) is shown in the Markdown and HTML; ``templates``
     is a folder of the user's templates, overriding mlesym's."""
-    if fmt not in FORMATS:
-        raise UnknownChoiceError("format", fmt, FORMATS)
+    return render_all(derivation, [fmt], plot, templates)[fmt]
+
+
+def render_all(
+    derivation: Derivation, formats: Iterable[str], plot=None, templates: str | None = None
+) -> dict[str, str]:
+    """The documents of ``derivation`` in each of ``formats`` (format -> text), from one
+    context: printing the steps is most of the work, and the same for every format."""
+    for fmt in formats:
+        if fmt not in FORMATS:
+            raise UnknownChoiceError("format", fmt, FORMATS)
     derivation.verify()
     context = document_context(derivation)
-    return render_template(fmt, FORMATS[fmt], templates, **context, plot=plot)
+    return {
+        fmt: render_template(fmt, FORMATS[fmt], templates, **context, plot=plot) for fmt in formats
+    }
 
 
 def document_context(d: Derivation) -> dict:

@@ -44,6 +44,10 @@ def test_each_label_names_the_distribution_it_comes_from():
         assert label.split(":")[0].split(" (")[0].replace("$", "") in figure.svg
 
 
+def _variant_id(value) -> str:
+    return value if isinstance(value, str) else "-".join(f"{k}-{x}" for k, x in value.items())
+
+
 def _one_per_kind() -> list[tuple[str, str, dict]]:
     """One variant for each kind of picture: support, output domain, learned head or not
     (every variant is drawn by the gallery build, which the freshness test runs)."""
@@ -59,7 +63,7 @@ def _one_per_kind() -> list[tuple[str, str, dict]]:
 @pytest.mark.parametrize(
     "name, link, options",
     _one_per_kind(),
-    ids=lambda v: v if isinstance(v, str) else "-".join(f"{k}-{x}" for k, x in v.items()),
+    ids=_variant_id,
 )
 def test_every_variant_has_finite_curves_with_a_visible_minimum(name, link, options):
     d = mlesym.derive(name, link, **options)
@@ -133,7 +137,7 @@ def _every_variant() -> list[tuple[str, str, dict]]:
 @pytest.mark.parametrize(
     "name, link, options",
     _every_variant(),
-    ids=lambda v: v if isinstance(v, str) else "-".join(f"{k}-{x}" for k, x in v.items()),
+    ids=_variant_id,
 )
 def test_the_fixed_margins_hold_every_label(name, link, options, monkeypatch):
     """The figures are laid out with fixed margins (a layout engine doubled the time of a
