@@ -52,6 +52,6 @@ def verify(
 def identify(loss: str, support: str | None = None, seconds: float = 60.0):
     """Which catalogue family's NLL ``loss`` is; else what its normalizer says (an
     Identification; ``.document()`` renders the decision step by step)."""
-    from .identify import identify as _identify
+    from .identification import identify as _identify
 
     return _identify(loss, support, seconds)

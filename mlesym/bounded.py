@@ -24,6 +24,23 @@ class UndecidedError(MlesymError):
     """The symbolic work did not finish within its time or memory limit."""
 
 
+MAX_SECONDS = 86400.0
+
+
+def check_seconds(seconds: object) -> float:
+    """``seconds`` as a time limit: a finite number above 0 and at most a day; anything
+    else (None, text, nan, inf, 0, -1, 1e300) is a one-line error, never a missing bound."""
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        raise MlesymError(
+            f"the time limit must be a number of seconds; got {type(seconds).__name__} {seconds!r}"
+        )
+    if not 0 < seconds <= MAX_SECONDS:  # also false for nan
+        raise MlesymError(
+            f"the time limit must be above 0 and at most {MAX_SECONDS:g} seconds; got {seconds!r}"
+        )
+    return float(seconds)
+
+
 def run_bounded(
     function: Callable[..., Any],
     *args: Any,
@@ -35,6 +52,7 @@ def run_bounded(
     Raises UndecidedError past ``seconds`` of wall time or ``memory_mb`` of new memory, and
     re-raises an MlesymError from the worker with its message.
     """
+    seconds = check_seconds(seconds)
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     worker = context.Process(target=_work, args=(sender, function, args, memory_mb), daemon=True)

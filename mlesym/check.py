@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from .bounded import run_bounded
+from .bounded import check_seconds, run_bounded
 from .errors import MlesymError
-from .parse import parse
-from .printing import latex
+from .parse import parse_bounded
+from .readback import shown_latex
 from .report import Finding, Report
 from .symbols import Head, K, Output, elementary, i, x, y
 
@@ -58,7 +58,7 @@ class Verdict:
 
         d = derive(self.family, self.link, **self.variant)
         if self.equivalent and self.method == "symbolic" and d.family.target == "scalar":
-            expr = elementary(parse(self.loss, output_names(d)))
+            expr = elementary(parse_bounded(self.loss, output_names(d), seconds))
             extended = run_bounded(_given_loss_derivation, expr, d, seconds=seconds)
             if extended is not None:
                 return extended
@@ -107,7 +107,8 @@ def verify(
 
     d = derive(family, link, **variants)
     classes = _classes(classes)
-    expr = parse(loss, output_names(d, classes))
+    seconds = check_seconds(seconds)
+    expr = parse_bounded(loss, output_names(d, classes), seconds)
     if not expr.has(Output):
         outputs = "f, or z" if d.family.target == "scalar" else f"f1..f{classes}, or z1..z{classes}"
         raise MlesymError(f"the formula does not involve the model output ({outputs})")
@@ -163,7 +164,7 @@ def _decide(
     outputs = list(symbols.values())
     stated = _stated(loss, nll, d, outputs, targets)
     if loss.has(Output) or not loss.has(*outputs):
-        names = ", ".join(f"${latex(o)}$" for o in outputs)
+        names = ", ".join(f"${shown_latex(o)}$" for o in outputs)
         return {
             "equivalent": False,
             "counterexample": "the outputs differ from the family's",
@@ -173,7 +174,9 @@ def _decide(
                     "Different model outputs",
                     f"The NLL depends on the model outputs {names}; the formula does not "
                     "depend on all of them in the same way, so no c and d relate the two",
-                    r"\text{outputs of LOSS} \neq \{" + ", ".join(map(latex, outputs)) + r"\}",
+                    r"\text{outputs of LOSS} \neq \{"
+                    + ", ".join(map(shown_latex, outputs))
+                    + r"\}",
                     "read from the parsed expression",
                 ),
             ),
@@ -214,19 +217,19 @@ def _stated(loss, nll, d, outputs, targets) -> tuple[Finding, ...]:
     shown = _shown(targets)
     options = "".join(f", {k} {v}" for k, v in d.variant.items())
     where = f"{d.family.name} (link {d.link.name}{options})"
-    outs = ", ".join(f"${latex(o)}$" for o in outputs)
+    outs = ", ".join(f"${shown_latex(o)}$" for o in outputs)
     return (
         Finding(
             "The family's negative log-likelihood",
             f"mlesym's verified derivation of {where} gives the NLL of one sample, every "
             f"constant kept, with the model output{'s' if len(outputs) > 1 else ''} written {outs}",
             r"\mathrm{NLL} = -\log p(y \mid "
-            + ", ".join(map(latex, outputs))
+            + ", ".join(map(shown_latex, outputs))
             + ") = "
-            + latex(nll.xreplace(shown)),
+            + shown_latex(nll.xreplace(shown)),
             f"each step verified by mlesym (mlesym derive {d.family.name} --link {d.link.name})",
         ),
-        given_finding(latex(loss.xreplace(shown))),
+        given_finding(shown_latex(loss.xreplace(shown))),
     )
 
 
@@ -245,10 +248,12 @@ def given_finding(loss_tex: str, note: str = "") -> Finding:
 
 def _witness_findings(scale, offset, outputs, defaults, targets) -> tuple[Finding, ...]:
     shown = _shown(targets)
-    at = ", ".join(f"${latex(s)} = {latex(v)}$" for s, v in defaults.items() if s in scale.atoms())
+    at = ", ".join(
+        f"${shown_latex(s)} = {shown_latex(v)}$" for s, v in defaults.items() if s in scale.atoms()
+    )
     ratios = [
-        rf"\frac{{\partial \mathrm{{LOSS}} / \partial {latex(o)}}}"
-        rf"{{\partial \mathrm{{NLL}} / \partial {latex(o)}}}"
+        rf"\frac{{\partial \mathrm{{LOSS}} / \partial {shown_latex(o)}}}"
+        rf"{{\partial \mathrm{{NLL}} / \partial {shown_latex(o)}}}"
         for o in outputs
     ]
     return (
@@ -257,14 +262,14 @@ def _witness_findings(scale, offset, outputs, defaults, targets) -> tuple[Findin
             "For every model output, the derivative of LOSS divided by the derivative of the "
             "NLL simplifies to one factor $c$, free of the outputs and of the target, and "
             "positive" + (f" (at {at})" if at else ""),
-            " = ".join(ratios) + f" = c = {latex(scale.xreplace(shown))}",
+            " = ".join(ratios) + f" = c = {shown_latex(scale.xreplace(shown))}",
             "simplified by SymPy; the sign of c evaluated at 40 digits",
         ),
         Finding(
             "What remains is free of the model output",
             "LOSS minus $c$ times the NLL does not change with the outputs, so LOSS and the "
             "NLL have the same minimizers: LOSS is a maximum-likelihood loss",
-            r"d = \mathrm{LOSS} - c \cdot \mathrm{NLL} = " + latex(offset.xreplace(shown)),
+            r"d = \mathrm{LOSS} - c \cdot \mathrm{NLL} = " + shown_latex(offset.xreplace(shown)),
             "simplified by SymPy",
         ),
     )
@@ -447,7 +452,7 @@ def _tex(value) -> str:
 
 
 def _tex_point(values: dict) -> str:
-    return ", ".join(f"${latex(out)} = {_tex(v)}$" for out, v in values.items())
+    return ", ".join(f"${shown_latex(out)} = {_tex(v)}$" for out, v in values.items())
 
 
 def _show_target(target: dict) -> str:
@@ -505,7 +510,8 @@ def _given_loss_derivation(expr: sp.Expr, d):
     step = Step(
         "given",
         GIVEN,
-        rf"The given loss is ${latex(scale)}$ times the loss above plus ${latex(offset)}$, "
+        rf"The given loss is ${shown_latex(scale)}$ times the loss above plus "
+        rf"${shown_latex(offset)}$, "
         r"which does not depend on $\theta$: the same minimizer.",
         THETA_HAT,
         sp.Sum(expr, (i, 1, n)) / n,

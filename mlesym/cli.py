@@ -287,7 +287,7 @@ def _run(args: argparse.Namespace) -> int:
         print(verdict.summary())
         return 0 if verdict.equivalent else 1
     if args.command == "identify":
-        from .identify import identify
+        from .identification import identify
 
         found = identify(args.loss, args.support, seconds=args.timeout)
         if args.output:

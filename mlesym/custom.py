@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 import sympy as sp
 
-from .bounded import UndecidedError, run_bounded
+from .bounded import UndecidedError, check_seconds, run_bounded
 from .errors import MlesymError, UnknownChoiceError
 from .family import (
     COUNT,
@@ -28,7 +28,8 @@ from .family import (
     Param,
     References,
 )
-from .parse import parse
+from .parse import parse_bounded
+from .readback import shown_latex
 from .symbols import Output, i, x
 
 SUPPORTS = {
@@ -39,6 +40,9 @@ SUPPORTS = {
     "nonnegative-integers": COUNT,
 }
 DOMAINS = ("real", "positive", "unit")
+
+
+REPARSE_SECONDS = 60.0  # parsing a density again where its family is rebuilt (still bounded)
 
 
 def family_from_pdf(
@@ -59,7 +63,10 @@ def family_from_pdf(
     not integrate to one (the message shows the integral's value).
     """
     params = dict(params or {})
-    expr, target, predicted, symbols = _parsed(pdf, var, theta, params, support, theta_domain)
+    seconds = check_seconds(seconds)
+    expr, target, predicted, symbols = _parsed(
+        pdf, var, theta, params, support, theta_domain, seconds
+    )
     share = min(10.0, seconds / 3)
     try:
         exact = run_bounded(
@@ -115,7 +122,9 @@ def declared(
     A Family holds functions, so it travels between processes as this call (its recipe).
     """
     params = dict(params)
-    expr, target, predicted, symbols = _parsed(pdf, var, theta, params, support, theta_domain)
+    expr, target, predicted, symbols = _parsed(
+        pdf, var, theta, params, support, theta_domain, REPARSE_SECONDS
+    )
 
     def density(y, parameter, **nuisance):
         return expr.xreplace({target: y, predicted: parameter})
@@ -130,7 +139,7 @@ def declared(
     return Family(
         name="custom",
         title="User-defined density",
-        summary=f"The density ${sp.latex(expr)}$, as typed by the user and checked to be one.",
+        summary=f"The density ${shown_latex(expr)}$, as typed by the user and checked to be one.",
         target="scalar",
         support=SUPPORTS[support],
         predicted=theta,
@@ -154,7 +163,7 @@ def declared(
     )
 
 
-def _parsed(pdf, var, theta, params, support, theta_domain):
+def _parsed(pdf, var, theta, params, support, theta_domain, seconds):
     """The density as an expression in its symbols, after checking names and domains."""
     if support not in SUPPORTS:
         raise UnknownChoiceError("support", support, sorted(SUPPORTS))
@@ -170,7 +179,7 @@ def _parsed(pdf, var, theta, params, support, theta_domain):
     target = sp.Symbol(var, real=True)
     predicted = sp.Symbol(theta, real=True)
     symbols = {name: _symbol(name, domain) for name, domain in params.items()}
-    expr = parse(pdf, {var: target, theta: predicted, **symbols})
+    expr = parse_bounded(pdf, {var: target, theta: predicted, **symbols}, seconds)
     if not expr.has(target):
         raise MlesymError(f"the density does not involve the variable {var!r}")
     if not expr.has(predicted):

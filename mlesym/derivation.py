@@ -228,9 +228,9 @@ class Derivation:
         return self.to_html()
 
     def _repr_latex_(self) -> str:
-        from .printing import latex
+        from .readback import shown_latex
 
-        return "$$" + latex(self.steps[-1].rhs) + "$$"
+        return "$$" + shown_latex(self.steps[-1].rhs) + "$$"
 
     def loss_function(self, backend: str = "numpy", reduction: str = "mean", full: bool = False):
         from .export import compile_loss

@@ -14,7 +14,8 @@ from .derivation import Context, Derivation, Relation, Step
 from .errors import MlesymError
 from .families import get
 from .family import Family, Link
-from .printing import Label, is_negative_term, latex
+from .printing import Label, is_negative_term
+from .readback import shown_latex
 from .stable import stable_form
 from .symbols import Density, Head, Output, head, i, k, n, x, y
 
@@ -36,7 +37,8 @@ def derive(family: str | Family, link: str | None = None, **variants: str) -> De
     parameter = link_.parameter()
     pdf, heads = _model(family, link_, variants)
     learned_text = "".join(
-        rf"; the {param.description} is learned, ${latex(param.symbol)} = {latex(heads[name])}$"
+        rf"; the {param.description} is learned, "
+        rf"${shown_latex(param.symbol)} = {shown_latex(heads[name])}$"
         rf" ({option.description})"
         for name, (param, option) in learned.items()
     )
@@ -78,7 +80,7 @@ def derive(family: str | Family, link: str | None = None, **variants: str) -> De
     current_step = add(
         "density",
         "Write out the density",
-        rf"The model says $y_{{i}} \mid x_{{i}} \sim {family.statement(latex(parameter))}$: "
+        rf"The model says $y_{{i}} \mid x_{{i}} \sim {family.statement(shown_latex(parameter))}$: "
         rf"{link_.description}{learned_text}.",
         Density(i),
         pdf,
@@ -188,9 +190,9 @@ def derive(family: str | Family, link: str | None = None, **variants: str) -> De
             summand, factor = -summand, -factor
         changes = []
         if convention.scale != 1:
-            changes.append(rf"multiply by ${latex(convention.scale)} > 0$")
+            changes.append(rf"multiply by ${shown_latex(convention.scale)} > 0$")
         if convention.offset != 0:
-            changes.append(rf"add the constant ${latex(convention.offset)}$")
+            changes.append(rf"add the constant ${shown_latex(convention.offset)}$")
         where = (
             f"the convention of `torch.nn.functional.{convention.torch}`"
             if convention.torch
@@ -257,10 +259,10 @@ def _to_argmin(
     """From l = constant + scale * sum(core): the argmin objective as outer * sum(summand),
     with outer = +-1, and the relation's witness and the step's explanation."""
     if scale.is_negative:
-        sign_text = rf"divide by ${latex(scale)} < 0$"
+        sign_text = rf"divide by ${shown_latex(scale)} < 0$"
         summand, outer, relation_scale = core, sp.Integer(1), 1 / scale
     elif scale.is_positive:
-        sign_text = "negate" if scale == 1 else rf"divide by $-{latex(scale)} < 0$"
+        sign_text = "negate" if scale == 1 else rf"divide by $-{shown_latex(scale)} < 0$"
         relation_scale = -1 / scale
         if _count_negative_terms(-core) <= _count_negative_terms(core):
             summand, outer = -core, sp.Integer(1)
@@ -270,7 +272,7 @@ def _to_argmin(
         raise MlesymError(f"cannot decide the sign of the factor {scale} in the log-likelihood")
     parts = []
     if constant != 0:
-        parts.append(rf"drop ${latex(constant)}$, which does not depend on $\theta$")
+        parts.append(rf"drop ${shown_latex(constant)}$, which does not depend on $\theta$")
     parts.append(sign_text)
     sentence = "; ".join(parts)
     explanation = (

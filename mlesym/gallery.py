@@ -71,7 +71,7 @@ def variant_documents(
     """The documents and index row of one link and variant of a family."""
     from .api import derive
     from .plots import loss_figure
-    from .printing import latex
+    from .readback import shown_latex
 
     d = derive(name, link, **variants)
     stem = document_name(d)
@@ -85,7 +85,7 @@ def variant_documents(
         "title": document_title(d),
         "link": d.link.name,
         "loss": f"{c.loss_name} ({c.long_name})",
-        "formula": latex(d.loss),
+        "formula": shown_latex(d.loss),
         "mle": _mle_cell(d),
         "torch": c.torch or "",
     }
@@ -107,11 +107,11 @@ def file_names(name: str) -> list[str]:
 def _mle_cell(d) -> str:
     """The constant model's MLE for the index: a formula when solved, else its name."""
     from .mle import constant_mle
-    from .printing import latex
+    from .readback import shown_latex
 
     result = constant_mle(d)
     if result is not None and result.parameter is not None:
-        return f"${latex(result.parameter)}$"
+        return f"${shown_latex(result.parameter)}$"
     return d.mle_name or "no closed form"
 
 

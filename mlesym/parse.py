@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+import mpmath
 import sympy as sp
 from sympy.codegen.cfunctions import log1p
 
@@ -34,7 +35,11 @@ class Limits:
     depth: int = 40  # nesting of parentheses, calls and operators
     nodes: int = 400  # syntax-tree nodes
     integer_digits: int = 30  # digits of one integer literal
-    power_digits: int = 1000  # digits of a power of two numbers, such as 9**9
+    power_digits: int = 1000  # digits of any number it computes, such as 9**9 or gamma(500)
+
+    @property
+    def power_bits(self) -> int:
+        return int(self.power_digits * 3.3219280948873626)
 
 
 FUNCTIONS: Mapping[str, tuple[int, Callable[..., sp.Expr]]] = {
@@ -59,6 +64,58 @@ FUNCTIONS: Mapping[str, tuple[int, Callable[..., sp.Expr]]] = {
     "logsumexp": (-2, lambda *terms: sp.log(sp.Add(*map(sp.exp, terms)))),  # 2 or more
 }
 CONSTANTS: Mapping[str, sp.Expr] = {"pi": sp.pi}
+
+
+def _gamma_estimate(x):
+    """gamma(x) by way of its logarithm, so that its size is known before it is computed."""
+    if x.imag == 0 and x.real > 0:
+        return mpmath.exp(mpmath.loggamma(x.real))
+    return mpmath.gamma(x)
+
+
+def _exp_estimate(x):
+    if abs(mpmath.re(x)) > 10**7:  # far beyond any cap: the size alone, e**x = 2**(x/log 2)
+        return mpmath.ldexp(mpmath.mpf(1), int(mpmath.re(x) / mpmath.log(2)))
+    return mpmath.exp(x)
+
+
+_ESTIMATES: Mapping[str, Callable] = {  # mpmath's value of each function, for sizes only
+    "log": mpmath.log,
+    "exp": _exp_estimate,
+    "sqrt": mpmath.sqrt,
+    "abs": abs,
+    "sin": mpmath.sin,
+    "cos": mpmath.cos,
+    "tan": mpmath.tan,
+    "sinh": lambda x: _exp_estimate(abs(x)) / 2,
+    "cosh": lambda x: _exp_estimate(abs(x)) / 2,
+    "tanh": mpmath.tanh,
+    "atan": mpmath.atan,
+    "erf": mpmath.erf,
+    "gamma": _gamma_estimate,
+    "log1p": mpmath.log1p,
+    "sigmoid": lambda z: 1 / (1 + _exp_estimate(-z)),
+    "softplus": lambda z: max(z, 0) + mpmath.log1p(_exp_estimate(-abs(z))),
+    "max": lambda a, b: max(a, b),
+    "min": lambda a, b: min(a, b),
+    "logsumexp": lambda *terms: max(terms) + mpmath.log(len(terms)),
+}
+_MPMATH_OPERATORS = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+}
+
+
+def _chain(op: ast.operator | None) -> str | None:
+    """The chain an operator continues: a + b - c is one sum, a * b / c one product."""
+    if isinstance(op, ast.Add | ast.Sub):
+        return "sum"
+    if isinstance(op, ast.Mult | ast.Div):
+        return "product"
+    return None
+
 
 _OPERATORS = {
     ast.Add: lambda a, b: a + b,
@@ -125,6 +182,16 @@ def parse(text: str, names: Mapping[str, sp.Expr], limits: Limits = Limits()) ->
     return _Walker(names, limits).expression(tree.body, 0)
 
 
+def parse_bounded(
+    text: str, names: Mapping[str, sp.Expr], seconds: float, limits: Limits = Limits()
+) -> sp.Expr:
+    """``parse``, in a bounded worker process like all other work on a user's text: no
+    formula can hold the parent process, whatever SymPy makes of it."""
+    from .bounded import run_bounded
+
+    return run_bounded(parse, text, names, limits, seconds=seconds)
+
+
 def _bracket_depth(text: str) -> int:
     depth = deepest = 0
     for char in text:
@@ -141,6 +208,7 @@ class _Walker:
         self.names = names
         self.limits = limits
         self.count = 0
+        self.values: dict[sp.Expr, mpmath.mpf] = {}  # an estimate of every numeric node
 
     def expression(self, node: ast.AST, depth: int) -> sp.Expr:
         self.count += 1
@@ -154,16 +222,27 @@ class _Walker:
             return self.name(node.id)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
             operand = self.expression(node.operand, depth + 1)
-            return -operand if isinstance(node.op, ast.USub) else operand
+            if isinstance(node.op, ast.UAdd):
+                return operand
+            return self.numeric(lambda: -operand, lambda v: -v, operand)
         if isinstance(node, ast.BinOp):
-            left = self.expression(node.left, depth + 1)
+            # a + b + c is one level, however long: only nesting counts as depth
+            chained = _chain(node.op) is not None and _chain(node.op) == _chain(
+                getattr(node.left, "op", None)
+            )
+            left = self.expression(node.left, depth if chained else depth + 1)
             right = self.expression(node.right, depth + 1)
             if isinstance(node.op, ast.Pow):
                 return self.power(left, right)
             if type(node.op) in _OPERATORS:
                 if isinstance(node.op, ast.Div) and right == 0:
                     raise FormulaError("division by zero")
-                return _OPERATORS[type(node.op)](left, right)
+                return self.numeric(
+                    lambda: _OPERATORS[type(node.op)](left, right),
+                    _MPMATH_OPERATORS[type(node.op)],
+                    left,
+                    right,
+                )
             raise FormulaError(
                 f"the operator {_operator_text(node.op)} is not allowed; use + - * / **"
             )
@@ -178,15 +257,20 @@ class _Walker:
         if isinstance(value, int):
             if len(str(abs(value))) > self.limits.integer_digits:
                 raise FormulaError(f"an integer has more than {self.limits.integer_digits} digits")
-            return sp.Integer(value)
+            number = sp.Integer(value)
+            self.values[number] = mpmath.mpf(value)
+            return number
         if not math.isfinite(value):
             raise FormulaError(f"the number {value!r} is not finite")
-        return sp.Float(value)
+        number = sp.Float(value)
+        self.values[number] = mpmath.mpf(value)
+        return number
 
     def name(self, identifier: str) -> sp.Expr:
         if identifier in self.names:
             return self.names[identifier]
         if identifier in CONSTANTS:
+            self.values[CONSTANTS[identifier]] = mpmath.pi
             return CONSTANTS[identifier]
         known = ", ".join(sorted(self.names)) or "none"
         hint = " (a function needs arguments in parentheses)" if identifier in FUNCTIONS else ""
@@ -194,15 +278,37 @@ class _Walker:
 
     def power(self, base: sp.Expr, exponent: sp.Expr) -> sp.Expr:
         if base.is_number and exponent.is_number:
-            magnitude = abs(complex(sp.N(base, 15)))
-            power = abs(complex(sp.N(exponent, 15)))
-            if magnitude > 1 and power * math.log10(magnitude) > self.limits.power_digits:
+            a, b = self.values[base], self.values[exponent]
+            if a != 0 and abs(b) * abs(mpmath.log(abs(a), 2)) > self.limits.power_bits:
                 raise FormulaError(
                     f"a power of two numbers would have more than {self.limits.power_digits} digits"
                 )
-        elif exponent.is_number and abs(complex(sp.N(exponent, 15))) > 10**6:
+            return self.numeric(lambda: sp.Pow(base, exponent), mpmath.power, base, exponent)
+        if exponent.is_number and abs(self.values[exponent]) > 10**6:
             raise FormulaError("an exponent is larger than 1e6 in size")
         return sp.Pow(base, exponent)
+
+    def numeric(self, build: Callable[[], sp.Expr], value: Callable, *arguments: sp.Expr):
+        """``build()``, and when every argument is a number, its value estimated first by
+        mpmath from the arguments' estimates (never by SymPy, whose exact gamma(10**7) or
+        N(sin(exp(exp(100)))) runs for years): a number beyond 10**(+-power_digits) is
+        refused before SymPy ever sees it."""
+        if not all(a.is_number for a in arguments):
+            return build()
+        with mpmath.workprec(64):
+            try:
+                estimate = value(*(self.values[a] for a in arguments))
+            except (ValueError, ZeroDivisionError, OverflowError, TypeError):
+                estimate = None  # a pole or a branch point: SymPy's exact value is small
+        sized = estimate is not None and estimate != 0 and mpmath.isfinite(estimate)
+        if sized and abs(mpmath.mag(estimate)) > self.limits.power_bits:
+            raise FormulaError(
+                f"a number in the formula would have more than {self.limits.power_digits} digits"
+            )
+        result = build()
+        if result.is_number:
+            self.values[result] = estimate if estimate is not None else mpmath.mpf(0)
+        return result
 
     def call(self, node: ast.Call, depth: int) -> sp.Expr:
         if not isinstance(node.func, ast.Name):
@@ -219,7 +325,7 @@ class _Walker:
         if arity >= 0 and len(node.args) != arity:
             raise FormulaError(f"{name}() takes {arity} argument(s); got {len(node.args)}")
         arguments = [self.expression(a, depth + 1) for a in node.args]
-        return function(*arguments)
+        return self.numeric(lambda: function(*arguments), _ESTIMATES[name], *arguments)
 
 
 def _operator_text(op: ast.operator) -> str:

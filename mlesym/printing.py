@@ -61,10 +61,18 @@ class TextbookLatexPrinter(LatexPrinter):
         return f"{sign}{text}"
 
     def _print_Mul(self, expr: sp.Mul) -> str:
+        if not isinstance(expr, sp.Mul):  # SymPy's _print_Pow hands 1/x over as a Pow
+            return super()._print_Mul(expr)
         factors = list(expr.args)
         exponentials = [f for f in factors if isinstance(f, sp.exp)]
         others = [f for f in factors if not isinstance(f, sp.exp)]
-        if exponentials and any(_is_reciprocal(f) for f in others):  # a density: c(y) exp(...)
+        reciprocals = [f for f in others if _is_reciprocal(f)]
+        if (
+            exponentials
+            and reciprocals
+            and not any(isinstance(f.base, sp.Sum) for f in reciprocals)
+        ):
+            # a density, c(y) exp(...); a softmax, exp(z_k) / sum_j exp(z_j), stays a fraction
             others.sort(key=_rank)
             return " ".join(self._print(f) for f in [*others, *exponentials])
         if any(_is_reciprocal(f) and depends_on_sample(f) for f in factors):
@@ -104,6 +112,11 @@ class TextbookLatexPrinter(LatexPrinter):
         if isinstance(summand, sp.Add):
             body = rf"\left({body}\right)"
         return tex + body
+
+    def _print_Heaviside(self, expr: sp.Heaviside, exp: str | None = None) -> str:
+        # SymPy writes theta(x), which a derivation about theta cannot use
+        tex = rf"\operatorname{{H}}\left({self._print(expr.args[0])}\right)"
+        return tex if exp is None else rf"\left({tex}\right)^{{{exp}}}"
 
     def _print_loggamma(self, expr: sp.loggamma, exp: str | None = None) -> str:
         tex = rf"\log\Gamma\left({self._print(expr.args[0])}\right)"

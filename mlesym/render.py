@@ -6,8 +6,9 @@ symbol from the step's Relation.
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -19,7 +20,7 @@ from markupsafe import Markup, escape
 from .derivation import Derivation, Step
 from .errors import MlesymError, UnknownChoiceError
 from .mathml import mathml, plain
-from .printing import latex, latex_equation
+from .readback import shown_equation, shown_latex
 
 FORMATS = {"md": "derivation.md.j2", "tex": "derivation.tex.j2", "html": "derivation.html.j2"}
 ARGMIN = r"\operatorname*{arg\,min}_{\theta}"
@@ -96,13 +97,16 @@ def environment(fmt: str, templates: str | None = None) -> jinja2.Environment:
         env.filters["display"] = lambda tex: Markup(mathml(tex, display=True))
         env.filters["plain"] = plain_text
     env.filters["sentence"] = lambda text: text if text.rstrip().endswith(".") else f"{text}."
-    env.filters["latex"] = lambda expr: TeX(latex(expr))
+    env.filters["latex"] = lambda expr: TeX(shown_latex(expr))
     env.filters["title"] = document_title
     return env
 
 
 def render_template(fmt: str, name: str, templates: str | None = None, /, **context) -> str:
-    """Render template ``name``; a broken template is an error naming its file and line."""
+    """Render template ``name``; a broken template is an error naming its file and line.
+    The context must be plain data (``require_plain``): a template, which may be the
+    user's, never sees a live object whose methods could run code."""
+    require_plain(context)
     try:
         template = environment(fmt, templates).get_template(name)
         return template.render(**context)
@@ -111,6 +115,32 @@ def render_template(fmt: str, name: str, templates: str | None = None, /, **cont
         raise TemplateError(f"template {where}, line {error.lineno}: {error.message}") from None
     except (jinja2.TemplateError, TypeError, ValueError, AttributeError) as error:
         raise TemplateError(f"template {_failing_line(error, name)}: {error}") from None
+
+
+PLAIN = (str, int, float, bool, type(None))
+
+
+def require_plain(value: object, where: str = "context") -> None:
+    """Raise TypeError unless ``value`` is plain data: strings (LaTeX already printed),
+    numbers, booleans, None, and tuples, lists and string-keyed mappings of them."""
+    if isinstance(value, PLAIN):
+        return
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"{where} has a key {key!r} that is not a string")
+            require_plain(item, f"{where}.{key}")
+    elif isinstance(value, tuple | list):
+        for position, item in enumerate(value):
+            require_plain(item, f"{where}[{position}]")
+    else:
+        raise TypeError(f"{where} is a {type(value).__name__}, not plain data")
+
+
+def plain_record(record: object, fields: Iterable[str] | None = None) -> dict:
+    """A dataclass (or any object's named attributes) as a mapping of plain values."""
+    names = fields if fields is not None else [f.name for f in dataclasses.fields(record)]
+    return {name: getattr(record, name) for name in names}
 
 
 def _failing_line(error: BaseException, name: str) -> str:
@@ -155,48 +185,60 @@ def render_all(
             raise UnknownChoiceError("format", fmt, FORMATS)
     derivation.verify()
     context = document_context(derivation)
+    figure = None if plot is None else plain_record(plot, ("caption", "path", "svg"))
     return {
-        fmt: render_template(fmt, FORMATS[fmt], templates, **context, plot=plot) for fmt in formats
+        fmt: render_template(fmt, FORMATS[fmt], templates, **context, plot=figure)
+        for fmt in formats
     }
 
 
 def document_context(d: Derivation) -> dict:
-    """Everything a derivation template may use."""
+    """Everything a derivation template may use, as plain data."""
     senses = d.senses()
-    steps = [
-        RenderedStep(
-            number=index + 1,
-            title=step.title,
-            explanation=step.explanation,
-            equation=TeX(_equation(step, senses[index])),
-            relation_symbol=TeX(_relation_symbol(step, senses)),
-            relation_text=_relation_text(step, index, senses),
-            check=_check_text(d.checks[index]),
+    steps = tuple(
+        plain_record(
+            RenderedStep(
+                number=index + 1,
+                title=step.title,
+                explanation=step.explanation,
+                equation=TeX(_equation(step, senses[index])),
+                relation_symbol=TeX(_relation_symbol(step, senses)),
+                relation_text=_relation_text(step, index, senses),
+                check=_check_text(d.checks[index]),
+            )
         )
         for index, step in enumerate(d.steps)
-    ]
+    )
     convention = d.convention
+    family = d.family
     return {
-        "family": d.family,
-        "link": d.link,
-        "convention": convention,
+        "family": {
+            "name": family.name,
+            "title": family.title,
+            "summary": family.summary,
+            "statement": TeX(family.statement(r"\cdot")),
+            "support": {"name": family.support.name, "latex": TeX(family.support.latex)},
+            "notes": tuple(tuple(note) for note in family.notes),
+        },
+        "link": {"name": d.link.name, "description": d.link.description},
+        "convention": plain_record(convention, ("loss_name", "long_name", "sum_name", "torch")),
         "name": document_name(d),
         "title": f"{document_title(d)}: {convention.long_name}",
         "steps": steps,
-        "loss": TeX(latex_equation(r"\text{loss}_i", d.loss)),
-        "nll": TeX(latex_equation(r"-\log p_{\theta}(y_i \mid x_i)", d.nll)),
-        "params": [(TeX(latex(p.symbol)), p.description) for p in d.family.params],
+        "loss": TeX(shown_equation(r"\text{loss}_i", d.loss)),
+        "nll": TeX(shown_equation(r"-\log p_{\theta}(y_i \mid x_i)", d.nll)),
+        "params": tuple((TeX(shown_latex(p.symbol)), p.description) for p in family.params),
         "checks": _check_summary(d),
-        "gradients": [
+        "gradients": tuple(
             TeX(
-                latex_equation(
-                    rf"\frac{{\partial\, \text{{loss}}_i}}{{\partial {latex(output)}}}", value
+                shown_equation(
+                    rf"\frac{{\partial\, \text{{loss}}_i}}{{\partial {shown_latex(output)}}}", value
                 )
             )
             for output, value in _gradient(d).items()
-        ],
+        ),
         "mle": _mle_context(d),
-        "canonical": d.family.canonical_link,
+        "canonical": family.canonical_link,
         "regenerate": _regenerate(d),
     }
 
@@ -221,15 +263,17 @@ def _mle_context(d: Derivation) -> dict:
     from .mle import constant_mle
 
     result = constant_mle(d)
-    context: dict = {"note": d.mle_note, "conditions": [], "solution": [], "parameter": None}
+    context: dict = {"note": d.mle_note, "conditions": (), "solution": (), "parameter": None}
     if result is None:
         return context
     if result.solution is None and d.mle_note:
         return context  # the note states the condition readably; SymPy's form can be a page wide
-    context["conditions"] = [TeX(latex(condition)) for condition in result.conditions]
+    context["conditions"] = tuple(TeX(shown_latex(condition)) for condition in result.conditions)
     if result.solution is not None:
-        context["solution"] = [(TeX(latex(c)), TeX(latex(v))) for c, v in result.solution.items()]
-        context["parameter"] = TeX(latex(result.parameter))
+        context["solution"] = tuple(
+            (TeX(shown_latex(c)), TeX(shown_latex(v))) for c, v in result.solution.items()
+        )
+        context["parameter"] = TeX(shown_latex(result.parameter))
     return context
 
 
@@ -237,7 +281,7 @@ def document_title(d: Derivation) -> str:
     """'Gaussian, $\\sigma$ fixed', 'Bernoulli', 'Gaussian, $\\sigma$ learned'."""
     parts = [d.family.title]
     for param in d.family.params:
-        parts.append(f"${latex(param.symbol)}$ {d.variant.get(param.name, 'fixed')}")
+        parts.append(f"${shown_latex(param.symbol)}$ {d.variant.get(param.name, 'fixed')}")
     return ", ".join(parts)
 
 
@@ -259,14 +303,14 @@ def document_stem(family, link: str, variants) -> str:
 def _equation(step: Step, sense: str | None) -> str:
     if step.optimize:
         keyword = ARGMIN if sense == "min" else ARGMAX
-        broken = latex_equation(rf"{latex(step.lhs)} = {keyword}", step.rhs, relation="")
+        broken = shown_equation(rf"{shown_latex(step.lhs)} = {keyword}", step.rhs, relation="")
         if broken.startswith(r"\begin{aligned}"):
             return broken  # too wide for one line: no underbrace, the title names the loss
-        rhs = latex(step.rhs)
+        rhs = shown_latex(step.rhs)
         if step.name:
             rhs = rf"\underbrace{{{rhs}}}_{{\mathrm{{{step.name}}}(\theta)}}"
-        return rf"{latex(step.lhs)} = {keyword} {rhs}"
-    return latex_equation(step.lhs, step.rhs)
+        return rf"{shown_latex(step.lhs)} = {keyword} {rhs}"
+    return shown_equation(step.lhs, step.rhs)
 
 
 def _relation_symbol(step: Step, senses: list[str | None]) -> str:
@@ -279,7 +323,7 @@ def _relation_symbol(step: Step, senses: list[str | None]) -> str:
         return r"\log"
     before = senses[step.ref]
     if before is None:  # an identity between equations, not between objectives
-        return rf"\times\,({latex(rel.scale)})"
+        return rf"\times\,({shown_latex(rel.scale)})"
     after = ("min" if before == "max" else "max") if rel.flips_sense else before
     return rf"\arg\{before} \to \arg\{after}" if before != after else rf"\arg\{after}"
 
@@ -299,8 +343,8 @@ def _relation_text(step: Step, index: int, senses: list[str | None]) -> str:
     sign = ">" if rel.sign > 0 else "<"
     if senses[index] is None:
         return (
-            rf"affine in {ref}: new $= c \cdot$ old $+ d$ with $c = {latex(rel.scale)}$ "
-            rf"and $d = {latex(rel.offset)}$"
+            rf"affine in {ref}: new $= c \cdot$ old $+ d$ with $c = {shown_latex(rel.scale)}$ "
+            rf"and $d = {shown_latex(rel.offset)}$"
         )
     effect = (
         f"the arg{senses[step.ref]} of {ref} becomes an arg{senses[index]}"
@@ -308,8 +352,8 @@ def _relation_text(step: Step, index: int, senses: list[str | None]) -> str:
         else f"same arg{senses[index]} as {ref}"
     )
     return (
-        rf"affine in {ref}: new $= c \cdot$ old $+ d$ with $c = {latex(rel.scale)} {sign} 0$ "
-        rf"and $d = {latex(rel.offset)}$ free of $\theta$; {effect}"
+        rf"affine in {ref}: new $= c \cdot$ old $+ d$ with $c = {shown_latex(rel.scale)} {sign} 0$ "
+        rf"and $d = {shown_latex(rel.offset)}$ free of $\theta$; {effect}"
     )
 
 

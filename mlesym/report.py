@@ -35,11 +35,16 @@ class Report:
 
     def render(self, fmt: str, templates: str | None = None) -> str:
         """The report in ``fmt``; ``templates``: a folder of the user's templates."""
-        from .render import render_template
+        from .render import plain_record, render_template
 
         if fmt not in FORMATS:
             raise UnknownChoiceError("format", fmt, FORMATS)
-        return render_template(fmt, FORMATS[fmt], templates, report=self)
+        report = {
+            "title": self.title,
+            "verdict": self.verdict,
+            "findings": tuple(plain_record(finding) for finding in self.findings),
+        }
+        return render_template(fmt, FORMATS[fmt], templates, report=report)
 
     def to_markdown(self) -> str:
         return self.render("md")

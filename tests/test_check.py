@@ -150,7 +150,7 @@ def test_bounded_work_passes_results_and_errors_back():
     ],
 )
 def test_identify_finds_the_family(loss, support, expected):
-    from mlesym.identify import identify
+    from mlesym.identification import identify
 
     assert expected in identify(loss, support).summary()
 
@@ -158,7 +158,7 @@ def test_identify_finds_the_family(loss, support, expected):
 def test_identify_without_a_match_reports_the_normalizer():
     """log cosh(r) is the NLL of sech(r) / pi (not a catalogue scale); hinge and focal losses
     have a normalizer that depends on the prediction; -r^2 is not integrable."""
-    from mlesym.identify import identify
+    from mlesym.identification import identify
 
     found = identify("log(cosh(y - f))")
     assert not found.matches and found.normalizer == "finite" and "Z = pi" in found.summary()
@@ -176,7 +176,7 @@ def test_identify_without_a_match_reports_the_normalizer():
 
 def test_huber_loss_is_identified():
     """The Huber loss (delta = 1) is the catalogue's huber family."""
-    from mlesym.identify import identify
+    from mlesym.identification import identify
 
     found = identify("max(min(abs(y - f), 1), 0)**2/2 + max(abs(y - f) - 1, 0)")
     assert "huber --link identity" in found.summary()

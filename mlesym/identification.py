@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .bounded import run_bounded
+from .bounded import check_seconds, run_bounded
 from .check import (
     CLASSES,
     GIVEN,
@@ -27,8 +27,8 @@ from .check import (
     output_names,
 )
 from .errors import MlesymError, UnknownChoiceError
-from .parse import parse
-from .printing import latex
+from .parse import parse, parse_bounded
+from .readback import shown_latex
 from .report import Finding, Report
 from .symbols import elementary
 
@@ -106,7 +106,8 @@ def identify(loss: str, support: str | None = None, seconds: float = 60.0) -> Id
         for p in get(name).params:
             known.add(p.name)
             known.update(option.argument for option in p.learned)
-    expr = parse(loss, {n: sp.Symbol(n, real=True) for n in known})  # checks the syntax once
+    seconds = check_seconds(seconds)
+    expr = parse_bounded(loss, {n: sp.Symbol(n, real=True) for n in known}, seconds)
     used = {s.name for s in expr.free_symbols}
     indexed = {int(m.group(1)) for n in used if (m := _INDEXED.fullmatch(n))}
     if indexed and used & {"y", "f", "z"}:
@@ -183,7 +184,7 @@ def _normalizer(loss: str, support: str) -> Identification:
     if expr.free_symbols - {target, output}:
         extra = ", ".join(sorted(s.name for s in expr.free_symbols - {target, output}))
         raise MlesymError(f"give the parameters {extra} values to test the normalizer")
-    f = latex(output)
+    f = shown_latex(output)
     z = {
         "binary": rf"Z({f}) = \sum_{{y \in \{{0, 1\}}}} e^{{-\mathrm{{LOSS}}}}",
         "count": rf"Z({f}) = \sum_{{y = 0}}^{{\infty}} e^{{-\mathrm{{LOSS}}}}",
@@ -192,7 +193,7 @@ def _normalizer(loss: str, support: str) -> Identification:
     }[support]
     stated = (
         given_finding(
-            latex(expr),
+            shown_latex(expr),
             "; no family of the catalogue has it as its NLL (every family, link and learned "
             "variant was tried)",
         ),
@@ -301,7 +302,7 @@ def _normalizer(loss: str, support: str) -> Identification:
         )
     exact = _symbolic_normalizer(expr, target, output, support)
     text = f"Z = {exact}" if exact is not None else f"Z = {values[0][1]:.12g} (numerically)"
-    constant = latex(exact) if exact is not None else _tex(values[0][1])
+    constant = shown_latex(exact) if exact is not None else _tex(values[0][1])
     table = r", \quad ".join(f"Z({at}) = {_tex(v)}" for at, v in values)
     return Identification(
         (),
@@ -345,7 +346,7 @@ def _onehot_normalizer(loss: str, classes: int) -> Identification:
     loss_at = sp.lambdify([*targets, *outputs], expr, "mpmath")
     stated = (
         given_finding(
-            latex(expr),
+            shown_latex(expr),
             "; no family of the catalogue with vector targets has it as its NLL at "
             f"K = {classes} classes (every family, link and learned variant was tried)",
         ),

@@ -1,0 +1,158 @@
+"""Hostile input through every entry point: one line, exit status 2, no hang, no file left.
+
+Each case runs under a hard wall-clock limit (the subprocess timeout, or the
+``within`` guard) so that a regression fails instead of hanging the suite.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from contextlib import contextmanager, suppress
+
+import pytest
+
+import mlesym
+from conftest import run_mlesym
+from mlesym.errors import MlesymError
+
+# Each of these hung the parent process before the bound (SymPy evaluated them eagerly).
+HANGS = [
+    "gamma(10**10)",
+    "gamma(10**7)",
+    "gamma(10**6 + 1/2)",
+    "gamma(gamma(12))",
+    "gamma(gamma(gamma(5)))",
+    "gamma(10**29)",
+    "gamma(10**999)",
+    "gamma(2**22)",
+    "sin(exp(exp(100)))**2",
+    "exp(exp(exp(exp(10))))**2",
+    "cosh(exp(exp(50)))",
+    "softplus(exp(exp(30)))",
+    "9**9**9",
+    "(2**3000)**2",
+]
+
+
+@contextmanager
+def within(seconds: float):
+    """Fail (not hang) when the block runs longer than ``seconds``."""
+
+    def alarm(signum, frame):
+        raise TimeoutError(f"took longer than {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize("number", HANGS)
+def test_huge_numbers_are_refused_at_once_in_python(number):
+    with within(10):
+        start = time.monotonic()
+        with pytest.raises(MlesymError, match="more than 1000 digits"):
+            mlesym.verify(f"{number} * (y - f)**2", family="gaussian")
+        with pytest.raises(MlesymError, match="more than 1000 digits"):
+            mlesym.verify(f"(y - f)**2 + {number}", family="gaussian")
+        assert time.monotonic() - start < 5
+
+
+@pytest.mark.parametrize("number", ["gamma(10**10)", "sin(exp(exp(100)))", "gamma(gamma(12))"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["verify", "(y - f)**2 * {}", "--family", "gaussian"],
+        ["identify", "(y - f)**2 * {}"],
+        ["derive", "--pdf", "exp(-(y - mu)**2 / 2) / sqrt(2*pi) * {}"],
+        ["export", "--pdf", "exp(-(y - mu)**2 / 2) / sqrt(2*pi) * {}"],
+        ["verify", "(y - f)**{}", "--family", "gaussian"],
+    ],
+    ids=["verify", "identify", "derive-pdf", "export-pdf", "exponent"],
+)
+def test_huge_numbers_are_one_line_through_the_command_line(command, number):
+    args = [part.format(number) for part in command]
+    result = run_mlesym(*args, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert "more than 1000 digits" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "1e300", "-1", "0", "-inf", "x"])
+@pytest.mark.parametrize("command", ["verify", "identify", "derive-pdf"])
+def test_bad_timeouts_are_one_line(command, value):
+    args = {
+        "verify": ["verify", "(y - f)**2", "--family", "gaussian"],
+        "identify": ["identify", "(y - f)**2"],
+        "derive-pdf": ["derive", "--pdf", "exp(-abs(y - mu)) / 2"],
+    }[command]
+    result = run_mlesym(*args, f"--timeout={value}", timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert "timeout" in result.stderr or "time limit" in result.stderr
+
+
+@pytest.mark.parametrize("seconds", [None, "5", float("nan"), float("inf"), 0, -1, True, 1e300])
+def test_bad_time_limits_in_python_are_one_line(seconds):
+    with pytest.raises(MlesymError, match="time limit"):
+        mlesym.verify("(y - f)**2", family="gaussian", seconds=seconds)
+    with pytest.raises(MlesymError, match="time limit"):
+        mlesym.identify("(y - f)**2", seconds=seconds)
+
+
+def test_the_limit_holds_for_slow_work():
+    """A formula that is legal but slow for SymPy is cut off at its limit, give or take the
+    fork: 2 s asked, well under 10 s taken."""
+    with within(20):
+        start = time.monotonic()
+        with suppress(MlesymError):
+            mlesym.verify(
+                "(y - f)**2 * gamma(449)**(1/7) * erf(sin(y*f)**7)", "gaussian", seconds=2
+            )
+        assert time.monotonic() - start < 10
+
+
+def test_a_long_flat_sum_is_not_too_deep_but_nesting_is():
+    flat = " + ".join(["(y - f)**2"] * 60)  # 60 terms, 300 parts: under the 400 cap
+    assert mlesym.verify(flat, family="gaussian").equivalent
+    nested = "(" * 41 + "y - f" + ")" * 41 + "**2"
+    with pytest.raises(MlesymError, match="deep"):
+        mlesym.verify(nested, family="gaussian")
+
+
+def test_every_parse_of_user_text_happens_in_a_worker(tmp_path, monkeypatch):
+    """Record the process of each parse of a user's text: never the caller's own."""
+    import mlesym.parse as parsing
+
+    log = tmp_path / "pids"
+    real = parsing.parse
+
+    def recording(*args, **kwargs):
+        with open(log, "a") as handle:
+            handle.write(f"{os.getpid()}\n")
+        return real(*args, **kwargs)
+
+    for module in ("mlesym.parse", "mlesym.check", "mlesym.identification", "mlesym.custom"):
+        if hasattr(__import__(module, fromlist=["x"]), "parse"):
+            monkeypatch.setattr(f"{module}.parse", recording)
+    verdict = mlesym.verify("(y - f)**2", family="gaussian")
+    verdict.document()
+    mlesym.verify("(y1 - f1)**2 + (y2 - f2)**2", family="multivariate_gaussian", classes=2)
+    mlesym.identify("log(cosh(y - f))")
+    mlesym.derive_pdf("exp(-abs(y - mu)) / 2")
+    pids = [int(line) for line in log.read_text().split()]
+    assert len(pids) >= 5
+    assert os.getpid() not in pids
+
+
+def test_the_public_functions_stay_functions_after_use():
+    """``mlesym.identify`` once became the module of the same name after its first call."""
+    first = mlesym.identify("log(cosh(y - f))")
+    second = mlesym.identify("log(cosh(y - f))")
+    assert callable(mlesym.identify) and callable(mlesym.verify)
+    assert first.summary() == second.summary()
