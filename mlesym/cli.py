@@ -373,8 +373,12 @@ def _document(document, fmt: str, templates: str | None = None, plot=None) -> st
 
 def _emit(args: argparse.Namespace, text: str | bytes) -> int:
     """``text`` to -o FILE (a PDF is always bound there, as _run checks first) or stdout."""
-    if args.output is None:
-        sys.stdout.write(text)
+    if args.output is None or args.output == "-":
+        if isinstance(text, bytes):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text)
+        else:
+            sys.stdout.write(text)
     else:
         from .output import write_atomically
 

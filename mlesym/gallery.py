@@ -14,6 +14,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import re
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from .errors import MlesymError
 from .families import get, names
 from .output import check_writable, inside, is_generated, write_atomically
 from .plots import COMPARISON
@@ -211,7 +213,9 @@ def build(
         check_templates(templates)
     out.mkdir(parents=True, exist_ok=True)
     report = BuildReport()
-    previous = _load_cache(out)
+    previous, problem = _load_cache(out)
+    if problem and progress:
+        progress(f"warning: ignoring {out / CACHE} ({problem}); rebuilding everything")
     entries: dict[str, dict] = {}
     pending = []
     for name in names():
@@ -251,10 +255,11 @@ def build(
     new_files.update(index_pages)
     targets = {inside(out, n): t for n, t in new_files.items()}  # all checked before deriving
     wanted = {n for e in entries.values() for n in e["files"]} | set(INDEXES)
-    stale = [
-        p
-        for p in sorted(out.iterdir())
-        if p.is_file() and p.suffix in GENERATED and p.name not in wanted and is_generated(p)
+    stale = [  # only what an earlier build wrote, still as it wrote it, and marked as ours
+        inside(out, n)
+        for n, digest in sorted(written_before.items())
+        if n not in wanted and Path(n).suffix in GENERATED and _intact(out, {n: digest})
+        and is_generated(out / n)
     ]
     for path, text in targets.items():
         if not path.exists() or path.read_text(encoding="utf-8") != text:
@@ -336,8 +341,57 @@ def _intact(out: Path, files: dict[str, str]) -> bool:
     return True
 
 
-def _load_cache(out: Path) -> dict:
+def _load_cache(out: Path) -> tuple[dict, str | None]:
+    """The previous build's cache, and what was wrong with it (then it is ignored whole):
+    each entry must name exactly the files the build would write for it, with their
+    SHA-256, and its index rows must be strings whose stems are those files' stems."""
+    path = out / CACHE
+    if not path.exists():
+        return {}, None
     try:
-        return json.loads((out / CACHE).read_text())
-    except (OSError, ValueError):
-        return {}
+        cache = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError) as error:
+        return {}, f"unreadable: {type(error).__name__}"
+    try:
+        _check_cache(cache)
+    except (TypeError, ValueError, KeyError, AttributeError, MlesymError) as error:
+        return {}, str(error) or type(error).__name__
+    return cache, None
+
+
+_ROW_KEYS = {"stem", "title", "link", "loss", "formula", "mle", "torch"}
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+
+
+def _check_cache(cache) -> None:
+    if not isinstance(cache, dict):
+        raise TypeError("not a mapping")
+    known = set(names())
+    for name, entry in cache.items():
+        if not isinstance(entry, dict) or set(entry) != {"key", "files", "rows"}:
+            raise ValueError(f"entry {name!r} is malformed")
+        files, rows = entry["files"], entry["rows"]
+        if not isinstance(entry["key"], str) or not isinstance(files, dict):
+            raise ValueError(f"entry {name!r} is malformed")
+        if not all(isinstance(d, str) and _DIGEST.fullmatch(d) for d in files.values()):
+            raise ValueError(f"entry {name!r} has a malformed hash")
+        if name == INDEX_ENTRY:
+            expected = set(INDEXES)
+        elif name in known or name == COMPARISON:
+            expected = set(file_names(name))
+        else:  # a family that no longer exists: its files may be deleted, if they are ours
+            expected = set(files)
+            if not all(isinstance(n, str) and Path(n).suffix in GENERATED for n in files):
+                raise ValueError(f"entry {name!r} names files mlesym does not write")
+        if set(files) != expected:
+            raise ValueError(f"entry {name!r} does not name the files its build writes")
+        for n in files:
+            inside(Path("."), n)
+        if not isinstance(rows, list):
+            raise ValueError(f"entry {name!r} has malformed rows")
+        stems = {Path(n).stem for n in expected}
+        for row in rows:
+            if not isinstance(row, dict) or set(row) != _ROW_KEYS:
+                raise ValueError(f"entry {name!r} has a malformed row")
+            if not all(isinstance(v, str) for v in row.values()) or row["stem"] not in stems:
+                raise ValueError(f"entry {name!r} has a row for a document it does not hold")
