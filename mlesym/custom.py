@@ -8,8 +8,11 @@ that the ordinary pipeline derives, renders and exports.
 
 from __future__ import annotations
 
+import builtins
+import keyword
 import math
 import random
+import re
 from collections.abc import Mapping
 
 import sympy as sp
@@ -29,7 +32,7 @@ from .family import (
     References,
 )
 from .parse import parse_bounded
-from .readback import shown_latex
+from .readback import _GREEK, shown_latex
 from .symbols import Output, i, x
 
 SUPPORTS = {
@@ -163,14 +166,77 @@ def declared(
     )
 
 
+RESERVED = frozenset(
+    [
+        *keyword.kwlist,
+        *dir(builtins),
+        "input",
+        "target",
+        "reduction",
+        "weight",
+        "pos_weight",
+        "ignore_index",
+        "label_smoothing",
+        "eps",
+        "stirling",
+        "covariance",
+        "check",
+        "full",
+        "backend",
+        "np",
+        "numpy",
+        "math",
+        "torch",
+        "jax",
+        "jnp",
+        "scipy",
+        "special",
+        "dtype",
+        "chol",
+        "loss",
+        "value",
+        "values",
+        "result",
+        "e",
+        "E",
+        "I",
+        "N",
+        "O",
+        "Q",
+        "S",
+        "pi",
+    ]
+)
+
+
+def check_name(name: object) -> str:
+    """A name for a variable or parameter of a user's density: letters and digits, not a
+    name the generated code or the documents use (input, target, reduction, numpy, ...), and
+    one that LaTeX shows as itself (SymPy would print bscr as a script b, x_dot dotted)."""
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9]{0,30}", name):
+        raise MlesymError(
+            f"{name!r} is not a valid name: a letter, then letters and digits (at most 31)"
+        )
+    if name in RESERVED:
+        raise MlesymError(
+            f"{name!r} is reserved (the generated code or SymPy uses it); reserved names "
+            "include input, target, reduction, weight, eps, numpy, math, torch, dtype, "
+            "pi and Python's keywords and builtins"
+        )
+    tex = sp.latex(sp.Symbol(name))
+    plain = re.fullmatch(r"(\\?[A-Za-z]+)(?:_\{[A-Za-z0-9]+\})?", tex)
+    if plain is None or (plain.group(1).startswith("\\") and plain.group(1)[1:] not in _GREEK):
+        raise MlesymError(f"{name!r} would print in LaTeX as {tex}, not as itself; choose another")
+    return name
+
+
 def _parsed(pdf, var, theta, params, support, theta_domain, seconds):
     """The density as an expression in its symbols, after checking names and domains."""
     if support not in SUPPORTS:
         raise UnknownChoiceError("support", support, sorted(SUPPORTS))
     names = [var, theta, *params]
     for name in names:
-        if not isinstance(name, str) or not name.isidentifier() or not name.isascii():
-            raise MlesymError(f"{name!r} is not a valid name (letters, digits, underscores)")
+        check_name(name)
     if len(set(names)) != len(names):
         raise MlesymError(f"the names {', '.join(names)} must be different")
     for name, domain in [(theta, theta_domain), *params.items()]:

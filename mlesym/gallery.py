@@ -258,7 +258,9 @@ def build(
     stale = [  # only what an earlier build wrote, still as it wrote it, and marked as ours
         inside(out, n)
         for n, digest in sorted(written_before.items())
-        if n not in wanted and Path(n).suffix in GENERATED and _intact(out, {n: digest})
+        if n not in wanted
+        and Path(n).suffix in GENERATED
+        and _intact(out, {n: digest})
         and is_generated(out / n)
     ]
     for path, text in targets.items():

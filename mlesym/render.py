@@ -102,18 +102,47 @@ def environment(fmt: str, templates: str | None = None) -> jinja2.Environment:
     return env
 
 
+RENDER_SECONDS = 30.0  # a user's template renders in a bounded worker, like a user's formula
+RENDER_MEMORY_MB = 512
+
+
 def render_template(fmt: str, name: str, templates: str | None = None, /, **context) -> str:
     """Render template ``name``; a broken template is an error naming its file and line.
     The context must be plain data (``require_plain``): a template, which may be the
-    user's, never sees a live object whose methods could run code."""
+    user's, never sees a live object whose methods could run code. With a folder of the
+    user's templates, rendering runs in a worker bounded in time and memory (a loop over
+    ``range(10**9)`` is an error, not a hang)."""
     require_plain(context)
+    if templates is None:
+        return _render(fmt, name, None, context)
+    from .bounded import UndecidedError, run_bounded
+
+    try:
+        return run_bounded(
+            _render, fmt, name, templates, context,
+            seconds=RENDER_SECONDS, memory_mb=RENDER_MEMORY_MB,
+        )  # fmt: skip
+    except UndecidedError:
+        raise TemplateError(
+            f"template {name} from {templates}: rendering did not finish within "
+            f"{RENDER_SECONDS:g} s and {RENDER_MEMORY_MB} MB"
+        ) from None
+    except MlesymError as error:  # the worker's TemplateError, by its message
+        raise TemplateError(str(error)) from None
+
+
+def _render(fmt: str, name: str, templates: str | None, context: dict) -> str:
     try:
         template = environment(fmt, templates).get_template(name)
         return template.render(**context)
     except jinja2.TemplateSyntaxError as error:
         where = error.filename or error.name or name
         raise TemplateError(f"template {where}, line {error.lineno}: {error.message}") from None
-    except (jinja2.TemplateError, TypeError, ValueError, AttributeError) as error:
+    except RecursionError:
+        raise TemplateError(
+            f"template {name}: recursion too deep (a macro or an extends loop)"
+        ) from None
+    except (jinja2.TemplateError, TypeError, ValueError, AttributeError, OverflowError) as error:
         raise TemplateError(f"template {_failing_line(error, name)}: {error}") from None
 
 

@@ -156,3 +156,68 @@ def test_the_public_functions_stay_functions_after_use():
     second = mlesym.identify("log(cosh(y - f))")
     assert callable(mlesym.identify) and callable(mlesym.verify)
     assert first.summary() == second.summary()
+
+
+TEMPLATE_ATTACKS = [
+    "{% for i in range(10**5) %}{% for j in range(10**5) %}x{% endfor %}{% endfor %}",
+    "{{ 'x' * 10**9 }}",
+    "{{ 'x' * 10**10 }}",
+    "{{ lipsum(n=10**6) }}",
+    "{{ range(10**9) | list }}",
+    "{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}",
+    "{% extends 'derivation.md.j2' %}",
+    "{{ (10**1000)**1000 }}",
+]
+
+
+@pytest.mark.parametrize("text", TEMPLATE_ATTACKS, ids=range(len(TEMPLATE_ATTACKS)))
+def test_user_templates_render_within_a_bound(tmp_path, monkeypatch, text):
+    from mlesym import render
+
+    monkeypatch.setattr(render, "RENDER_SECONDS", 3.0)
+    (tmp_path / "derivation.md.j2").write_text(text)
+    d = mlesym.derive("gaussian")
+    with within(30):
+        start = time.monotonic()
+        with pytest.raises(render.TemplateError) as error:
+            render.render(d, "md", templates=str(tmp_path))
+        assert time.monotonic() - start < 15
+    assert "template" in str(error.value) and "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "input",
+        "target",
+        "reduction",
+        "numpy",
+        "math",
+        "dtype",
+        "lambda",
+        "abs",
+        "bscr",
+        "_",
+        "x_dot",
+    ],
+)
+def test_names_that_break_generated_code_or_latex_are_refused(name):
+    result = run_mlesym(
+        "export", "--pdf", f"exp(-abs(y - mu)/{name})/(2*{name})", "--param", f"{name}:positive"
+    )
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert repr(name) in result.stderr and result.stdout == ""
+
+
+def test_an_ordinary_parameter_name_exports_code_that_runs():
+    import numpy as np
+
+    result = run_mlesym(
+        "export", "--pdf", "exp(-abs(y - mu)/b2)/(2*b2)", "--param", "b2:positive", "--full"
+    )
+    assert result.returncode == 0, result.stderr
+    scope: dict = {}
+    exec(compile(result.stdout, "<export>", "exec"), scope)  # noqa: S102  (mlesym's own output)
+    function = next(v for k, v in scope.items() if callable(v) and not k.startswith("_"))
+    value = function(np.array([0.0]), np.array([1.0]), b2=2.0, reduction="none")
+    assert np.allclose(value, np.log(4.0) + 0.5)  # -log(e^{-1/2} / 4), by hand
