@@ -90,12 +90,18 @@ def write_atomically(path: Path, text: str | bytes, force: bool = False) -> None
     if not directory.is_dir():
         raise MlesymError(f"cannot write {path}: directory {directory} does not exist")
     check_writable(path, force)
-    fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:  # a read-only folder: name the file asked for, not a temporary
+        raise MlesymError(f"cannot write {path}: {error.strerror or error}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(text.encode("utf-8") if isinstance(text, str) else text)
         os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; a document is for reading
         os.replace(temporary, path)
+    except OSError as error:  # a full disk: the file asked for, and no temporary left
+        Path(temporary).unlink(missing_ok=True)
+        raise MlesymError(f"cannot write {path}: {error.strerror or error}") from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

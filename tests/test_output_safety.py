@@ -127,3 +127,16 @@ def test_the_build_deletes_what_it_wrote_for_a_family_that_is_gone(tmp_path):
     report = build(out, jobs=2)
     assert [p.name for p in report.deleted] == ["old.md"]
     assert (out / "other.md").exists()
+
+
+def test_write_errors_name_the_file_asked_for(tmp_path):
+    if os.geteuid() == 0:  # root writes into read-only folders; a full disk is /dev/full
+        result = run_mlesym("derive", "gaussian", "-o", "/dev/full")
+        assert result.returncode == 2 and "/dev/full" in result.stderr
+        return
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    result = run_mlesym("derive", "gaussian", "-o", str(folder / "g.md"))
+    assert result.returncode == 2 and f"cannot write {folder / 'g.md'}" in result.stderr
+    assert ".tmp" not in result.stderr
