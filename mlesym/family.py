@@ -120,7 +120,10 @@ SIMPLEX = Support(
     "target rows must be probability vectors: entries in (0, 1) that sum to 1",
 )
 INTEGERS = Support(
-    "integers", r"y \in \mathbb{Z}", "target != target.round()", "target must hold integers"
+    "integers",
+    r"y \in \mathbb{Z}",
+    "(target != target.round()) & (target == target)",  # NaN is not an invalid value
+    "target must hold integers",
 )
 VECTOR = Support("vector", r"y \in \mathbb{R}^{K}")
 CLOSED_UNIT = Support(
