@@ -151,6 +151,18 @@ class Derivation:
         return self._memo[key]
 
     @property
+    def textbook_loss(self) -> sp.Expr:
+        """The per-sample loss as the derivation states it before any numerically stable
+        rewrite: what a reader knows (BCE as -y log p - (1 - y) log(1 - p), not xlogy)."""
+        for step in reversed(self.steps):
+            if step.optimize and step.rule != "stable":
+                return (step.rhs * n).replace(
+                    lambda e: isinstance(e, sp.Sum) and e.limits[0][0] == i,
+                    lambda e: e.function,
+                )
+        return self.loss
+
+    @property
     def convention(self):
         """The conventional loss this derivation ends at (MSE, BCE, Gaussian NLL, ...)."""
         return self.family.convention(self.link.name, self.variant)

@@ -214,6 +214,8 @@ _CALLS = {
         "logcbnorm": "_logcbnorm({0})",
         "xexp": "numpy.exp({1} + numpy.log({0}))",
         "ShiftedSoftplus": "_softplus({0}, shift={1}, scale={2})",  # an in-place helper
+        "logrising": "_logrising({0}, {1})",
+        "logi0e": "_logi0e({0})",
     },
     "torch": {
         "log": "torch.log({0})",
@@ -247,6 +249,8 @@ _CALLS = {
         # where-forms, so that the gradient at u = 0 is sigmoid(0) = 1/2, not 0 or 1
         "PositivePart": "torch.where({0} >= 0, {0}, 0.0)",
         "SoftplusTail": "torch.log1p(torch.exp(-torch.where({0} >= 0, {0}, -({0}))))",
+        "logrising": "_logrising({0}, {1})",
+        "logi0e": "torch.log(torch.special.i0e({0}))",
     },
     "jax": {
         "log": "jnp.log({0})",
@@ -279,6 +283,8 @@ _CALLS = {
         "xexp": "jnp.exp({1} + jnp.log({0}))",
         "PositivePart": "jnp.where({0} >= 0, {0}, 0.0)",
         "SoftplusTail": "jnp.log1p(jnp.exp(-jnp.where({0} >= 0, {0}, -({0}))))",
+        "logrising": "_logrising({0}, {1})",
+        "logi0e": "jnp.log(jax.scipy.special.i0e({0}))",
     },
 }
 

@@ -87,7 +87,7 @@ def variant_documents(
         "title": document_title(d),
         "link": d.link.name,
         "loss": f"{c.loss_name} ({c.long_name})",
-        "formula": shown_latex(d.loss),
+        "formula": shown_latex(d.textbook_loss),
         "mle": _mle_cell(d),
         "torch": c.torch or "",
     }

@@ -196,6 +196,61 @@ def _log_ratio(expr: sp.Expr) -> sp.Expr:
     return expr.replace(sp.log, rewrite)
 
 
+def _log_gamma_difference(expr: sp.Expr) -> sp.Expr:
+    """log Gamma(b + a) - log Gamma(b) -> logrising(b, a), for a a number or a function of
+    the target alone: the pair cancels in floating point when b is large."""
+    from .symbols import logrising
+
+    if not isinstance(expr, sp.Add):
+        return expr
+    signed = {1: [], -1: []}
+    for term in expr.args:
+        coefficient, rest = term.as_coeff_Mul()
+        if isinstance(rest, sp.loggamma) and coefficient in (1, -1):
+            signed[int(coefficient)].append(rest)
+    for plus in signed[1]:
+        for minus in signed[-1]:
+            for sign, low, high in ((-1, plus, minus), (1, minus, plus)):
+                a = sp.expand(high.args[0] - low.args[0])
+                if _shift(a):  # +- (log Gamma(low + a) - log Gamma(low))
+                    rest = expr - plus + minus
+                    return _log_gamma_difference(rest) + sign * logrising(low.args[0], a)
+    return expr
+
+
+def _shift(a: sp.Expr) -> bool:
+    """A positive number, or an expression in the target alone (y, y + 1)."""
+    if a.is_number:
+        return bool(a.is_positive)
+    targets = {t: sp.Integer(0) for t in a.atoms(sp.Indexed) if t.base == y}
+    return (
+        bool(targets)
+        and not sp.sympify(a.xreplace(targets)).free_symbols
+        and not a.has(sp.Function)
+    )
+
+
+def _log_bessel(expr: sp.Expr) -> sp.Expr:
+    """log I_0(u) -> |u| + logi0e(u), and then u - u cos v -> 2 u sin(v/2)^2: the von Mises
+    normalizer without overflow, and its concentration without cancellation."""
+    from .symbols import logi0e
+
+    def log_of(base: sp.Expr) -> sp.Expr | None:
+        if isinstance(base, sp.besseli) and base.args[0] == 0:
+            u = base.args[1]
+            return sp.Abs(u) + logi0e(u)
+        return None
+
+    expr = _log_of_special_factors(expr, log_of)
+    if isinstance(expr, sp.Add):
+        for term in expr.args:
+            coefficient, rest = term.as_independent(sp.cos, as_Add=False)
+            if isinstance(rest, sp.cos) and -coefficient in expr.args:
+                (v,) = rest.args
+                return expr - term + coefficient - 2 * coefficient * sp.sin(v / 2) ** 2
+    return expr
+
+
 RULES = (
     StableRule(
         "log-ratio",
@@ -235,6 +290,18 @@ RULES = (
         r"$\operatorname{logsumexp}$ for $v = \sum_k e^{u_k}$), and $1 - \sigma(u) = "
         r"\sigma(-u)$: finite where $v$ underflows to $0$",
         _log_gamma_of_small,
+    ),
+    StableRule(
+        "log-gamma-difference",
+        r"$\log\Gamma(b + a) - \log\Gamma(b) = \log \frac{\Gamma(b + a)}{\Gamma(b)}$, computed by "
+        r"Stirling's series for $b \ge 10$, so that two large log-gammas never cancel",
+        _log_gamma_difference,
+    ),
+    StableRule(
+        "log-bessel",
+        r"$\log I_0(u) = |u| + \log(e^{-|u|} I_0(u))$, finite where $I_0(u)$ overflows, and "
+        r"$u - u \cos v = 2 u \sin^2(v/2)$, which does not cancel",
+        _log_bessel,
     ),
     StableRule(
         "logcosh",

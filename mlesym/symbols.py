@@ -219,6 +219,43 @@ class logcbnorm(Function):  # noqa: N801
         return _powered(rf"\log \frac{{{u}}}{{\tanh\left(\frac{{{u}}}{{2}}\right)}}", exp)
 
 
+class logrising(Function):  # noqa: N801
+    """log Gamma(b + a) - log Gamma(b), the log of the rising factorial: args (b, a).
+
+    Two large log-gammas cancel when b is large (a Student-t's nu, a negative binomial's r);
+    exporters compute it by Stirling's series where b >= 10, without forming either.
+    """
+
+    nargs = 2
+
+    def fdiff(self, argindex=1):
+        b, a = self.args
+        return sp.digamma(b + a) - sp.digamma(b) if argindex == 1 else sp.digamma(b + a)
+
+    def _latex(self, printer, exp=None):
+        b, a = self.args
+        top, bottom = printer._print(b + a), printer._print(b)
+        text = rf"\log \frac{{\Gamma\left({top}\right)}}{{\Gamma\left({bottom}\right)}}"
+        return _powered(text, exp)
+
+
+class logi0e(Function):  # noqa: N801
+    """log(e^(-|u|) I_0(u)), the log of the exponentially scaled Bessel function: finite
+    where I_0(u) overflows (u > 713), and free of the cancellation of log I_0(u) - u."""
+
+    nargs = 1
+    is_real = True
+
+    def fdiff(self, argindex=1):
+        u = self.args[0]
+        return sp.besseli(1, u) / sp.besseli(0, u) - sp.sign(u)
+
+    def _latex(self, printer, exp=None):
+        u = printer._print(self.args[0])
+        text = rf"\log\left(e^{{- \left|{u}\right|}} I_{{0}}\left({u}\right)\right)"
+        return _powered(text, exp)
+
+
 class Determinant(sp.Symbol):
     """det(Sigma) of a fixed covariance; exports compute its log from Sigma's Cholesky factor."""
 
@@ -239,6 +276,8 @@ def elementary(expr: sp.Expr) -> sp.Expr:
     expr = expr.replace(logcosh, lambda u: sp.log(sp.cosh(u)))
     expr = expr.replace(logcbnorm, lambda u: sp.log(u / sp.tanh(u / 2)))
     expr = expr.replace(xexp, lambda a, u: a * sp.exp(u))
+    expr = expr.replace(logrising, lambda b, a: sp.loggamma(b + a) - sp.loggamma(b))
+    expr = expr.replace(logi0e, lambda u: sp.log(sp.besseli(0, u)) - sp.Abs(u))
     expr = expr.replace(xlogy, lambda a, b: a * sp.log(b))
     expr = expr.replace(xlog1py, lambda a, b: a * sp.log(1 + b))
     expr = expr.replace(log1p, lambda a: sp.log(1 + a))
