@@ -30,18 +30,34 @@ def derive(family: str, link: str | None = None, **variants: str) -> Derivation:
     ``variants`` choose which nuisance parameters the model learns, e.g. ``sigma="learned"``
     (the default for each is ``"fixed"``).
     """
+    _require_text("family", family, "a name such as 'gaussian'")
+    if link is not None:
+        _require_text("link", link, "a link's name such as 'logit', or None")
+    for name, value in variants.items():
+        _require_text(name, value, "'fixed' or a learned form such as 'learned'")
     return _derived(family, link, tuple(sorted(variants.items())))
+
+
+def _require_text(what: str, value: object, accepted: str) -> None:
+    """A one-line error for an argument that must be a name (not a list, a number, None)."""
+    if not isinstance(value, str):
+        raise MlesymError(f"{what} must be {accepted}; got {type(value).__name__} {value!r}")
+
+
+def _require_flag(what: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise MlesymError(f"{what} must be True or False; got {type(value).__name__} {value!r}")
+    return value
 
 
 @cache
 def _derived(family: str, link: str | None, variants: tuple[tuple[str, str], ...]) -> Derivation:
-    if not isinstance(family, str):
-        raise MlesymError(f"family must be a name such as 'gaussian'; got {family!r}")
     return _derive.derive(family, link, **dict(variants)).verify()
 
 
 def _split_options(name: str, options: dict[str, Any]) -> tuple[str | None, dict[str, str]]:
     """Separate ``link`` from the variant keywords; unknown names raise with the valid ones."""
+    _require_text("family", name, "a name such as 'gaussian'")
     options = dict(options)
     link = options.pop("link", None)
     get(name).learned(options)  # validates names and values
@@ -64,18 +80,22 @@ def loss_function(
     keyword per nuisance parameter (``sigma="learned"``), whose learned value becomes an
     input of the function after ``target``.
     """
+    _require_text("backend", backend, "'numpy', 'torch' or 'jax'")
+    _require_text("reduction", reduction, "'none', 'mean' or 'sum'")
     link, variants = _split_options(name, options)
-    return export.compile_loss(derive(name, link, **variants), backend, reduction, bool(full))
+    d = derive(name, link, **variants)
+    return export.compile_loss(d, backend, reduction, _require_flag("full", full))
 
 
 def export_source(
     name: str, backend: str = "numpy", full: bool = False, reduction: str = "mean", **options: Any
 ) -> str:
     """The Python source of the function ``loss_function`` returns."""
+    _require_text("backend", backend, "'numpy', 'torch' or 'jax'")
+    _require_text("reduction", reduction, "'none', 'mean' or 'sum'")
     link, variants = _split_options(name, options)
-    return export.source(
-        derive(name, link, **variants), full=bool(full), reduction=reduction, backend=backend
-    )
+    d = derive(name, link, **variants)
+    return export.source(d, full=_require_flag("full", full), reduction=reduction, backend=backend)
 
 
 def derive_pdf(

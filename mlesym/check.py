@@ -19,7 +19,7 @@ import sympy as sp
 
 from .bounded import check_seconds, run_bounded
 from .errors import MlesymError
-from .parse import parse_bounded
+from .parse import normalized, parse_bounded
 from .readback import shown_latex
 from .report import Finding, Report
 from .symbols import Head, K, Output, elementary, i, x, y
@@ -108,6 +108,7 @@ def verify(
     d = derive(family, link, **variants)
     classes = _classes(classes)
     seconds = check_seconds(seconds)
+    loss = normalized(loss)
     expr = parse_bounded(loss, output_names(d, classes), seconds)
     if not expr.has(Output):
         outputs = "f, or z" if d.family.target == "scalar" else f"f1..f{classes}, or z1..z{classes}"

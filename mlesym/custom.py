@@ -31,7 +31,7 @@ from .family import (
     Param,
     References,
 )
-from .parse import parse_bounded
+from .parse import normalized, parse_bounded
 from .readback import _GREEK, shown_latex
 from .symbols import Output, i, x
 
@@ -65,7 +65,19 @@ def family_from_pdf(
     at several parameter settings. Raises MlesymError when it is negative somewhere or does
     not integrate to one (the message shows the integral's value).
     """
+    if params is not None and not isinstance(params, Mapping):
+        raise MlesymError(
+            f"params must map each parameter's name to its domain, such as "
+            f"{{'sigma': 'positive'}}; got {type(params).__name__} {params!r}"
+        )
+    for what, value in (("support", support), ("theta_domain", theta_domain)):
+        if not isinstance(value, str):
+            raise MlesymError(f"{what} must be a name; got {type(value).__name__} {value!r}")
+    pdf = normalized(pdf)
     params = dict(params or {})
+    for domain in params.values():
+        if not isinstance(domain, str):
+            raise MlesymError(f"a parameter's domain must be a name; got {domain!r}")
     seconds = check_seconds(seconds)
     expr, target, predicted, symbols = _parsed(
         pdf, var, theta, params, support, theta_domain, seconds

@@ -270,6 +270,10 @@ def build(
     for path in stale:
         path.unlink()
         report.deleted.append(path)
+    for path in out.iterdir():  # temporaries of an earlier build that was killed mid-write
+        left = _TEMPORARY.fullmatch(path.name)
+        if left and left.group(1) in wanted | {CACHE} and path.is_file():
+            path.unlink()
     cache_entries = {
         name: {k: v for k, v in e.items() if k != "texts"} for name, e in entries.items()
     }
@@ -361,6 +365,7 @@ def _load_cache(out: Path) -> tuple[dict, str | None]:
     return cache, None
 
 
+_TEMPORARY = re.compile(r"\.(.+)\.[a-z0-9_]{8}\.tmp")  # as output.write_atomically names them
 _ROW_KEYS = {"stem", "title", "link", "loss", "formula", "mle", "torch"}
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 

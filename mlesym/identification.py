@@ -27,7 +27,7 @@ from .check import (
     output_names,
 )
 from .errors import MlesymError, UnknownChoiceError
-from .parse import parse, parse_bounded
+from .parse import normalized, parse, parse_bounded
 from .readback import shown_latex
 from .report import Finding, Report
 from .symbols import elementary
@@ -107,6 +107,7 @@ def identify(loss: str, support: str | None = None, seconds: float = 60.0) -> Id
             known.add(p.name)
             known.update(option.argument for option in p.learned)
     seconds = check_seconds(seconds)
+    loss = normalized(loss)
     expr = parse_bounded(loss, {n: sp.Symbol(n, real=True) for n in known}, seconds)
     used = {s.name for s in expr.free_symbols}
     indexed = {int(m.group(1)) for n in used if (m := _INDEXED.fullmatch(n))}

@@ -182,6 +182,16 @@ def parse(text: str, names: Mapping[str, sp.Expr], limits: Limits = Limits()) ->
     return _Walker(names, limits).expression(tree.body, 0)
 
 
+def normalized(text: object) -> str:
+    """A formula's text as mlesym reads and echoes it: NFKC-normalized (so that what a
+    generated file names is what was parsed); anything but text is a FormulaError."""
+    if not isinstance(text, str):
+        raise FormulaError(f"a formula must be text; got {type(text).__name__}")
+    if len(text) > 10 * Limits().length:  # before normalizing, which may lengthen it
+        raise FormulaError(f"the formula is {len(text)} characters long; at most {Limits().length}")
+    return unicodedata.normalize("NFKC", text)
+
+
 def parse_bounded(
     text: str, names: Mapping[str, sp.Expr], seconds: float, limits: Limits = Limits()
 ) -> sp.Expr:

@@ -221,3 +221,61 @@ def test_an_ordinary_parameter_name_exports_code_that_runs():
     function = next(v for k, v in scope.items() if callable(v) and not k.startswith("_"))
     value = function(np.array([0.0]), np.array([1.0]), b2=2.0, reduction="none")
     assert np.allclose(value, np.log(4.0) + 0.5)  # -log(e^{-1/2} / 4), by hand
+
+
+API_MISUSE = [
+    lambda: mlesym.derive(["gaussian"]),
+    lambda: mlesym.derive({"gaussian"}),
+    lambda: mlesym.derive("gaussian", link=["logit"]),
+    lambda: mlesym.derive("gaussian", sigma=2),
+    lambda: mlesym.loss_function("gaussian", full="no"),
+    lambda: mlesym.loss_function("gaussian", full=1),
+    lambda: mlesym.loss_function({"a": 1}),
+    lambda: mlesym.loss_function("gaussian", backend=None),
+    lambda: mlesym.loss_function("gaussian", reduction=["mean"]),
+    lambda: mlesym.export_source("gaussian", full="yes"),
+    lambda: mlesym.derive_pdf("exp(-abs(y - mu)) / 2", params=["b"]),
+    lambda: mlesym.derive_pdf("exp(-abs(y - mu)) / 2", support=["real"]),
+    lambda: mlesym.derive_pdf("exp(-abs(y - mu)) / 2", var=3),
+    lambda: mlesym.derive_pdf("exp(-abs(y - mu) / b) / (2*b)", params={"b": 1}),
+    lambda: mlesym.verify(["(y - f)**2"], family="gaussian"),
+    lambda: mlesym.verify("(y - f)**2", family="gaussian", classes="3"),
+    lambda: mlesym.identify(3),
+]
+
+
+@pytest.mark.parametrize("call", API_MISUSE, ids=range(len(API_MISUSE)))
+def test_python_api_misuse_is_one_line(call):
+    with pytest.raises(MlesymError) as error:
+        call()
+    assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch", "jax"])
+def test_exported_arguments_are_checked_alike_in_every_backend(backend):
+    import numpy as np
+
+    gaussian = mlesym.loss_function("gaussian", full=True, backend=backend)
+    ce = mlesym.loss_function("categorical", link="softmax", backend=backend)
+    z, t = np.zeros(2), np.zeros(2)
+    for call in (
+        lambda: gaussian(z, t, sigma="2"),
+        lambda: gaussian(z, t, sigma=None),
+        lambda: gaussian(np.array([True, False]), t),
+        lambda: ce(np.zeros((2, 3)), np.array([0, 1]), ignore_index=0.5),
+        lambda: ce(np.zeros((2, 3)), np.array([0, 1]), ignore_index=True),
+        lambda: ce(np.zeros((2, 3)), np.array([0, 1]), label_smoothing="x"),
+        lambda: ce(np.zeros((2, 3)), np.array([0, 3])),
+        lambda: ce(np.zeros((2, 3)), np.array([0, -2])),
+    ):
+        with pytest.raises(ValueError):
+            call()
+    assert float(np.asarray(ce(np.zeros((2, 3)), np.array([0, 1]), ignore_index=1))) > 0
+
+
+def test_generated_files_echo_the_formula_as_it_was_parsed():
+    """A fullwidth letter is NFKC-normalized before parsing; the file names that text."""
+    result = run_mlesym("export", "--pdf", "exp(-\uff41bs(y - mu))/2")
+    assert result.returncode == 0, result.stderr
+    assert "--pdf 'exp(-abs(y - mu))/2'" in result.stdout
+    assert "\uff41" not in result.stdout

@@ -140,3 +140,16 @@ def test_write_errors_name_the_file_asked_for(tmp_path):
     result = run_mlesym("derive", "gaussian", "-o", str(folder / "g.md"))
     assert result.returncode == 2 and f"cannot write {folder / 'g.md'}" in result.stderr
     assert ".tmp" not in result.stderr
+
+
+@pytest.mark.slow
+def test_a_build_removes_the_temporaries_a_killed_build_left(tmp_path):
+    out = tmp_path / "g"
+    shutil.copytree(OUTPUTS, out)
+    left = [out / ".gaussian.md.abcd1234.tmp", out / ".index.html.x_y_z_12.tmp"]
+    kept = [out / ".my-notes.md.abcd1234.tmp", out / ".gaussian.md.tmp"]
+    for path in left + kept:
+        path.write_text("partial")
+    build(out, jobs=2)
+    assert not any(p.exists() for p in left)
+    assert all(p.exists() for p in kept)
