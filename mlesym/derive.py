@@ -228,13 +228,19 @@ def derive(family: str | Family, link: str | None = None, **variants: str) -> De
             optimize=True,
             name=convention.loss_name,
         )
-    nll, used = stable_form(-log_p, positive_target=positive)
-    if used:
+    exact = -log_p
+    notes = []
+    if family.stable_nll is not None:
+        target = y[i] if family.target == "scalar" else y[i, k]
+        exact = family.stable_nll(target, link_.parameter(), **heads)
+        notes.append(family.stable_nll_note)
+    nll, used = stable_form(exact, positive_target=positive)
+    if used or notes:
         add(
             "stable-nll",
             "Exact negative log-likelihood, stable form",
             "Every constant kept, for the exact NLL: "
-            + "; ".join(rule.identity for rule in used)
+            + "; ".join([*notes, *(rule.identity for rule in used)])
             + ".",
             -log_density,
             nll,

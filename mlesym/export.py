@@ -216,6 +216,8 @@ _CALLS = {
         "ShiftedSoftplus": "_softplus({0}, shift={1}, scale={2})",  # an in-place helper
         "logrising": "_logrising({0}, {1})",
         "logi0e": "_logi0e({0})",
+        "lgammatail": "_lgammatail({0})",
+        "expm1mx": "_expm1mx({0})",
     },
     "torch": {
         "log": "torch.log({0})",
@@ -251,6 +253,8 @@ _CALLS = {
         "SoftplusTail": "torch.log1p(torch.exp(-torch.where({0} >= 0, {0}, -({0}))))",
         "logrising": "_logrising({0}, {1})",
         "logi0e": "torch.log(torch.special.i0e({0}))",
+        "lgammatail": "_lgammatail({0})",
+        "expm1mx": "_expm1mx({0})",
     },
     "jax": {
         "log": "jnp.log({0})",
@@ -285,6 +289,8 @@ _CALLS = {
         "SoftplusTail": "jnp.log1p(jnp.exp(-jnp.where({0} >= 0, {0}, -({0}))))",
         "logrising": "_logrising({0}, {1})",
         "logi0e": "jnp.log(jax.scipy.special.i0e({0}))",
+        "lgammatail": "_lgammatail({0})",
+        "expm1mx": "_expm1mx({0})",
     },
 }
 

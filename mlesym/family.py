@@ -297,6 +297,11 @@ class Family:
     # how to declare this family again in another process, (function, arguments), for
     # families outside the registry (a user's density); registered ones go by name
     recipe: tuple[Callable[..., Family], tuple] | None = field(default=None, compare=False)
+    # the exact NLL, (target, parameter, **nuisance) -> expression, written so that it keeps
+    # its digits at extreme parameters (a huge shape k); the verifier checks it equals the
+    # derived NLL, and ``stable_nll_note`` says in the document what was rewritten
+    stable_nll: Callable[..., sp.Expr] | None = field(default=None, compare=False)
+    stable_nll_note: str = ""
 
     def __reduce__(self):
         if self.recipe is not None:

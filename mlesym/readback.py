@@ -21,6 +21,7 @@ from sympy.printing.conventions import split_super_sub
 
 from . import symbols as vocabulary
 from .errors import MlesymError
+from .numeric import FUNCTIONS
 from .printing import Label, latex, latex_equation
 
 
@@ -593,28 +594,9 @@ def _series(expr: sp.Sum | sp.Product, point: _Point, bound: dict):
     return mpmath.fsum(terms) if isinstance(expr, sp.Sum) else mpmath.fprod(terms)
 
 
-_MPMATH = {
-    sp.exp: mpmath.exp,
-    sp.log: mpmath.log,
-    sp.Abs: abs,
-    sp.sign: mpmath.sign,
-    sp.gamma: mpmath.gamma,
-    sp.loggamma: mpmath.loggamma,
-    sp.digamma: mpmath.digamma,
-    sp.polygamma: mpmath.polygamma,
-    sp.factorial: mpmath.factorial,
-    sp.binomial: mpmath.binomial,
-    sp.beta: mpmath.beta,
-    sp.besseli: mpmath.besseli,
-    sp.erf: mpmath.erf,
-    sp.cos: mpmath.cos,
-    sp.sin: mpmath.sin,
+_MPMATH = {  # the verifier's table of functions, and those only a user's formula brings
+    **FUNCTIONS,
     sp.tan: mpmath.tan,
-    sp.cosh: mpmath.cosh,
-    sp.sinh: mpmath.sinh,
-    sp.tanh: mpmath.tanh,
-    sp.atan: mpmath.atan,
-    sp.atanh: mpmath.atanh,
     sp.asinh: mpmath.asinh,
     sp.Heaviside: lambda u, *half: mpmath.mpf(u > 0) if u != 0 else mpmath.mpf(1) / 2,
 }

@@ -256,6 +256,44 @@ class logi0e(Function):  # noqa: N801
         return _powered(text, exp)
 
 
+class lgammatail(Function):  # noqa: N801
+    """log Gamma(k) - (k - 1/2) log k + k - log(2 pi)/2: the remainder of Stirling's formula,
+    about 1/(12 k), small where log Gamma(k) and k log k are huge and cancel."""
+
+    nargs = 1
+    is_real = True
+
+    def fdiff(self, argindex=1):
+        k = self.args[0]
+        return sp.digamma(k) - sp.log(k) + 1 / (2 * k)
+
+    def _latex(self, printer, exp=None):
+        k = printer._print(self.args[0])
+        text = (
+            rf"\left(\log\Gamma\left({k}\right) - \left({k} - \frac{{1}}{{2}}\right) "
+            rf"\log{{\left({k} \right)}} + {k} - \frac{{1}}{{2}} \log{{\left(2 \pi \right)}}\right)"
+        )
+        return _powered(text, exp)
+
+
+class expm1mx(Function):  # noqa: N801
+    """e^w - 1 - w, computed by its series near w = 0, where the three terms cancel."""
+
+    nargs = 1
+    is_real = True
+
+    def fdiff(self, argindex=1):
+        return sp.exp(self.args[0]) - 1
+
+    def _latex(self, printer, exp=None):
+        w = self.args[0]
+        body = printer._print(w)
+        if isinstance(w, sp.Add):
+            body = rf"\left({body}\right)"
+        text = rf"\left(e^{{{printer._print(w)}}} - 1 - {body}\right)"
+        return _powered(text, exp)
+
+
 class Determinant(sp.Symbol):
     """det(Sigma) of a fixed covariance; exports compute its log from Sigma's Cholesky factor."""
 
@@ -277,6 +315,11 @@ def elementary(expr: sp.Expr) -> sp.Expr:
     expr = expr.replace(logcbnorm, lambda u: sp.log(u / sp.tanh(u / 2)))
     expr = expr.replace(xexp, lambda a, u: a * sp.exp(u))
     expr = expr.replace(logrising, lambda b, a: sp.loggamma(b + a) - sp.loggamma(b))
+    expr = expr.replace(
+        lgammatail,
+        lambda k: sp.loggamma(k) - (k - sp.S.Half) * sp.log(k) + k - sp.log(2 * sp.pi) / 2,
+    )
+    expr = expr.replace(expm1mx, lambda w: sp.exp(w) - 1 - w)
     expr = expr.replace(logi0e, lambda u: sp.log(sp.besseli(0, u)) - sp.Abs(u))
     expr = expr.replace(xlogy, lambda a, b: a * sp.log(b))
     expr = expr.replace(xlog1py, lambda a, b: a * sp.log(1 + b))

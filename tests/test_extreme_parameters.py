@@ -14,6 +14,10 @@ import pytest
 import mlesym
 
 PARAMETERS = [0.5, 1, 3, 10, 30, 100, 709, 710, 1000, 1e4, 1e6, 1e9, 1e12, 1e15]
+# Weibull targets lie at or below the scale (above it e^(k log(y / scale)) truly overflows);
+# its shape stops at 1e9: the NLL moves by k (e^(k w) - 1) per unit of w = log y - log scale,
+# so the half-ulp rounding of log y in float64 alone costs 1e-11 relative at k = 1e12
+WEIBULL_SHAPES = [k for k in PARAMETERS if k <= 1e9]
 
 
 def _von_mises(y, mu, kappa):
@@ -41,6 +45,20 @@ def _negative_binomial(y, mu, r):
     return -log_pmf
 
 
+def _gamma(y, mu, k):
+    return -(
+        k * mpmath.log(k)
+        - mpmath.loggamma(k)
+        - k * mpmath.log(mu)
+        + (k - 1) * mpmath.log(y)
+        - k * y / mu
+    )
+
+
+def _weibull(y, scale, k):
+    return -(mpmath.log(k) + (k - 1) * mpmath.log(y) - k * mpmath.log(scale) - (y / scale) ** k)
+
+
 CASES = [  # family, options, parameter, reference, (targets, model outputs)
     ("von_mises", {}, "kappa", _von_mises, ([0.3, -2.0, 1e-7, 3.0], [0.1, 0.5, 0.0, -3.0])),
     ("student_t", {}, "nu", _student_t, ([0.3, 5.0, -40.0, 1e3], [0.0, 1.0, 2.0, -1e3])),
@@ -58,6 +76,9 @@ CASES = [  # family, options, parameter, reference, (targets, model outputs)
         _negative_binomial,
         ([0.0, 3.0, 17.0, 250.0], [np.log(0.5), np.log(2.0), np.log(20.0), np.log(1e3)]),
     ),
+    ("gamma", {}, "k", _gamma, ([0.5, 2.0, 2.0, 1e-3], [0.0, np.log(2.0), np.log(1.9), 3.0])),
+    ("gamma", {"link": "identity"}, "k", _gamma, ([0.5, 2.0, 7.0, 1e-3], [1.0, 2.0, 6.5, 20.0])),
+    ("weibull", {}, "k", _weibull, ([0.5, 2.0, 1.0, 0.3], [0.0, np.log(2.0), 1e-9, 0.5])),
 ]
 
 
@@ -80,10 +101,10 @@ def _as_backend(backend, values):
 def test_exact_nll_within_1e_12_at_extreme_parameters(backend, case):
     name, options, parameter, reference, (targets, outputs) = case
     fn = mlesym.loss_function(name, backend=backend, full=True, reduction="none", **options)
-    log_link = name == "negative_binomial" and "link" not in options
+    log_link = name in ("negative_binomial", "gamma", "weibull") and "link" not in options
     worst = 0.0
     with mpmath.workdps(60):
-        for value in PARAMETERS:
+        for value in WEIBULL_SHAPES if name == "weibull" else PARAMETERS:
             got = fn(
                 _as_backend(backend, outputs), _as_backend(backend, targets), **{parameter: value}
             )

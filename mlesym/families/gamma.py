@@ -8,6 +8,7 @@ from ..family import POSITIVE, Convention, Family, Param, References, learned_it
 from ..lazy import numpy as np
 from ..links import LOG
 from ..links import POSITIVE as MEAN
+from ..symbols import expm1mx, lgammatail
 
 k = sp.Symbol("k", positive=True)
 
@@ -22,6 +23,13 @@ def density(y: sp.Expr, mu: sp.Expr, k: sp.Expr = k) -> sp.Expr:
         sp.exp(-k * y / mu),
         evaluate=False,
     )
+
+
+def stable_nll(y: sp.Expr, mu: sp.Expr, k: sp.Expr = k) -> sp.Expr:
+    """-log p with w = log(y / mu): lgammatail(k) + log(2 pi / k) / 2 + k (e^w - 1 - w) + log y,
+    so that log Gamma(k), k log k and k log(y / mu) never cancel at a large shape k."""
+    w = sp.log(y) - sp.log(mu)
+    return lgammatail(k) + (sp.log(2 * sp.pi) - sp.log(k)) / 2 + k * expm1mx(w) + sp.log(y)
 
 
 def _logpdf(target, mu, k=2.0):
@@ -39,6 +47,13 @@ FAMILY = Family(
     predicted="mu",
     params=(Param("k", k, "shape", default=2.0, learned=(learned_itself("shape", "k"),)),),
     density=density,
+    stable_nll=stable_nll,
+    stable_nll_note=(
+        r"$\log\Gamma(k) - k \log k + k$ is Stirling's $-\frac{1}{2}\log k + \frac{1}{2}\log 2\pi$"
+        r" plus its small remainder, and $k (u - 1 - \log u)$ with $u = y/\mu = e^{w}$ is "
+        r"$k (e^{w} - 1 - w)$, computed by its series near $w = 0$: no two large terms cancel "
+        r"at a large shape $k$"
+    ),
     statement=lambda mu: rf"\operatorname{{Gamma}}\left(k, \tfrac{{k}}{{{mu}}}\right)",
     links=(LOG, MEAN),
     conventions={

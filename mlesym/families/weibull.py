@@ -8,6 +8,7 @@ from ..family import POSITIVE, Convention, Family, Param, References
 from ..lazy import numpy as np
 from ..links import LOG
 from ..links import POSITIVE as SCALE
+from ..symbols import expm1mx
 
 k = sp.Symbol("k", positive=True)
 
@@ -21,6 +22,13 @@ def density(y: sp.Expr, scale: sp.Expr, k: sp.Expr = k) -> sp.Expr:
         sp.exp(-((y / scale) ** k)),
         evaluate=False,
     )
+
+
+def stable_nll(y: sp.Expr, scale: sp.Expr, k: sp.Expr = k) -> sp.Expr:
+    """-log p with w = log(y / scale): (e^(k w) - 1 - k w) + 1 - log k + log y, so that
+    k log scale and k log y never cancel at a large shape k."""
+    w = sp.log(y) - sp.log(scale)
+    return expm1mx(k * w) + 1 - sp.log(k) + sp.log(y)
 
 
 def _logpdf(target, scale, k=1.5):
@@ -38,6 +46,12 @@ FAMILY = Family(
     predicted="scale",
     params=(Param("k", k, "shape", default=1.5),),
     density=density,
+    stable_nll=stable_nll,
+    stable_nll_note=(
+        r"with $w = \log(y / \lambda)$, $(y/\lambda)^k - k \log(y / \lambda)$ is "
+        r"$e^{k w} - k w$, computed as $(e^{k w} - 1 - k w) + 1$ by its series near $k w = 0$: "
+        r"$k \log \lambda$ and $k \log y$ never cancel at a large shape $k$"
+    ),
     statement=lambda scale: rf"\operatorname{{Weibull}}\left(k, {scale}\right)",
     links=(LOG, SCALE),
     mle_name=r"$\left(\frac{1}{n}\sum_i y_i^k\right)^{1/k}$",
