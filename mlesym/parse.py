@@ -296,7 +296,7 @@ class _Walker:
             return self.numeric(lambda: sp.Pow(base, exponent), mpmath.power, base, exponent)
         if exponent.is_number and abs(self.values[exponent]) > 10**6:
             raise FormulaError("an exponent is larger than 1e6 in size")
-        return sp.Pow(base, exponent)
+        return self.numeric(lambda: sp.Pow(base, exponent), mpmath.power, base, exponent)
 
     def numeric(self, build: Callable[[], sp.Expr], value: Callable, *arguments: sp.Expr):
         """``build()``, and when every argument is a number, its value estimated first by
@@ -304,7 +304,10 @@ class _Walker:
         N(sin(exp(exp(100)))) runs for years): a number beyond 10**(+-power_digits) is
         refused before SymPy ever sees it."""
         if not all(a.is_number for a in arguments):
-            return build()
+            result = build()
+            if result.is_number:  # f**0, f - f: a number that SymPy made from symbols
+                self.values[result] = self.estimate(result)
+            return result
         with mpmath.workprec(64):
             try:
                 estimate = value(*(self.values[a] for a in arguments))
@@ -319,6 +322,25 @@ class _Walker:
         if result.is_number:
             self.values[result] = estimate if estimate is not None else mpmath.mpf(0)
         return result
+
+    def estimate(self, number: sp.Expr) -> mpmath.mpf:
+        """The value of a number that SymPy reduced from symbols, within the digit cap."""
+        if number.is_Rational:
+            value = mpmath.mpf(number.p) / number.q
+        else:
+            try:
+                value = mpmath.mpmathify(complex(sp.N(number, 15)))
+            except (TypeError, ValueError, OverflowError):
+                return mpmath.mpf(0)
+        if (
+            value != 0
+            and mpmath.isfinite(value)
+            and abs(mpmath.mag(value)) > self.limits.power_bits
+        ):
+            raise FormulaError(
+                f"a number in the formula would have more than {self.limits.power_digits} digits"
+            )
+        return value
 
     def call(self, node: ast.Call, depth: int) -> sp.Expr:
         if not isinstance(node.func, ast.Name):

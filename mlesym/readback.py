@@ -619,7 +619,7 @@ def check(tex: str, expr: sp.Basic) -> str:
     PrintError naming both."""
     bases = frozenset(b.label.name for b in expr.atoms(sp.IndexedBase)) | INDEXED
     shown = _plain(read(tex, bases))
-    meant = _neutral(sp.sympify(expr))
+    meant = _neutral(_expression(expr))
     rng = random.Random(tex)
     compared = 0
     with mpmath.workdps(30):
@@ -662,11 +662,24 @@ def check_equation(tex: str, lhs: str, relation: str, rhs: sp.Basic) -> str:
     return tex
 
 
+def _expression(value: object) -> sp.Basic:
+    """A SymPy expression, or a Python number made one; text is refused, never sympified
+    (sympify evaluates a string as Python)."""
+    if isinstance(value, sp.Basic):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(
+            f"a formula to print must be a SymPy expression; got {type(value).__name__}"
+        )
+    return sp.Integer(value) if isinstance(value, int) else sp.Float(value)
+
+
 def shown_latex(expr: sp.Basic) -> str:
     """The textbook LaTeX of ``expr``, read back and checked: what documents print. A
     Label (the name of a step's left-hand side, such as the log-likelihood) is text."""
     if isinstance(expr, Label):
         return expr.name
+    expr = _expression(expr)
     return check(latex(expr), expr)
 
 

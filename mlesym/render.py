@@ -97,7 +97,6 @@ def environment(fmt: str, templates: str | None = None) -> jinja2.Environment:
         env.filters["display"] = lambda tex: Markup(mathml(tex, display=True))
         env.filters["plain"] = plain_text
     env.filters["sentence"] = lambda text: text if text.rstrip().endswith(".") else f"{text}."
-    env.filters["latex"] = lambda expr: TeX(shown_latex(expr))
     env.filters["title"] = document_title
     return env
 

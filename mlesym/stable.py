@@ -219,9 +219,12 @@ def _log_gamma_difference(expr: sp.Expr) -> sp.Expr:
 
 
 def _shift(a: sp.Expr) -> bool:
-    """A positive number, or an expression in the target alone (y, y + 1)."""
+    """A positive number, or an expression in the target alone that reads positive (y,
+    y + 1; not -y): Stirling's series is then used where both b and b + a are large."""
     if a.is_number:
         return bool(a.is_positive)
+    if a.could_extract_minus_sign():
+        return False
     targets = {t: sp.Integer(0) for t in a.atoms(sp.Indexed) if t.base == y}
     return (
         bool(targets)

@@ -91,6 +91,8 @@ PAYLOADS = [
     "{{ mle.conditions.__class__.__subclasses__() }}",
     "{{ convention.__class__ }}{{ cycler.__init__.__globals__.os.system('touch CANARY') }}",
     "{{ lipsum.__globals__['os'].system('touch CANARY') }}",
+    # a filter that printed its argument once sympified a string
+    "{{ \"__import__('os').system('touch CANARY')\" | latex }}",
 ]
 
 
