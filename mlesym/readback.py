@@ -258,7 +258,11 @@ class _Parser:
     def call(self, function, power: sp.Expr | None = None) -> sp.Expr:
         if power is None and self.accept("^"):
             power = self.argument()
-        value = function(*self.parenthesized())
+        args = self.parenthesized()
+        try:
+            value = function(*args, evaluate=False)  # building, not simplifying: faster
+        except TypeError:
+            value = function(*args)
         if power is None and self.accept("^"):
             power = self.argument()
         return value if power is None else sp.Pow(value, power, evaluate=False)
@@ -466,36 +470,12 @@ class _Parser:
 # -- comparing what was printed with what was verified ----------------------------------
 
 
+@lru_cache(maxsize=4096)
 def _key(symbol: sp.Symbol) -> str:
     """The name a symbol reads back as: y1 -> y_1, lamda -> lambda, sigma -> sigma."""
     name, supers, subs = split_super_sub(symbol.name)
     name = {"lamda": "lambda", "Lamda": "Lambda"}.get(name, name)
     return name + "".join(f"_{s}" for s in subs) + "".join(f"^{s}" for s in supers)
-
-
-def _neutral(expr: sp.Expr) -> sp.Expr:
-    """The verified expression in the parser's vocabulary: outputs, heads and the density
-    as plain functions of their sample (f_theta(x_i) -> f_theta(x_i), as the parser reads)."""
-
-    def rename(e: sp.Basic) -> sp.Basic:
-        if isinstance(e, vocabulary.Head):
-            return sp.Function(f"{type(e).symbol.lstrip(chr(92))}_theta")(*e.args)
-        if isinstance(e, vocabulary.Output):
-            return sp.Function("f_theta")(*e.args)
-        if isinstance(e, vocabulary.Density):
-            (index,) = e.args
-            return sp.Function("p_theta")(vocabulary.y[index])
-        return e
-
-    expr = expr.replace(lambda e: isinstance(e, vocabulary.Output | vocabulary.Density), rename)
-    expr = vocabulary.elementary(expr)
-    return expr.xreplace({s: sp.Symbol(_key(s)) for s in expr.atoms(sp.Symbol)})
-
-
-def _plain(expr: sp.Expr) -> sp.Expr:
-    """The parsed expression with its bases named plainly (no assumptions on any name)."""
-    expr = vocabulary.elementary(expr)
-    return expr.xreplace({s: sp.Symbol(s.name) for s in expr.atoms(sp.Symbol)})
 
 
 class _Point:
@@ -531,13 +511,25 @@ def _evaluate(expr: sp.Basic, point: _Point, bound: dict) -> mpmath.mpf | mpmath
     if expr is sp.oo:
         return mpmath.inf
     if expr.is_Symbol:
-        return bound[expr.name] if expr.name in bound else point.value(expr.name)
+        key = _key(expr)  # the verified side's sigma and y1 meet the printed sigma and y_{1}
+        return bound[key] if key in bound else point.value(key)
     if isinstance(expr, sp.Indexed):  # y[1] and a symbol y1 both read y_{1}: the same value
         indices = (str(int(_evaluate(a, point, bound))) for a in expr.indices)
         return point.value(f"{expr.base.label.name}_{','.join(indices)}")
-    if isinstance(expr, sp.core.function.AppliedUndef):
+    if isinstance(expr, sp.core.function.AppliedUndef | vocabulary.Output):
+        # f_theta(x_i), v_theta(x_i): the verified side's outputs and heads by the names
+        # the parser gives what it reads
+        if isinstance(expr, vocabulary.Head):
+            name = f"{type(expr).symbol.lstrip(chr(92))}_theta"
+        elif isinstance(expr, vocabulary.Output):
+            name = "f_theta"
+        else:
+            name = expr.func.__name__
         args = tuple(_datum(a, point, bound) for a in expr.args)
-        return point.value((expr.func.__name__, args))
+        return point.value((name, args))
+    if isinstance(expr, vocabulary.Density):  # p_theta(y_i | x_i), read as p_theta(y_i)
+        (index,) = expr.args
+        return point.value(("p_theta", (_datum(vocabulary.y[index], point, bound),)))
     if isinstance(expr, sp.Sum | sp.Product):
         return _series(expr, point, bound)
     if isinstance(expr, sp.Piecewise):
@@ -545,6 +537,10 @@ def _evaluate(expr: sp.Basic, point: _Point, bound: dict) -> mpmath.mpf | mpmath
             if condition is sp.true or _holds(condition, point, bound):
                 return _evaluate(value, point, bound)
         raise ValueError("no piece applies")
+    if isinstance(expr, sp.Function) and type(expr) not in _MPMATH:
+        meaning = _meaning(expr)  # sigmoid, xlogy, ...: what they stand for
+        if meaning != expr:
+            return _evaluate(meaning, point, bound)
     args = [_evaluate(a, point, bound) for a in expr.args]
     if expr.is_Add:
         return mpmath.fsum(args)
@@ -560,6 +556,11 @@ def _evaluate(expr: sp.Basic, point: _Point, bound: dict) -> mpmath.mpf | mpmath
     if type(expr) in _MPMATH:
         return _MPMATH[type(expr)](*args)
     raise PrintError(f"cannot evaluate {type(expr).__name__} to compare a printed formula")
+
+
+@lru_cache(maxsize=4096)
+def _meaning(expr: sp.Expr) -> sp.Expr:
+    return vocabulary.elementary(expr)
 
 
 def _holds(condition: sp.Basic, point: _Point, bound: dict) -> bool:
@@ -589,7 +590,7 @@ def _series(expr: sp.Sum | sp.Product, point: _Point, bound: dict):
     inner = expr.func(expr.function, *rest) if rest else expr.function
     low, high = int(_evaluate(lower, point, bound)), int(_evaluate(upper, point, bound))
     terms = [
-        _evaluate(inner, point, {**bound, index.name: mpmath.mpf(v)}) for v in range(low, high + 1)
+        _evaluate(inner, point, {**bound, _key(index): mpmath.mpf(v)}) for v in range(low, high + 1)
     ]
     return mpmath.fsum(terms) if isinstance(expr, sp.Sum) else mpmath.fprod(terms)
 
@@ -618,8 +619,8 @@ def check(tex: str, expr: sp.Basic) -> str:
     """``tex`` when it reads back as ``expr`` (equal at random points, 30 digits); else
     PrintError naming both."""
     bases = frozenset(b.label.name for b in expr.atoms(sp.IndexedBase)) | INDEXED
-    shown = _plain(read(tex, bases))
-    meant = _neutral(_expression(expr))
+    shown = read(tex, bases)
+    meant = _expression(expr)
     rng = random.Random(tex)
     compared = 0
     with mpmath.workdps(30):
