@@ -81,13 +81,21 @@ def evaluate(
         return sp.Float(result, DIGITS)
 
 
-def _value(e: sp.Basic, symbols: dict, data: dict) -> Number:
+def constant(e: sp.Basic) -> Number | None:
+    """The value of a numeric atom (an integer, rational, float, pi) at mpmath's precision;
+    None for anything else."""
     if e.is_Integer:
         return mpmath.mpf(int(e))
     if e.is_Rational:
         return mpmath.mpf(e.p) / e.q
     if e.is_Float or e.is_NumberSymbol:
         return e._to_mpmath(mpmath.mp.prec)
+    return None
+
+
+def _value(e: sp.Basic, symbols: dict, data: dict) -> Number:
+    if (number := constant(e)) is not None:
+        return number
     if e.is_Symbol:
         return symbols[e]
     if isinstance(e, sp.Indexed | Output):

@@ -21,7 +21,7 @@ from sympy.printing.conventions import split_super_sub
 
 from . import symbols as vocabulary
 from .errors import MlesymError
-from .numeric import FUNCTIONS
+from .numeric import FUNCTIONS, constant
 from .printing import Label, latex, latex_equation
 
 
@@ -502,12 +502,8 @@ class _Point:
 
 
 def _evaluate(expr: sp.Basic, point: _Point, bound: dict) -> mpmath.mpf | mpmath.mpc:
-    if expr.is_Integer:
-        return mpmath.mpf(int(expr))
-    if expr.is_Rational:
-        return mpmath.mpf(expr.p) / expr.q
-    if expr.is_Float or expr.is_NumberSymbol:
-        return expr._to_mpmath(mpmath.mp.prec)
+    if (number := constant(expr)) is not None:
+        return number
     if expr is sp.oo:
         return mpmath.inf
     if expr.is_Symbol:
