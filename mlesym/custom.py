@@ -32,7 +32,7 @@ from .family import (
     References,
 )
 from .parse import normalized, parse_bounded
-from .readback import _GREEK, shown_latex
+from .readback import reads_as_itself, shown_latex
 from .symbols import Output, i, x
 
 SUPPORTS = {
@@ -235,9 +235,8 @@ def check_name(name: object) -> str:
             "include input, target, reduction, weight, eps, numpy, math, torch, dtype, "
             "pi and Python's keywords and builtins"
         )
-    tex = sp.latex(sp.Symbol(name))
-    plain = re.fullmatch(r"(\\?[A-Za-z]+)(?:_\{[A-Za-z0-9]+\})?", tex)
-    if plain is None or (plain.group(1).startswith("\\") and plain.group(1)[1:] not in _GREEK):
+    if not reads_as_itself(sp.Symbol(name)):
+        tex = sp.latex(sp.Symbol(name))
         raise MlesymError(f"{name!r} would print in LaTeX as {tex}, not as itself; choose another")
     return name
 

@@ -231,8 +231,7 @@ def derive(family: str | Family, link: str | None = None, **variants: str) -> De
     exact = -log_p
     notes = []
     if family.stable_nll is not None:
-        target = y[i] if family.target == "scalar" else y[i, k]
-        exact = family.stable_nll(target, link_.parameter(), **heads)
+        exact = family.stable_nll(_target(family), link_.parameter(), **heads)
         notes.append(family.stable_nll_note)
     nll, used = stable_form(exact, positive_target=positive)
     if used or notes:
@@ -306,12 +305,16 @@ def _count_negative_terms(expr: sp.Expr) -> int:
 
 def _model(family: Family, link: Link, variants: dict[str, str]) -> tuple[sp.Expr, dict]:
     """The density of sample i under ``link``, and the learned parameters' expressions."""
-    target = y[i] if family.target == "scalar" else y[i, k]
     heads = {
         name: option.to_param(head(option.argument, option.latex, option.domain)(x[i]))
         for name, (_, option) in family.learned(variants).items()
     }
-    return family.density(target, link.parameter(), **heads), heads
+    return family.density(_target(family), link.parameter(), **heads), heads
+
+
+def _target(family: Family) -> sp.Expr:
+    """Sample i's target: y_i, or its k-th component y_ik for vector targets."""
+    return y[i] if family.target == "scalar" else y[i, k]
 
 
 def context(family: Family, link: Link, variants: dict[str, str]) -> Context:

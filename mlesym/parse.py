@@ -100,12 +100,6 @@ _ESTIMATES: Mapping[str, Callable] = {  # mpmath's value of each function, for s
     "min": lambda a, b: min(a, b),
     "logsumexp": lambda *terms: max(terms) + mpmath.log(len(terms)),
 }
-_MPMATH_OPERATORS = {
-    ast.Add: lambda a, b: a + b,
-    ast.Sub: lambda a, b: a - b,
-    ast.Mult: lambda a, b: a * b,
-    ast.Div: lambda a, b: a / b,
-}
 
 
 def _chain(op: ast.operator | None) -> str | None:
@@ -247,12 +241,8 @@ class _Walker:
             if type(node.op) in _OPERATORS:
                 if isinstance(node.op, ast.Div) and right == 0:
                     raise FormulaError("division by zero")
-                return self.numeric(
-                    lambda: _OPERATORS[type(node.op)](left, right),
-                    _MPMATH_OPERATORS[type(node.op)],
-                    left,
-                    right,
-                )
+                combine = _OPERATORS[type(node.op)]  # the same on SymPy's numbers and mpmath's
+                return self.numeric(lambda: combine(left, right), combine, left, right)
             raise FormulaError(
                 f"the operator {_operator_text(node.op)} is not allowed; use + - * / **"
             )
@@ -293,8 +283,7 @@ class _Walker:
                 raise FormulaError(
                     f"a power of two numbers would have more than {self.limits.power_digits} digits"
                 )
-            return self.numeric(lambda: sp.Pow(base, exponent), mpmath.power, base, exponent)
-        if exponent.is_number and abs(self.values[exponent]) > 10**6:
+        elif exponent.is_number and abs(self.values[exponent]) > 10**6:
             raise FormulaError("an exponent is larger than 1e6 in size")
         return self.numeric(lambda: sp.Pow(base, exponent), mpmath.power, base, exponent)
 
@@ -313,11 +302,8 @@ class _Walker:
                 estimate = value(*(self.values[a] for a in arguments))
             except (ValueError, ZeroDivisionError, OverflowError, TypeError):
                 estimate = None  # a pole or a branch point: SymPy's exact value is small
-        sized = estimate is not None and estimate != 0 and mpmath.isfinite(estimate)
-        if sized and abs(mpmath.mag(estimate)) > self.limits.power_bits:
-            raise FormulaError(
-                f"a number in the formula would have more than {self.limits.power_digits} digits"
-            )
+        if estimate is not None:
+            self.within_cap(estimate)
         result = build()
         if result.is_number:
             self.values[result] = estimate if estimate is not None else mpmath.mpf(0)
@@ -332,6 +318,10 @@ class _Walker:
                 value = mpmath.mpmathify(complex(sp.N(number, 15)))
             except (TypeError, ValueError, OverflowError):
                 return mpmath.mpf(0)
+        return self.within_cap(value)
+
+    def within_cap(self, value: mpmath.mpf) -> mpmath.mpf:
+        """``value``, or FormulaError when it lies beyond 10**(+-power_digits)."""
         if (
             value != 0
             and mpmath.isfinite(value)

@@ -287,26 +287,15 @@ class _Parser:
         if token == r"\left":
             opener = self.take()
             if opener == "(":
-                value = self.expression()
-                self.take(r"\right")
-                self.take(")")
-                return value
+                return self.enclosed(r"\right", ")")
             if opener == "|":
-                value = self.expression()
-                self.take(r"\right")
-                self.take("|")
-                return sp.Abs(value)
+                return sp.Abs(self.enclosed(r"\right", "|"))
             self.fail(f"unexpected \\left{opener}")
         if token == r"\Bigg":
             self.take("(")
-            value = self.expression()
-            self.take(r"\Bigg")
-            self.take(")")
-            return value
+            return self.enclosed(r"\Bigg", ")")
         if token == "(":
-            value = self.expression()
-            self.take(")")
-            return value
+            return self.enclosed(")")
         if token == r"\lvert":
             inner = self.take()
             self.take(r"\rvert")
@@ -360,6 +349,13 @@ class _Parser:
         ):
             self.fail(f"unexpected {token}")
         return self.subscripted(token)
+
+    def enclosed(self, *closing: str) -> sp.Expr:
+        """An expression, then the tokens that close its bracket."""
+        value = self.expression()
+        for token in closing:
+            self.take(token)
+        return value
 
     def logarithm(self) -> sp.Expr:
         if self.peek() == r"\Gamma":
@@ -657,6 +653,16 @@ def check_equation(tex: str, lhs: str, relation: str, rhs: sp.Basic) -> str:
         raise PrintError(f"the printed equation {tex!r} does not start with {head!r}")
     check(flat[len(head) :].strip(), rhs)
     return tex
+
+
+def reads_as_itself(symbol: sp.Symbol) -> bool:
+    """Whether the LaTeX of ``symbol`` reads back as a symbol of the same name (sigma2 as
+    sigma_{2} does; bscr, printed as a script b, does not)."""
+    try:
+        shown = read(latex(symbol), indexed=frozenset())
+    except PrintError:
+        return False
+    return isinstance(shown, sp.Symbol) and _key(shown) == _key(symbol)
 
 
 def _expression(value: object) -> sp.Basic:
