@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
-from .api import (  # noqa: E402
+from ._version import __version__
+from .api import (
     derive,
     derive_pdf,
     export_source,
@@ -12,10 +11,11 @@ from .api import (  # noqa: E402
     get_family,
     loss_function,
 )
-from .derivation import Derivation, Relation, Step  # noqa: E402
-from .errors import InputError, MlesymError, UnknownChoiceError, VerificationError  # noqa: E402
+from .engine.derivation import Derivation, Relation, Step
+from .errors import InputError, MlesymError, UnknownChoiceError, VerificationError
 
 __all__ = [
+    "__version__",
     "Derivation",
     "InputError",
     "MlesymError",
@@ -44,7 +44,7 @@ def verify(
 ):
     """Whether ``loss`` is a positive multiple of ``family``'s NLL plus a constant: a Verdict
     with its witness or counterexample; ``.document()`` renders the decision step by step."""
-    from .check import verify as _verify
+    from .check.verify import verify as _verify
 
     return _verify(loss, family, link, seconds=seconds, classes=classes, **variants)
 
@@ -52,6 +52,6 @@ def verify(
 def identify(loss: str, support: str | None = None, seconds: float = 60.0):
     """Which catalogue family's NLL ``loss`` is; else what its normalizer says (an
     Identification; ``.document()`` renders the decision step by step)."""
-    from .identification import identify as _identify
+    from .check.identify import identify as _identify
 
     return _identify(loss, support, seconds)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
 from typing import Any
 
-from . import derive as _derive
-from . import export
-from .derivation import Derivation
-from .errors import MlesymError
+from .engine.derivation import Derivation
+from .engine.family import Family
+from .errors import require_flag, require_text
+from .export import source as export
 from .families import get, names
-from .family import Family
+from .pipeline import chain as _derive
+from .pipeline.verified import derived
 
 
 def families() -> list[str]:
@@ -30,34 +30,12 @@ def derive(family: str, link: str | None = None, **variants: str) -> Derivation:
     ``variants`` choose which nuisance parameters the model learns, e.g. ``sigma="learned"``
     (the default for each is ``"fixed"``).
     """
-    _require_text("family", family, "a name such as 'gaussian'")
-    if link is not None:
-        _require_text("link", link, "a link's name such as 'logit', or None")
-    for name, value in variants.items():
-        _require_text(name, value, "'fixed' or a learned form such as 'learned'")
-    return _derived(family, link, tuple(sorted(variants.items())))
-
-
-def _require_text(what: str, value: object, accepted: str) -> None:
-    """A one-line error for an argument that must be a name (not a list, a number, None)."""
-    if not isinstance(value, str):
-        raise MlesymError(f"{what} must be {accepted}; got {type(value).__name__} {value!r}")
-
-
-def _require_flag(what: str, value: object) -> bool:
-    if not isinstance(value, bool):
-        raise MlesymError(f"{what} must be True or False; got {type(value).__name__} {value!r}")
-    return value
-
-
-@cache
-def _derived(family: str, link: str | None, variants: tuple[tuple[str, str], ...]) -> Derivation:
-    return _derive.derive(family, link, **dict(variants)).verify()
+    return derived(family, link, **variants)
 
 
 def _split_options(name: str, options: dict[str, Any]) -> tuple[str | None, dict[str, str]]:
     """Separate ``link`` from the variant keywords; unknown names raise with the valid ones."""
-    _require_text("family", name, "a name such as 'gaussian'")
+    require_text("family", name, "a name such as 'gaussian'")
     options = dict(options)
     link = options.pop("link", None)
     get(name).learned(options)  # validates names and values
@@ -80,22 +58,22 @@ def loss_function(
     keyword per nuisance parameter (``sigma="learned"``), whose learned value becomes an
     input of the function after ``target``.
     """
-    _require_text("backend", backend, "'numpy', 'torch' or 'jax'")
-    _require_text("reduction", reduction, "'none', 'mean' or 'sum'")
+    require_text("backend", backend, "'numpy', 'torch' or 'jax'")
+    require_text("reduction", reduction, "'none', 'mean' or 'sum'")
     link, variants = _split_options(name, options)
     d = derive(name, link, **variants)
-    return export.compile_loss(d, backend, reduction, _require_flag("full", full))
+    return export.compile_loss(d, backend, reduction, require_flag("full", full))
 
 
 def export_source(
     name: str, backend: str = "numpy", full: bool = False, reduction: str = "mean", **options: Any
 ) -> str:
     """The Python source of the function ``loss_function`` returns."""
-    _require_text("backend", backend, "'numpy', 'torch' or 'jax'")
-    _require_text("reduction", reduction, "'none', 'mean' or 'sum'")
+    require_text("backend", backend, "'numpy', 'torch' or 'jax'")
+    require_text("reduction", reduction, "'none', 'mean' or 'sum'")
     link, variants = _split_options(name, options)
     d = derive(name, link, **variants)
-    return export.source(d, full=_require_flag("full", full), reduction=reduction, backend=backend)
+    return export.source(d, full=require_flag("full", full), reduction=reduction, backend=backend)
 
 
 def derive_pdf(
@@ -115,8 +93,8 @@ def derive_pdf(
     symbolic work (derivation, verification, gradient, constant-model MLE) each run in a
     worker process bounded by ``seconds``; past it, UndecidedError.
     """
-    from .bounded import run_bounded
-    from .custom import family_from_pdf
+    from .check.custom import family_from_pdf
+    from .safety.bounded import run_bounded
 
     family = family_from_pdf(pdf, var, theta, params, support, theta_domain, seconds)
     return run_bounded(_derived_whole, family, seconds=seconds)
@@ -124,7 +102,7 @@ def derive_pdf(
 
 def _derived_whole(family: Family) -> Derivation:
     """A derivation with everything its documents show computed (pickled back whole)."""
-    from .mle import constant_mle, gradient
+    from .engine.mle import constant_mle, gradient
 
     d = _derive.derive(family).verify()
     gradient(d)

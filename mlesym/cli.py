@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__
+from ._version import __version__
 from .errors import MlesymError, VerificationError
 
 
@@ -30,7 +30,7 @@ class _UsageError(Exception):
 
 
 def _parser() -> _Parser:
-    from .render import FORMATS
+    from .render.document import FORMATS
 
     parser = _Parser(
         prog="mlesym",
@@ -249,7 +249,7 @@ def _run(args: argparse.Namespace) -> int:
             args.pdf, args.var, theta, params, args.support, theta_domain or "real", args.timeout
         )
         if args.command == "export":
-            from .export import source
+            from .export.source import source
 
             return _emit(args, source(d, args.full, args.reduction, args.backend))
         return _emit(args, _derivation_document(d, args))
@@ -271,7 +271,7 @@ def _run(args: argparse.Namespace) -> int:
         )
         return _emit(args, code)
     if args.command == "verify":
-        from .check import verify
+        from .check.verify import verify
 
         verdict = verify(
             args.loss,
@@ -287,7 +287,7 @@ def _run(args: argparse.Namespace) -> int:
         print(verdict.summary())
         return 0 if verdict.equivalent else 1
     if args.command == "identify":
-        from .identification import identify
+        from .check.identify import identify
 
         found = identify(args.loss, args.support, seconds=args.timeout)
         if args.output:
@@ -296,7 +296,7 @@ def _run(args: argparse.Namespace) -> int:
         print(found.summary())
         return 0 if found.matches or found.normalizer == "finite" else 1
     if args.command == "build":
-        from .gallery import build
+        from .build.gallery import build
 
         if args.jobs is not None and args.jobs < 1:
             raise MlesymError(f"--jobs must be at least 1; got {args.jobs}")
@@ -326,8 +326,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _list() -> int:
-    from .families import get, names
-    from .gallery import variants_of
+    from .families import get, names, variants_of
 
     rows = [("family", "link", "options", "loss", "torch.nn.functional")]
     for name in names():
@@ -347,7 +346,7 @@ def _derivation_document(d, args: argparse.Namespace) -> str | bytes:
     """A derivation in the format asked for; its HTML shows the plot unless --no-plot."""
     plot = None
     if args.format == "html" and not args.no_plot:
-        from .plots import loss_figure
+        from .render.plots import loss_figure
 
         plot = loss_figure(d)
     return _document(d, args.format, args.templates, plot)
@@ -356,8 +355,8 @@ def _derivation_document(d, args: argparse.Namespace) -> str | bytes:
 def _document(document, fmt: str, templates: str | None = None, plot=None) -> str | bytes:
     """A derivation or verdict in ``fmt``: Markdown, HTML, LaTeX, or LaTeX compiled to PDF;
     ``templates``: the user's folder of templates, if any."""
-    from .derivation import Derivation
-    from .render import render
+    from .engine.derivation import Derivation
+    from .render.document import render
 
     source = "tex" if fmt == "pdf" else fmt
     if isinstance(document, Derivation):
@@ -365,7 +364,7 @@ def _document(document, fmt: str, templates: str | None = None, plot=None) -> st
     else:
         text = document.render(source, templates)
     if fmt == "pdf":
-        from .pdf import compile_pdf
+        from .render.pdf import compile_pdf
 
         return compile_pdf(text)
     return text
@@ -380,7 +379,7 @@ def _emit(args: argparse.Namespace, text: str | bytes) -> int:
         else:
             sys.stdout.write(text)
     else:
-        from .output import write_atomically
+        from .safety.output import write_atomically
 
         write_atomically(Path(args.output), text, force=args.force)
     return 0

@@ -24,3 +24,16 @@ class VerificationError(MlesymError):
 
 class InputError(MlesymError, ValueError):
     """Numeric input to an exported loss that has the wrong shape, type or value."""
+
+
+def require_text(what: str, value: object, accepted: str) -> None:
+    """A one-line error for an argument that must be a name (not a list, a number, None)."""
+    if not isinstance(value, str):
+        raise MlesymError(f"{what} must be {accepted}; got {type(value).__name__} {value!r}")
+
+
+def require_flag(what: str, value: object) -> bool:
+    """``value`` when it is True or False; a one-line error otherwise."""
+    if not isinstance(value, bool):
+        raise MlesymError(f"{what} must be True or False; got {type(value).__name__} {value!r}")
+    return value

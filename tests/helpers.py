@@ -10,8 +10,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from mlesym.families import get
-from mlesym.symbols import (
+from mlesym.engine.symbols import (
     DETERMINANT,
     PRECISION,
     K,
@@ -24,6 +23,7 @@ from mlesym.symbols import (
     x,
     y,
 )
+from mlesym.families import get
 
 RNG_SEED = 12345
 DIGITS = 800

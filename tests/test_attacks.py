@@ -137,7 +137,7 @@ def test_a_long_flat_sum_is_not_too_deep_but_nesting_is():
 
 def test_every_parse_of_user_text_happens_in_a_worker(tmp_path, monkeypatch):
     """Record the process of each parse of a user's text: never the caller's own."""
-    import mlesym.parse as parsing
+    import mlesym.check.parse as parsing
 
     log = tmp_path / "pids"
     real = parsing.parse
@@ -147,7 +147,12 @@ def test_every_parse_of_user_text_happens_in_a_worker(tmp_path, monkeypatch):
             handle.write(f"{os.getpid()}\n")
         return real(*args, **kwargs)
 
-    for module in ("mlesym.parse", "mlesym.check", "mlesym.identification", "mlesym.custom"):
+    for module in (
+        "mlesym.check.parse",
+        "mlesym.check.verify",
+        "mlesym.check.identify",
+        "mlesym.check.custom",
+    ):
         if hasattr(__import__(module, fromlist=["x"]), "parse"):
             monkeypatch.setattr(f"{module}.parse", recording)
     verdict = mlesym.verify("(y - f)**2", family="gaussian")
@@ -182,7 +187,7 @@ TEMPLATE_ATTACKS = [
 
 @pytest.mark.parametrize("text", TEMPLATE_ATTACKS, ids=range(len(TEMPLATE_ATTACKS)))
 def test_user_templates_render_within_a_bound(tmp_path, monkeypatch, text):
-    from mlesym import render
+    from mlesym.render import document as render
 
     monkeypatch.setattr(render, "RENDER_SECONDS", 3.0)
     (tmp_path / "derivation.md.j2").write_text(text)

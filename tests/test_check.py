@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from conftest import run_mlesym
-from mlesym.bounded import UndecidedError, run_bounded
-from mlesym.check import verify
+from mlesym.check.verify import verify
 from mlesym.errors import MlesymError
+from mlesym.safety.bounded import UndecidedError, run_bounded
 
 EQUIVALENT = [
     ("(y - f)**2", "gaussian", None, {}, "2*sigma**2"),
@@ -150,7 +150,7 @@ def test_bounded_work_passes_results_and_errors_back():
     ],
 )
 def test_identify_finds_the_family(loss, support, expected):
-    from mlesym.identification import identify
+    from mlesym.check.identify import identify
 
     assert expected in identify(loss, support).summary()
 
@@ -158,7 +158,7 @@ def test_identify_finds_the_family(loss, support, expected):
 def test_identify_without_a_match_reports_the_normalizer():
     """log cosh(r) is the NLL of sech(r) / pi (not a catalogue scale); hinge and focal losses
     have a normalizer that depends on the prediction; -r^2 is not integrable."""
-    from mlesym.identification import identify
+    from mlesym.check.identify import identify
 
     found = identify("log(cosh(y - f))")
     assert not found.matches and found.normalizer == "finite" and "Z = pi" in found.summary()
@@ -176,14 +176,14 @@ def test_identify_without_a_match_reports_the_normalizer():
 
 def test_huber_loss_is_identified():
     """The Huber loss (delta = 1) is the catalogue's huber family."""
-    from mlesym.identification import identify
+    from mlesym.check.identify import identify
 
     found = identify("max(min(abs(y - f), 1), 0)**2/2 + max(abs(y - f) - 1, 0)")
     assert "huber --link identity" in found.summary()
 
 
 def test_a_verdict_is_a_verified_derivation_that_renders(tmp_path):
-    from mlesym.check import verdict_derivation
+    from mlesym.check.verify import verdict_derivation
 
     d = verdict_derivation("3*(y - f)**2 + 7", "gaussian")
     assert d.steps[-1].rule == "given" and d.checks[-1].method in ("symbolic", "numeric")
@@ -209,8 +209,8 @@ def test_a_wrong_claim_in_a_verdict_step_fails_verification():
     """The appended step is checked like any other: a wrong witness is caught."""
     import dataclasses
 
-    from mlesym.check import verdict_derivation
-    from mlesym.derivation import Derivation, Relation
+    from mlesym.check.verify import verdict_derivation
+    from mlesym.engine.derivation import Derivation, Relation
     from mlesym.errors import VerificationError
 
     d = verdict_derivation("3*(y - f)**2 + 7", "gaussian")

@@ -9,7 +9,7 @@ import sys
 
 import sympy as sp
 
-from mlesym.mle import UNITS, _tidy, _units_unloaded
+from mlesym.engine.mle import UNITS, _tidy, _units_unloaded
 
 DERIVE = """
 import sys

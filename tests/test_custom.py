@@ -120,9 +120,9 @@ def test_the_derivation_of_a_user_density_runs_in_the_bounded_worker(monkeypatch
     import time
 
     from mlesym import api
-    from mlesym.bounded import UndecidedError
-    from mlesym.custom import declared
-    from mlesym.derive import derive as derive_here
+    from mlesym.check.custom import declared
+    from mlesym.pipeline.chain import derive as derive_here
+    from mlesym.safety.bounded import UndecidedError
 
     def slow(family):  # stands in for symbolic work that never ends
         time.sleep(60)

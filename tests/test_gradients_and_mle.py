@@ -14,9 +14,9 @@ import sympy as sp
 from conftest import VARIANTS
 from helpers import sample_outputs, sample_targets
 from mlesym import derive, loss_function
+from mlesym.engine.mle import constant_mle, gradient, outputs_of
+from mlesym.engine.symbols import Head, Output, elementary, i, n, x, y
 from mlesym.families import get, names
-from mlesym.mle import constant_mle, gradient, outputs_of
-from mlesym.symbols import Head, Output, elementary, i, n, x, y
 
 SCALAR = [v for v in VARIANTS if get(v[0]).target == "scalar"]
 LEARNED = [
@@ -111,7 +111,7 @@ def test_categorical_gradient_note_matches_finite_differences():
 def test_an_implicit_solution_is_not_shown_as_a_closed_form(monkeypatch):
     """SymPy's solve may return c0 in terms of c0 (it did for the Cauchy condition,
     rearranged): that is an equation, not the MLE, and must not be printed as one."""
-    import mlesym.mle as mle
+    import mlesym.engine.mle as mle
 
     d = derive("gaussian")
     c0 = sp.Symbol("c_0", real=True)
@@ -125,7 +125,7 @@ def test_a_constant_tied_to_each_sample_is_not_solved_for(name, monkeypatch):
     """When c stays inside a sum over the samples (sign(y_i - c), a ratio in y_i - c), the
     condition couples c with every y_i and SymPy is not asked to solve it; asked anyway,
     it finds no closed form either, so skipping it loses nothing."""
-    import mlesym.mle as mle
+    import mlesym.engine.mle as mle
 
     real_solve = sp.solve
     monkeypatch.setattr(mle.sp, "solve", lambda *a, **k: pytest.fail("solve was called"))
@@ -147,7 +147,7 @@ def test_a_constant_tied_to_each_sample_is_not_solved_for(name, monkeypatch):
 def test_a_constant_inside_a_digamma_is_not_solved_for(name, link, options, monkeypatch):
     """SymPy cannot invert the digamma function: it is not asked, and asked anyway it
     gives up, so skipping it loses nothing."""
-    import mlesym.mle as mle
+    import mlesym.engine.mle as mle
 
     real_solve = sp.solve
     monkeypatch.setattr(mle.sp, "solve", lambda *a, **k: pytest.fail("solve was called"))

@@ -15,8 +15,8 @@ from browser import SCREENSHOT, Browser, chromium_path
 
 import mlesym
 from conftest import katex_mathml, math_of_markdown, run_mlesym
-from mlesym.mathml import MathMLError, mathml, plain
-from mlesym.report import Finding, Report
+from mlesym.printing.mathml import MathMLError, mathml, plain
+from mlesym.render.report import Finding, Report
 
 OUTPUTS = Path(__file__).resolve().parent.parent / "outputs"
 PAGES = sorted(OUTPUTS.glob("*.html"))
@@ -164,7 +164,7 @@ def test_derive_writes_html_with_and_without_the_plot(tmp_path):
 def test_a_derivation_and_a_verdict_display_as_html_in_a_notebook():
     d = mlesym.derive("bernoulli", "logit")
     assert d._repr_html_().startswith("<!DOCTYPE html>") and "<math" in d._repr_html_()
-    from mlesym.check import verify
+    from mlesym.check.verify import verify
 
     verdict = verify("(y - f)**2 + 3", "gaussian").document()
     assert "<math" in verdict._repr_html_()

@@ -9,9 +9,9 @@ import pytest
 import sympy as sp
 
 import mlesym
-from mlesym import numeric
-from mlesym.derivation import _evaluate, _evaluate_symbolically
-from mlesym.symbols import K, Output, i, k, n, x, y
+from mlesym.engine import numeric
+from mlesym.engine.symbols import K, Output, i, k, n, x, y
+from mlesym.engine.verifier import _evaluate, _evaluate_symbolically
 
 # between them, every kind of node the gallery's checks evaluate: Piecewise and Max
 # (huber), besseli (von Mises), factorial and products (multinomial), logsumexp (softmax),

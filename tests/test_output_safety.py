@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from conftest import run_mlesym
-from mlesym.gallery import CACHE, _load_cache, build
-from mlesym.output import is_generated
+from mlesym.build.gallery import CACHE, _load_cache, build
+from mlesym.safety.output import is_generated
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUTS = ROOT / "outputs"

@@ -49,7 +49,7 @@ def test_wheel_installs_and_renders_outside_the_checkout(tmp_path):
     assert run.returncode == 0, run.stderr
     assert r"\begin{document}" in run.stdout
     located = subprocess.run(
-        [python, "-c", "import mlesym.render as r; print(r.templates_dir())"],
+        [python, "-c", "import mlesym.resources as r; print(r.templates_dir())"],
         cwd=elsewhere,
         capture_output=True,
         text=True,

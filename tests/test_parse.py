@@ -13,7 +13,7 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlesym.parse import FormulaError, Limits, parse
+from mlesym.check.parse import FormulaError, Limits, parse
 
 Y, F, SIGMA = sp.symbols("y f sigma", real=True)
 NAMES = {"y": Y, "f": F, "sigma": SIGMA}

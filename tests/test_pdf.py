@@ -11,7 +11,7 @@ import pytest
 from conftest import require_tool
 from conftest import run_mlesym as mlesym
 from mlesym.errors import MlesymError
-from mlesym.pdf import compile_pdf
+from mlesym.render.pdf import compile_pdf
 
 
 def test_derive_and_verify_write_pdfs(tmp_path):

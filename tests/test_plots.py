@@ -10,8 +10,8 @@ import pytest
 
 import mlesym
 from conftest import run_mlesym
-from mlesym.gallery import variants_of
-from mlesym.plots import REGRESSION, comparison_figure, curves, loss_figure
+from mlesym.build.gallery import variants_of
+from mlesym.render.plots import REGRESSION, comparison_figure, curves, loss_figure
 
 pytest.importorskip("matplotlib")
 OUTPUTS = Path(__file__).resolve().parent.parent / "outputs"
@@ -142,7 +142,7 @@ def _every_variant() -> list[tuple[str, str, dict]]:
 def test_the_fixed_margins_hold_every_label(name, link, options, monkeypatch):
     """The figures are laid out with fixed margins (a layout engine doubled the time of a
     build); every label, tick label and the legend must still lie inside the picture."""
-    import mlesym.plots as plots
+    import mlesym.render.plots as plots
 
     drawn = []
 

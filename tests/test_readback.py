@@ -14,12 +14,12 @@ import pytest
 import sympy as sp
 
 import mlesym
-from mlesym import readback
+from mlesym.build.gallery import variants_of
+from mlesym.engine.symbols import K, Output, i, j, k, n, x, y
 from mlesym.families import names
-from mlesym.gallery import variants_of
-from mlesym.printing import latex
-from mlesym.readback import PrintError, check, read
-from mlesym.symbols import K, Output, i, j, k, n, x, y
+from mlesym.printing import readback
+from mlesym.printing.latex import latex
+from mlesym.printing.readback import PrintError, check, read
 
 SUM_Y = sp.Sum(y[i], (i, 1, n))
 SOFTMAX = sp.exp(Output(x[i], k)) / sp.Sum(sp.exp(Output(x[i], j)), (j, 1, K))

@@ -12,7 +12,7 @@ import pytest
 
 import mlesym
 from conftest import run_mlesym
-from mlesym.render import require_plain
+from mlesym.render.document import require_plain
 
 PLAIN = (str, int, float, bool, type(None))
 
@@ -46,7 +46,7 @@ def contexts(monkeypatch):
 
 
 def test_every_template_kind_receives_plain_data(contexts, tmp_path):
-    from mlesym.gallery import indexes, variant_documents
+    from mlesym.build.gallery import indexes, variant_documents
 
     d = mlesym.derive("categorical", link="softmax")
     d.to_markdown(), d.to_latex(), d.to_html()

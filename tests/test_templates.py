@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import run_mlesym
-from mlesym import gallery
-from mlesym.render import TemplateError, render
+from mlesym.build import gallery
+from mlesym.render.document import TemplateError, render
 
 
 def _folder(tmp_path: Path, **templates: str) -> Path:
@@ -113,7 +113,7 @@ def test_verdicts_use_the_users_report_template(tmp_path):
 
 
 def test_the_gallery_builds_with_user_templates_and_keys_its_cache_on_them(tmp_path, monkeypatch):
-    from mlesym import plots
+    from mlesym.render import plots
 
     monkeypatch.setattr(gallery, "names", lambda: ["laplace"])
     monkeypatch.setattr(plots, "REGRESSION", plots.REGRESSION[1:2])
@@ -132,7 +132,7 @@ def test_the_gallery_builds_with_user_templates_and_keys_its_cache_on_them(tmp_p
 
 
 def test_prose_filters_keep_formulas_and_escape_everything_else_even_after_a_lone_dollar():
-    from mlesym.render import html_text, md_text, plain_text, tex_text
+    from mlesym.render.document import html_text, md_text, plain_text, tex_text
 
     text = r"a_b `x.y` $\sigma^2$$5 & <b>"  # the prose after the formula starts with "$"
     assert tex_text(text) == (

@@ -8,8 +8,8 @@ import pytest
 import sympy as sp
 
 from mlesym import derive
-from mlesym.export import source
-from mlesym.transport import dumps, loads
+from mlesym.engine.transport import dumps, loads
+from mlesym.export.source import source
 
 
 def test_an_unevaluated_expression_comes_back_as_written():

@@ -17,9 +17,9 @@ from scipy import special
 
 from conftest import compile_latex, katex_errors, math_of_markdown, run_mlesym
 from mlesym import identify, verify
-from mlesym.derivation import Derivation
+from mlesym.engine.derivation import Derivation
 from mlesym.errors import MlesymError
-from mlesym.report import Report
+from mlesym.render.report import Report
 
 ROOT = Path(__file__).resolve().parents[1]
 CE = "-y1*z1 - y2*z2 - y3*z3 + logsumexp(z1, z2, z3)"

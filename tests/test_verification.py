@@ -8,11 +8,11 @@ import pytest
 import sympy as sp
 
 from mlesym import VerificationError
-from mlesym.derivation import Relation
-from mlesym.derive import derive
+from mlesym.engine.derivation import Relation
+from mlesym.engine.symbols import Output, i, n, x, y
 from mlesym.families.gaussian import sigma
-from mlesym.render import render
-from mlesym.symbols import Output, i, n, x, y
+from mlesym.pipeline.chain import derive
+from mlesym.render.document import render
 
 GAUSSIAN_RULES = [
     "likelihood",
@@ -110,8 +110,8 @@ def test_numeric_fallback_is_recorded():
 def test_sums_are_compared_term_by_term_with_constants_counted_out():
     """Sum(a_i + c, (i, 1, n)) - Sum(a_i, (i, 1, n)) - n c is 0, proved without SymPy's
     closed-form summation; a miscount (n - 1) is not; a sum over k inside one over i too."""
-    from mlesym.derivation import _evaluated, _simplifies_to_zero
-    from mlesym.symbols import K, k
+    from mlesym.engine.symbols import K, k
+    from mlesym.engine.verifier import _evaluated, _simplifies_to_zero
 
     a, c = y[i], sp.log(2 * sp.pi * sigma**2)
     assert _simplifies_to_zero(sp.Sum(a + c, (i, 1, n)) - sp.Sum(a, (i, 1, n)) - n * c)

@@ -9,8 +9,8 @@ import importlib
 import pkgutil
 from pathlib import Path
 
+from ..engine.family import Family
 from ..errors import UnknownChoiceError
-from ..family import Family
 
 _REGISTRY: dict[str, Family] = {}
 _SOURCES: dict[str, Path] = {}
@@ -52,3 +52,13 @@ def get(name: str) -> Family:
 
 
 _discover()
+
+
+def variants_of(name: str) -> list[tuple[str, dict[str, str]]]:
+    """Every link with all parameters fixed, then each learned form of each parameter."""
+    family = get(name)
+    chosen: list[tuple[str, dict[str, str]]] = [(link.name, {}) for link in family.links]
+    for param in family.params:
+        for option in param.learned:
+            chosen.append((family.links[0].name, {param.name: option.variant}))
+    return chosen

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..family import BINARY, Convention, Family, References
-from ..lazy import numpy as np
-from ..links import LOGIT, PROBABILITY
+from ..engine.family import BINARY, Convention, Family, References
+from ..engine.lazy import numpy as np
+from ..engine.links import LOGIT, PROBABILITY
 
 
 def density(y: sp.Expr, p: sp.Expr) -> sp.Expr:

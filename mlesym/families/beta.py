@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..family import UNIT, Convention, Family, Param, References, learned_itself
-from ..lazy import numpy as np
-from ..links import LOGIT, PROBABILITY
+from ..engine.family import UNIT, Convention, Family, Param, References, learned_itself
+from ..engine.lazy import numpy as np
+from ..engine.links import LOGIT, PROBABILITY
 
 phi = sp.Symbol("phi", positive=True)
 

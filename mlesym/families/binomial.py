@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..family import BOUNDED_COUNT, Convention, Family, Param, References
-from ..lazy import numpy as np
-from ..links import LOGIT, PROBABILITY
+from ..engine.family import BOUNDED_COUNT, Convention, Family, Param, References
+from ..engine.lazy import numpy as np
+from ..engine.links import LOGIT, PROBABILITY
 
 N = sp.Symbol("N", positive=True)  # an integer; declared only positive, so that
 # SymPy keeps log Gamma(N + 1) as one function rather than log(Gamma(N + 1))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..family import REAL, Convention, Family, Param, References, learned_itself
-from ..lazy import numpy as np
-from ..links import IDENTITY
+from ..engine.family import REAL, Convention, Family, Param, References, learned_itself
+from ..engine.lazy import numpy as np
+from ..engine.links import IDENTITY
 
 gamma = sp.Symbol("gamma", positive=True)
 

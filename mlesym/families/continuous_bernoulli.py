@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..family import CLOSED_UNIT, Convention, Family, References
-from ..lazy import numpy as np
-from ..links import LOGIT
+from ..engine.family import CLOSED_UNIT, Convention, Family, References
+from ..engine.lazy import numpy as np
+from ..engine.links import LOGIT
 
 
 def normalizer(lam: sp.Expr) -> sp.Expr:

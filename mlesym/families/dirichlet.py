@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..family import SIMPLEX, Convention, Family, References
-from ..lazy import numpy as np
-from ..links import CONCENTRATIONS, LOG_CONCENTRATIONS
-from ..symbols import K, k
+from ..engine.family import SIMPLEX, Convention, Family, References
+from ..engine.lazy import numpy as np
+from ..engine.links import CONCENTRATIONS, LOG_CONCENTRATIONS
+from ..engine.symbols import K, k
 
 
 def density(y_k: sp.Expr, alpha_k: sp.Expr) -> sp.Expr:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..family import POSITIVE, Convention, Family, References
-from ..lazy import numpy as np
-from ..links import LOG
-from ..links import POSITIVE as RATE
+from ..engine.family import POSITIVE, Convention, Family, References
+from ..engine.lazy import numpy as np
+from ..engine.links import LOG
+from ..engine.links import POSITIVE as RATE
 
 
 def density(y: sp.Expr, rate: sp.Expr) -> sp.Expr:

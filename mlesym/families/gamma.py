@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..family import POSITIVE, Convention, Family, Param, References, learned_itself
-from ..lazy import numpy as np
-from ..links import LOG
-from ..links import POSITIVE as MEAN
-from ..symbols import expm1mx, lgammatail
+from ..engine.family import POSITIVE, Convention, Family, Param, References, learned_itself
+from ..engine.lazy import numpy as np
+from ..engine.links import LOG
+from ..engine.links import POSITIVE as MEAN
+from ..engine.symbols import expm1mx, lgammatail
 
 k = sp.Symbol("k", positive=True)
 

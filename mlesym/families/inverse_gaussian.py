@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..family import POSITIVE, Convention, Family, Param, References
-from ..lazy import numpy as np
-from ..links import LOG
-from ..links import POSITIVE as MEAN
+from ..engine.family import POSITIVE, Convention, Family, Param, References
+from ..engine.lazy import numpy as np
+from ..engine.links import LOG
+from ..engine.links import POSITIVE as MEAN
 
 lamda = sp.Symbol("lamda", positive=True)  # SymPy prints "lamda" as the Greek letter
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..family import POSITIVE, Convention, Family, Learned, Param, References
-from ..lazy import numpy as np
-from ..links import IDENTITY
+from ..engine.family import POSITIVE, Convention, Family, Learned, Param, References
+from ..engine.lazy import numpy as np
+from ..engine.links import IDENTITY
 
 sigma = sp.Symbol("sigma", positive=True)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..family import COUNTS, Convention, Family, References
-from ..lazy import numpy as np
-from ..links import PROBABILITIES, SOFTMAX_COUNTS
-from ..symbols import K, k
+from ..engine.family import COUNTS, Convention, Family, References
+from ..engine.lazy import numpy as np
+from ..engine.links import PROBABILITIES, SOFTMAX_COUNTS
+from ..engine.symbols import K, k
 
 
 def density(y_k: sp.Expr, p_k: sp.Expr) -> sp.Expr:

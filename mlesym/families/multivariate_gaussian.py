@@ -7,10 +7,10 @@ import random
 
 import sympy as sp
 
-from ..family import VECTOR, Convention, Family, References
-from ..lazy import numpy as np
-from ..links import MEAN_VECTOR
-from ..symbols import DETERMINANT, PRECISION, K, j, k
+from ..engine.family import VECTOR, Convention, Family, References
+from ..engine.lazy import numpy as np
+from ..engine.links import MEAN_VECTOR
+from ..engine.symbols import DETERMINANT, PRECISION, K, j, k
 
 
 def density(y_k: sp.Expr, mu_k: sp.Expr) -> sp.Expr:

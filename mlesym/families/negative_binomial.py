@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..family import COUNT, Convention, Family, Param, References, learned_itself
-from ..lazy import numpy as np
-from ..links import LOG, POSITIVE
+from ..engine.family import COUNT, Convention, Family, Param, References, learned_itself
+from ..engine.lazy import numpy as np
+from ..engine.links import LOG, POSITIVE
 
 r = sp.Symbol("r", positive=True)
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..family import POSITIVE, Convention, Family, Param, References
-from ..lazy import numpy as np
-from ..links import LOG
-from ..links import POSITIVE as SCALE
-from ..symbols import expm1mx
+from ..engine.family import POSITIVE, Convention, Family, Param, References
+from ..engine.lazy import numpy as np
+from ..engine.links import LOG
+from ..engine.links import POSITIVE as SCALE
+from ..engine.symbols import expm1mx
 
 k = sp.Symbol("k", positive=True)
 

@@ -14,14 +14,17 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
+import jinja2
 import sympy as sp
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from sympy.printing.pycode import PythonCodePrinter
 from sympy.printing.str import StrPrinter
 
-from . import __version__
-from .derivation import Derivation
-from .errors import UnknownChoiceError
-from .symbols import DETERMINANT, PRECISION, Head, K, Output, logsumexp, softplus, xlogy, y
+from .._version import __version__
+from ..engine.derivation import Derivation
+from ..engine.symbols import DETERMINANT, PRECISION, Head, K, Output, logsumexp, softplus, xlogy, y
+from ..errors import UnknownChoiceError
+from ..resources import templates_dir
 
 BACKENDS = ("numpy", "torch", "jax")
 REDUCTIONS = ("none", "mean", "sum")
@@ -79,7 +82,7 @@ class LogDetCovariance(sp.Function):
 
 def _quadratic_form(e: sp.Sum) -> sp.Expr:
     """sum_k sum_j a_k Lambda_kj a_j -> Quadratic(a), the Mahalanobis form of a residual."""
-    from .symbols import j, k
+    from ..engine.symbols import j, k
 
     factors = sp.Mul.make_args(e.function)
     (entry,) = [f for f in factors if isinstance(f, sp.Indexed) and f.base == PRECISION]
@@ -165,8 +168,8 @@ def pos_weight_loss(per_sample: sp.Expr) -> sp.Expr:
 
     Works on the derivation's per-sample loss (in y_i), which is linear in y on {0, 1}.
     """
-    from .stable import stable_form
-    from .symbols import i
+    from ..engine.stable import stable_form
+    from ..engine.symbols import i
 
     positive, negative = per_sample.xreplace({y[i]: 1}), per_sample.xreplace({y[i]: 0})
     weighted, _ = stable_form(POS_WEIGHT * y[i] * positive + (1 - y[i]) * negative)
@@ -323,7 +326,7 @@ class ArrayPrinter(PythonCodePrinter):
         return f"{base}**{text}"
 
     def _print_Add(self, expr: sp.Add, order: str | None = None) -> str:
-        from .printing import is_negative_term
+        from ..printing.latex import is_negative_term
 
         for term in expr.args:  # logsumexp(z) + rest, computed as (max(z) + rest) + log1p(...)
             keepdims = isinstance(term, KeepDims)
@@ -396,7 +399,6 @@ def source(
     d: Derivation, full: bool = False, reduction: str = "mean", backend: str = "numpy"
 ) -> str:
     """The Python source of the exported loss of ``d`` for ``backend``."""
-    from .render import environment
 
     check_reduction(reduction)
     check_backend(backend)
@@ -429,7 +431,7 @@ def source(
     if support == "binary":
         pos_weight_expression = array_expression(pos_weight_loss(per_sample))
     return (
-        environment("py")
+        _environment()
         .get_template(f"loss_{backend}.py.j2")
         .render(
             name=function_name(d, full),
@@ -457,10 +459,21 @@ def source(
     )
 
 
+@cache
+def _environment() -> jinja2.Environment:
+    """The Jinja2 environment of the loss templates (Python source: no escaping)."""
+    return ImmutableSandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+    )
+
+
 def export_command(d: Derivation, backend: str, full: bool) -> str:
     """The `mlesym export ...` command line that regenerates this source."""
     if d.family.recipe is not None:  # a user's density: declared by --pdf, not by name
-        from .custom import command
+        from ..engine.model import command
 
         words = [command(d.family, "export")]
     else:
@@ -498,7 +511,7 @@ def compile_loss(
     d: Derivation, backend: str = "numpy", reduction: str = "mean", full: bool = False
 ) -> Callable[..., Any]:
     """Compile the exported source of ``d`` and return its loss function."""
-    from .errors import MlesymError
+    from ..errors import MlesymError
 
     code = source(d, full=full, reduction=reduction, backend=backend)  # checks both names
     try:

@@ -14,8 +14,13 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .bounded import check_seconds, run_bounded
-from .check import (
+from ..engine.symbols import elementary
+from ..errors import MlesymError, UnknownChoiceError
+from ..printing.readback import shown_latex
+from ..render.report import Finding, Report
+from ..safety.bounded import check_seconds, run_bounded
+from .parse import normalized, parse, parse_bounded
+from .verify import (
     CLASSES,
     GIVEN,
     MAX_CLASSES,
@@ -26,11 +31,6 @@ from .check import (
     given_finding,
     output_names,
 )
-from .errors import MlesymError, UnknownChoiceError
-from .parse import normalized, parse, parse_bounded
-from .readback import shown_latex
-from .report import Finding, Report
-from .symbols import elementary
 
 
 @dataclass(frozen=True)
@@ -94,8 +94,7 @@ def identify(loss: str, support: str | None = None, seconds: float = 60.0) -> Id
     normalizer when nothing matches: real (the default for scalars), positive, binary,
     count, or onehot (the default, and the only choice, for vectors).
     """
-    from .families import get, names
-    from .gallery import variants_of
+    from ..families import get, names, variants_of
 
     if support is not None and support not in SUPPORTS:
         raise UnknownChoiceError("support", support, SUPPORTS)
@@ -143,7 +142,9 @@ def identify(loss: str, support: str | None = None, seconds: float = 60.0) -> Id
 
 
 def _identify(loss: str, candidates, support: str, classes: int) -> Identification:
-    from .derive import derive  # the pipeline alone: each NLL is verified by the test suite
+    from ..pipeline.chain import (
+        derive,  # the pipeline alone: each NLL is verified by the test suite
+    )
 
     matches = []
     for name, link, variants in candidates:

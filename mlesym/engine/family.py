@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 import sympy as sp
 
-from .errors import UnknownChoiceError
+from ..errors import UnknownChoiceError
 
 Domain = Literal["real", "positive", "unit", "simplex"]
 
@@ -306,7 +306,7 @@ class Family:
     def __reduce__(self):
         if self.recipe is not None:
             return self.recipe
-        from .families import get
+        from ..families import get
 
         return get, (self.name,)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import UnknownChoiceError
+from ..errors import UnknownChoiceError
 
 FORMATS = {"md": "report.md.j2", "tex": "report.tex.j2", "html": "report.html.j2"}
 
@@ -35,7 +35,7 @@ class Report:
 
     def render(self, fmt: str, templates: str | None = None) -> str:
         """The report in ``fmt``; ``templates``: a folder of the user's templates."""
-        from .render import plain_record, render_template
+        from .document import plain_record, render_template
 
         if fmt not in FORMATS:
             raise UnknownChoiceError("format", fmt, FORMATS)

@@ -19,10 +19,10 @@ import sympy as sp
 from sympy.codegen.cfunctions import log1p
 from sympy.printing.conventions import split_super_sub
 
-from . import symbols as vocabulary
-from .errors import MlesymError
-from .numeric import FUNCTIONS, constant
-from .printing import Label, latex, latex_equation
+from ..engine import symbols as vocabulary
+from ..engine.numeric import FUNCTIONS, constant
+from ..errors import MlesymError
+from .latex import Label, latex, latex_equation
 
 
 class PrintError(MlesymError):

@@ -14,7 +14,7 @@ import re
 import xml.etree.ElementTree as ET
 from functools import lru_cache
 
-from .errors import MlesymError
+from ..errors import MlesymError
 
 NAMESPACE = "{http://www.w3.org/1998/Math/MathML}"
 TOKENS = {"mi", "mo", "mn", "mtext", "ms"}

@@ -11,7 +11,7 @@ import re
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from .symbols import depends_on_sample
+from ..engine.symbols import depends_on_sample
 
 
 class Label(sp.Symbol):

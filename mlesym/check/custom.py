@@ -17,9 +17,7 @@ from collections.abc import Mapping
 
 import sympy as sp
 
-from .bounded import UndecidedError, check_seconds, run_bounded
-from .errors import MlesymError, UnknownChoiceError
-from .family import (
+from ..engine.family import (
     COUNT,
     INTEGERS,
     POSITIVE,
@@ -31,9 +29,11 @@ from .family import (
     Param,
     References,
 )
+from ..engine.symbols import Output, i, x
+from ..errors import MlesymError, UnknownChoiceError
+from ..printing.readback import reads_as_itself, shown_latex
+from ..safety.bounded import UndecidedError, check_seconds, run_bounded
 from .parse import normalized, parse_bounded
-from .readback import reads_as_itself, shown_latex
-from .symbols import Output, i, x
 
 SUPPORTS = {
     "real": REAL,
@@ -400,19 +400,3 @@ def _check_density(
         "nonnegative": f"it is nonnegative at {count} points of the support",
         "total": f"mpmath {method} at 30 digits, at " + "; ".join(checked),
     }
-
-
-def command(family: Family, verb: str) -> str:
-    """The ``mlesym VERB --pdf ...`` command line that declares ``family`` again."""
-    import shlex
-
-    pdf, var, theta, params, support, theta_domain, _ = family.recipe[1]
-    words = ["mlesym", verb, "--pdf", shlex.quote(pdf)]
-    if var != "y":
-        words += ["--var", var]
-    if theta != "mu" or theta_domain != "real":
-        words += ["--theta", f"{theta}:{theta_domain}"]
-    words += [f"--param {name}:{domain}" for name, domain in params.items()]
-    if support != "real":
-        words += ["--support", support]
-    return " ".join(words)

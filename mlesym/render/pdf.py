@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .errors import MlesymError
+from ..errors import MlesymError
 
 SECONDS = 120
 

@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from .errors import MlesymError
-from .families import get, names
-from .output import check_writable, inside, is_generated, write_atomically
-from .plots import COMPARISON
-from .render import (
+from ..errors import MlesymError
+from ..families import get, names, variants_of
+from ..safety.output import check_writable, inside, is_generated, write_atomically
+from ..render.plots import COMPARISON
+from ..render.document import (
     FORMATS,
     check_templates,
     document_name,
@@ -41,16 +41,6 @@ CACHE = ".mlesym-cache.json"
 INDEXES = {"README.md": "index.md.j2", "index.html": "index.html.j2"}
 INDEX_ENTRY = "(indexes)"  # the cache remembers the index pages it wrote, as it does documents
 GENERATED = (".md", ".tex", ".html", ".svg")  # what a build may delete when it is stale
-
-
-def variants_of(name: str) -> list[tuple[str, dict[str, str]]]:
-    """Every link with all parameters fixed, then each learned form of each parameter."""
-    family = get(name)
-    chosen: list[tuple[str, dict[str, str]]] = [(link.name, {}) for link in family.links]
-    for param in family.params:
-        for option in param.learned:
-            chosen.append((family.links[0].name, {param.name: option.variant}))
-    return chosen
 
 
 def family_documents(
@@ -71,9 +61,9 @@ def variant_documents(
     name: str, link: str, variants: dict[str, str], templates: str | None = None
 ) -> tuple[dict[str, str], dict[str, str]]:
     """The documents and index row of one link and variant of a family."""
-    from .api import derive
-    from .plots import loss_figure
-    from .readback import shown_latex
+    from ..pipeline.verified import derived as derive
+    from ..render.plots import loss_figure
+    from ..printing.readback import shown_latex
 
     d = derive(name, link, **variants)
     stem = document_name(d)
@@ -108,8 +98,8 @@ def file_names(name: str) -> list[str]:
 
 def _mle_cell(d) -> str:
     """The constant model's MLE for the index: a formula when solved, else its name."""
-    from .mle import constant_mle
-    from .readback import shown_latex
+    from ..engine.mle import constant_mle
+    from ..printing.readback import shown_latex
 
     result = constant_mle(d)
     if result is not None and result.parameter is not None:
@@ -139,8 +129,8 @@ _FORMAT_NAMES = {"html": "HTML", "md": "Markdown", "tex": "LaTeX", "svg": "plot"
 
 def comparison_key() -> str:
     """The comparison figure depends on the engine and the families it draws."""
-    from .families import source_of
-    from .plots import REGRESSION
+    from ..families import source_of
+    from ..render.plots import REGRESSION
 
     digest = hashlib.sha256(_engine_hash().encode() + repr(REGRESSION).encode())
     for name, _, _ in REGRESSION:
@@ -151,25 +141,34 @@ def comparison_key() -> str:
 # -- the cache key: what a family's documents depend on ----------------------------------
 
 
+def engine_sources() -> list[Path]:
+    """The files every document depends on: all of mlesym's code in every subpackage, except
+    each family's own file (that one is in its ``family_key``), and the templates."""
+    package = Path(__file__).resolve().parent.parent
+    families = package / "families"
+    code = [
+        path
+        for path in sorted(package.rglob("*.py"))
+        if path.parent != families or path.name == "__init__.py"
+    ]
+    return [*code, *sorted(templates_dir().glob("*.j2"))]
+
+
 @cache
 def _engine_hash() -> str:
     """mlesym's own code (not the family files) and the templates."""
     digest = hashlib.sha256()
-    package = Path(__file__).resolve().parent
-    sources = [
-        *sorted(package.glob("*.py")),
-        package / "families" / "__init__.py",
-        *sorted(templates_dir().glob("*.j2")),
-    ]
-    for path in sources:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    package = Path(__file__).resolve().parent.parent
+    for path in engine_sources():
+        name = path.relative_to(package) if path.is_relative_to(package) else path.name
+        digest.update(str(name).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
 def family_key(name: str, templates: str | None = None) -> str:
     """The hash of the family's declaration file, the engine and the templates (mlesym's
     and the user's)."""
-    from .families import source_of
+    from ..families import source_of
 
     return hashlib.sha256(
         _engine_hash().encode() + _templates_hash(templates).encode() + source_of(name).read_bytes()
@@ -235,7 +234,7 @@ def build(
         if not _intact(out, {name: written_before.get(name, "")}):  # not as the build left it
             check_writable(path, force)
     if pending:
-        from .plots import require_matplotlib
+        from ..render.plots import require_matplotlib
 
         require_matplotlib()  # one clear line now, not one per worker later
     total = len(pending) - any(n == COMPARISON for n, _ in pending)  # families to derive
@@ -325,7 +324,7 @@ def _task(task: tuple[str, int, str, dict[str, str], str | None]):
     name, index, link, variants, templates = task
     start = time.perf_counter()
     if name == COMPARISON:
-        from .plots import comparison_figure
+        from ..render.plots import comparison_figure
 
         figure = comparison_figure()
         files, row = {figure.path: figure.svg}, None

@@ -5,19 +5,18 @@ Read ``derive`` top to bottom: it is the textbook argument, one step per line.
 
 from __future__ import annotations
 
-import random
-
 import sympy as sp
 
-from . import rules
-from .derivation import Context, Derivation, Relation, Step
-from .errors import MlesymError
-from .families import get
-from .family import Family, Link
-from .printing import Label, is_negative_term
-from .readback import shown_latex
-from .stable import stable_form
-from .symbols import Density, Head, Output, head, i, k, n, x, y
+from ..engine import rules
+from ..engine.derivation import Derivation, Relation, Step
+from ..engine.family import Family
+from ..engine.stable import stable_form
+from ..engine.symbols import Density, Head, i, n, y
+from ..engine.verifier import domain_context, model, target_of
+from ..errors import MlesymError
+from ..families import get
+from ..printing.latex import Label, is_negative_term
+from ..printing.readback import shown_latex
 
 LIKELIHOOD = Label(r"\mathcal{L}(\theta; \mathcal{D})")
 LOG_LIKELIHOOD = Label(r"\ell(\theta)")
@@ -35,7 +34,7 @@ def derive(family: str | Family, link: str | None = None, **variants: str) -> De
     learned = family.learned(variants)
     convention = family.convention(link_.name, variants)
     parameter = link_.parameter()
-    pdf, heads = _model(family, link_, variants)
+    pdf, heads = model(family, link_, variants)
     learned_text = "".join(
         rf"; the {param.description} is learned, "
         rf"${shown_latex(param.symbol)} = {shown_latex(heads[name])}$"
@@ -231,7 +230,7 @@ def derive(family: str | Family, link: str | None = None, **variants: str) -> De
     exact = -log_p
     notes = []
     if family.stable_nll is not None:
-        exact = family.stable_nll(_target(family), link_.parameter(), **heads)
+        exact = family.stable_nll(target_of(family), link_.parameter(), **heads)
         notes.append(family.stable_nll_note)
     nll, used = stable_form(exact, positive_target=positive)
     if used or notes:
@@ -254,7 +253,7 @@ def derive(family: str | Family, link: str | None = None, **variants: str) -> De
         loss=factor * summand,
         nll=nll,
         loss_name=convention.loss_name,
-        context=_context(family, link_, pdf, [h for h in pdf.atoms(Head)]),
+        context=domain_context(family, link_, pdf, [h for h in pdf.atoms(Head)]),
     )
 
 
@@ -301,71 +300,3 @@ def _sentence(text: str) -> str:
 
 def _count_negative_terms(expr: sp.Expr) -> int:
     return sum(1 for term in sp.Add.make_args(expr) if is_negative_term(term))
-
-
-def _model(family: Family, link: Link, variants: dict[str, str]) -> tuple[sp.Expr, dict]:
-    """The density of sample i under ``link``, and the learned parameters' expressions."""
-    heads = {
-        name: option.to_param(head(option.argument, option.latex, option.domain)(x[i]))
-        for name, (_, option) in family.learned(variants).items()
-    }
-    return family.density(_target(family), link.parameter(), **heads), heads
-
-
-def _target(family: Family) -> sp.Expr:
-    """Sample i's target: y_i, or its k-th component y_ik for vector targets."""
-    return y[i] if family.target == "scalar" else y[i, k]
-
-
-def context(family: Family, link: Link, variants: dict[str, str]) -> Context:
-    """The verifier's context of a derivation (rebuilt when a derivation is unpickled)."""
-    pdf, _ = _model(family, link, variants)
-    return _context(family, link, pdf, list(pdf.atoms(Head)))
-
-
-def _context(family: Family, link: Link, pdf: sp.Expr, heads: list) -> Context:
-    """Definitions and random points of the domain, for the verifier."""
-
-    def expand(expr: sp.Expr) -> sp.Expr:
-        return expr.replace(Density, lambda index: pdf.xreplace({i: index}))
-
-    def sample(rng: random.Random) -> tuple[int, int, dict[sp.Basic, sp.Expr]]:
-        n_val, k_val = rng.randint(2, 4), rng.randint(2, 4)
-        values: dict[sp.Basic, sp.Expr] = {p.symbol: _exact(p.sample(rng)) for p in family.params}
-        if family.constants is not None:
-            values.update(family.constants(k_val, rng))
-        for s in range(1, n_val + 1):
-            target = family.sample_target(rng, k_val)
-            output = _sample_output(link.output_domain, rng, k_val, family.target == "scalar")
-            for h in heads:
-                draw = _sample_output(type(h).domain, rng, k_val, True)
-                values[type(h)(x[s])] = sp.Float(draw, 50)
-            if family.target == "scalar":
-                values[y[s]] = _exact(target)
-                values[Output(x[s])] = sp.Float(output, 50)
-            else:
-                for c in range(1, k_val + 1):
-                    values[y[s, c]] = _exact(target[c - 1])
-                    values[Output(x[s], c)] = sp.Float(output[c - 1], 50)
-        return n_val, k_val, values
-
-    return Context(expand=expand, sample=sample)
-
-
-def _exact(value) -> sp.Expr:
-    """A sampled number at the verifier's working precision (integers stay integers)."""
-    return sp.Integer(value) if isinstance(value, int) else sp.Float(value, 50)
-
-
-def _sample_output(domain: str, rng: random.Random, num_classes: int, scalar: bool):
-    size = 1 if scalar else num_classes
-    if domain == "unit":
-        draws = [rng.uniform(0.02, 0.98) for _ in range(size)]
-    elif domain == "simplex":
-        raw = [rng.uniform(0.1, 1.0) for _ in range(size)]
-        draws = [r / sum(raw) for r in raw]
-    elif domain == "positive":
-        draws = [rng.uniform(0.1, 3.0) for _ in range(size)]
-    else:
-        draws = [rng.gauss(0.0, 2.0) for _ in range(size)]
-    return draws[0] if scalar else draws

@@ -17,23 +17,15 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
-from .derivation import Derivation, Step
-from .errors import MlesymError, UnknownChoiceError
-from .mathml import mathml, plain
-from .readback import shown_equation, shown_latex
+from ..engine.derivation import Derivation, Step
+from ..errors import MlesymError, UnknownChoiceError
+from ..printing.mathml import mathml, plain
+from ..printing.readback import shown_equation, shown_latex
+from ..resources import templates_dir
 
 FORMATS = {"md": "derivation.md.j2", "tex": "derivation.tex.j2", "html": "derivation.html.j2"}
 ARGMIN = r"\operatorname*{arg\,min}_{\theta}"
 ARGMAX = r"\operatorname*{arg\,max}_{\theta}"
-
-
-def templates_dir() -> Path:
-    """The templates: inside the installed package, or at the top of a source checkout."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "templates", here.parent / "templates"):
-        if (candidate / "derivation.md.j2").is_file():
-            return candidate
-    raise FileNotFoundError("mlesym's templates are missing from this installation")
 
 
 class TeX(str):
@@ -88,8 +80,6 @@ def environment(fmt: str, templates: str | None = None) -> jinja2.Environment:
             line_comment_prefix="%#",
             finalize=_finalize_tex,
         )
-    if fmt == "py":
-        options["lstrip_blocks"] = False
     env = ImmutableSandboxedEnvironment(**options)
     env.filters["text"] = {"tex": tex_text, "html": html_text}.get(fmt, md_text)
     if fmt == "html":
@@ -114,7 +104,7 @@ def render_template(fmt: str, name: str, templates: str | None = None, /, **cont
     require_plain(context)
     if templates is None:
         return _render(fmt, name, None, context)
-    from .bounded import UndecidedError, run_bounded
+    from ..safety.bounded import UndecidedError, run_bounded
 
     try:
         return run_bounded(
@@ -274,21 +264,21 @@ def document_context(d: Derivation) -> dict:
 def _regenerate(d: Derivation) -> str:
     """How a reader makes this document again: the gallery build, or the --pdf command."""
     if d.family.recipe is not None:
-        from .custom import command
+        from ..engine.model import command
 
         return command(d.family, "derive")
     return "mlesym build"
 
 
 def _gradient(d: Derivation) -> dict:
-    from .mle import gradient
+    from ..engine.mle import gradient
 
     return gradient(d)
 
 
 def _mle_context(d: Derivation) -> dict:
     """The constant model's stationarity conditions and solution, as LaTeX, for templates."""
-    from .mle import constant_mle
+    from ..engine.mle import constant_mle
 
     result = constant_mle(d)
     context: dict = {"note": d.mle_note, "conditions": (), "solution": (), "parameter": None}

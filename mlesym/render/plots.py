@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import MlesymError
+from ..errors import MlesymError
 
 GRID = 241  # points per curve
 MARGINS = {"left": 0.11, "right": 0.98, "bottom": 0.14, "top": 0.97}  # of a derivation's figure
@@ -112,7 +112,7 @@ def _svg(figure) -> str:
 
 def curves(d) -> tuple[str, list[tuple[str, np.ndarray, np.ndarray]]]:
     """The x-axis label and the (label, x, loss) curves of a derivation's loss."""
-    from .symbols import Head
+    from ..engine.symbols import Head
 
     loss = d.loss_function("numpy", reduction="none")
     heads = sorted(d.loss.atoms(Head), key=str)
@@ -184,7 +184,7 @@ def _rows(target) -> np.ndarray:
 
 def loss_figure(d, path: str = "") -> Figure:
     """The loss of derivation ``d`` pictured, as SVG."""
-    from .render import document_title, plain_text
+    from .document import document_title, plain_text
 
     plt = _pyplot()
 
@@ -227,13 +227,14 @@ def _against(d) -> str:
 def comparison_figure() -> Figure:
     """Squared, absolute, Huber, log-cosh, Cauchy, Student-t and pinball losses against the
     residual, each labelled with the distribution whose NLL it is."""
-    from .api import loss_function
+    from ..export.source import compile_loss
+    from ..pipeline.verified import derived
 
     plt = _pyplot()
     r = np.linspace(-4.0, 4.0, GRID)
     figure, ax = plt.subplots(figsize=(7.2, 4.4), layout="constrained")
     for (name, options, label), colour in zip(REGRESSION, PALETTE, strict=False):
-        loss = loss_function(name, reduction="none")
+        loss = compile_loss(derived(name), reduction="none")
         ax.plot(r, loss(np.zeros(GRID), r, **options), color=colour, linewidth=1.8, label=label)
     ax.set_xlabel(r"residual $y - f_\theta(x)$")
     ax.set_ylabel("per-sample loss")

@@ -15,7 +15,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-from .errors import MlesymError
+from ..errors import MlesymError
 
 MARK_LINES = re.compile(
     rb"^(?:"

@@ -19,8 +19,8 @@ import mpmath
 import sympy as sp
 from sympy.codegen.cfunctions import log1p
 
-from .errors import MlesymError
-from .symbols import sigmoid, softplus
+from ..engine.symbols import sigmoid, softplus
+from ..errors import MlesymError
 
 
 class FormulaError(MlesymError):
@@ -191,7 +191,7 @@ def parse_bounded(
 ) -> sp.Expr:
     """``parse``, in a bounded worker process like all other work on a user's text: no
     formula can hold the parent process, whatever SymPy makes of it."""
-    from .bounded import run_bounded
+    from ..safety.bounded import run_bounded
 
     return run_bounded(parse, text, names, limits, seconds=seconds)
 

@@ -14,7 +14,7 @@ import resource
 from collections.abc import Callable
 from typing import Any
 
-from .errors import MlesymError
+from ..errors import MlesymError
 
 DEFAULT_SECONDS = 20.0
 DEFAULT_MEMORY_MB = 1024

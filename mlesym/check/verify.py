@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from .bounded import check_seconds, run_bounded
-from .errors import MlesymError
+from ..engine.symbols import Head, K, Output, elementary, i, x, y
+from ..errors import MlesymError
+from ..printing.readback import shown_latex
+from ..render.report import Finding, Report
+from ..safety.bounded import check_seconds, run_bounded
 from .parse import normalized, parse_bounded
-from .readback import shown_latex
-from .report import Finding, Report
-from .symbols import Head, K, Output, elementary, i, x, y
 
 DIGITS = 40
 
@@ -54,7 +54,7 @@ class Verdict:
     def document(self, seconds: float = 20.0):
         """The verdict step by step: with a symbolic witness, the family's derivation
         extended by the verified step to the given loss; otherwise a Report of the decision."""
-        from .api import derive
+        from ..pipeline.verified import derived as derive
 
         d = derive(self.family, self.link, **self.variant)
         if self.equivalent and self.method == "symbolic" and d.family.target == "scalar":
@@ -103,7 +103,7 @@ def verify(
     For families with vector targets the formula names the components y1..yK and f1..fK
     (or z1..zK), and the relation is decided at K = ``classes``.
     """
-    from .api import derive
+    from ..pipeline.verified import derived as derive
 
     d = derive(family, link, **variants)
     classes = _classes(classes)
@@ -498,10 +498,10 @@ def verdict_derivation(loss: str, family: str, link: str | None = None, **varian
 def _given_loss_derivation(expr: sp.Expr, d):
     """``d`` with the step to ``expr`` appended, verified and analysed (in the worker: the
     user's formula meets SymPy here); None without a symbolic witness."""
-    from .derivation import Derivation, Relation, Step
-    from .derive import THETA_HAT
-    from .mle import constant_mle, gradient
-    from .symbols import n
+    from ..engine.derivation import Derivation, Relation, Step
+    from ..engine.mle import constant_mle, gradient
+    from ..engine.symbols import n
+    from ..pipeline.chain import THETA_HAT
 
     witness = _witness_against_loss(expr, d)
     if witness is None:
