@@ -9,6 +9,8 @@ from pathlib import Path
 
 from ._version import __version__
 from .errors import MlesymError, VerificationError
+from .export import backends
+from .export.backends import REDUCTIONS
 
 
 class _Parser(argparse.ArgumentParser):
@@ -60,9 +62,9 @@ def _parser() -> _Parser:
     export.add_argument("family", metavar="NAME", nargs="?", help="a family, or use --pdf")
     _pdf_options(export)
     export.add_argument("--link", metavar="L")
-    export.add_argument("--backend", choices=["numpy", "torch", "jax"], default="numpy")
+    export.add_argument("--backend", choices=backends.names(), default="numpy")
     export.add_argument("--full", action="store_true", help="the exact NLL, every constant kept")
-    export.add_argument("--reduction", choices=["mean", "sum", "none"], default="mean")
+    export.add_argument("--reduction", choices=REDUCTIONS, default="mean")
     export.add_argument("-o", "--output", metavar="FILE")
     _force_option(export)
 

@@ -22,6 +22,11 @@ class VerificationError(MlesymError):
     """A derivation step whose claimed relation to an earlier step does not hold."""
 
 
+class NotSupportedError(MlesymError):
+    """Something mlesym does not do (yet): a function with no array form in a backend, say.
+    Not a wrong input: the message says what is missing."""
+
+
 class InputError(MlesymError, ValueError):
     """Numeric input to an exported loss that has the wrong shape, type or value."""
 

@@ -8,6 +8,7 @@ import subprocess
 
 import pytest
 
+from mlesym.export import backends
 from mlesym.families import get, names
 
 VARIANTS = [(name, link.name) for name in names() for link in get(name).links]
@@ -54,15 +55,23 @@ def require_jax():
     return jax
 
 
+def require_backend(name: str):
+    """The array library of backend ``name`` (numpy, torch, jax): skip without it, but fail
+    when MLESYM_REQUIRE_<NAME>=1 demands it."""
+    if name == "torch":
+        return require_torch()
+    if name == "jax":
+        return require_jax()
+    return pytest.importorskip(backends.get(name).module)
+
+
 @pytest.fixture(autouse=True)
 def _backend_is_installed(request):
     """A test parametrized with `backend` needs that backend: skip without it (fail in CI)."""
     callspec = getattr(request.node, "callspec", None)
     backend = callspec.params.get("backend") if callspec else None
-    if backend == "torch":
-        require_torch()
-    elif backend == "jax":
-        require_jax()
+    if backend is not None:
+        require_backend(backend)
 
 
 def compile_latex(text: str, directory, name: str = "doc") -> str:

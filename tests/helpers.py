@@ -10,19 +10,10 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from mlesym.engine.symbols import (
-    DETERMINANT,
-    PRECISION,
-    K,
-    Output,
-    elementary,
-    i,
-    k,
-    logcbnorm,
-    logsumexp,
-    x,
-    y,
-)
+from mlesym.engine.functions import elementary
+from mlesym.engine.functions.logcbnorm import logcbnorm
+from mlesym.engine.functions.logsumexp import logsumexp
+from mlesym.engine.symbols import DETERMINANT, PRECISION, K, Output, i, k, x, y
 from mlesym.families import get
 
 RNG_SEED = 12345

@@ -12,10 +12,12 @@ import sympy as sp
 from conftest import VARIANTS, require_jax, require_torch, variant_id
 from helpers import per_sample_value, sample_outputs, sample_params, sample_targets
 from mlesym import derive, loss_function
-from mlesym.engine.symbols import K, Output, elementary, i, x, y
+from mlesym.engine.functions import elementary
+from mlesym.engine.symbols import K, Output, i, x, y
+from mlesym.export import backends
 from mlesym.families import get
 
-BACKENDS = ["numpy", "torch", "jax"]
+BACKENDS = list(backends.names())
 LOGITS = [-1e4, -800.0, -100.0, -30.0, 0.0, 30.0, 100.0, 800.0, 1e4]
 
 

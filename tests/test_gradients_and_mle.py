@@ -14,8 +14,9 @@ import sympy as sp
 from conftest import VARIANTS
 from helpers import sample_outputs, sample_targets
 from mlesym import derive, loss_function
+from mlesym.engine.functions import elementary
 from mlesym.engine.mle import constant_mle, gradient, outputs_of
-from mlesym.engine.symbols import Head, Output, elementary, i, n, x, y
+from mlesym.engine.symbols import Head, Output, i, n, x, y
 from mlesym.families import get, names
 
 SCALAR = [v for v in VARIANTS if get(v[0]).target == "scalar"]

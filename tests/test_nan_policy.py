@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 
 import mlesym
+from mlesym.export import backends
 
-BACKENDS = ["numpy", "torch", "jax"]
+BACKENDS = list(backends.names())
 NAN = math.nan
 
 # (family, options, input, target, extra head) where the last element of one argument is

@@ -11,6 +11,7 @@ import pytest
 from conftest import require_torch
 from helpers import sample_outputs, sample_targets
 from mlesym import derive, loss_function
+from mlesym.export import backends
 from mlesym.families import get, names
 
 LEARNED = [
@@ -20,7 +21,7 @@ LEARNED = [
     for option in param.learned
 ]
 IDS = [f"{name}-{param}-{option.variant}" for name, param, option in LEARNED]
-BACKENDS = ["numpy", "torch", "jax"]
+BACKENDS = list(backends.names())
 
 
 def _data(name, option, size=80, seed=3):

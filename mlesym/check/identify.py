@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from ..engine.symbols import elementary
+from ..engine.functions import elementary
 from ..errors import MlesymError, UnknownChoiceError
 from ..printing.readback import shown_latex
 from ..render.report import Finding, Report

@@ -17,9 +17,8 @@ from dataclasses import dataclass
 
 import mpmath
 import sympy as sp
-from sympy.codegen.cfunctions import log1p
 
-from ..engine.symbols import sigmoid, softplus
+from ..engine.functions import Named, typed
 from ..errors import MlesymError
 
 
@@ -42,64 +41,12 @@ class Limits:
         return int(self.power_digits * 3.3219280948873626)
 
 
-FUNCTIONS: Mapping[str, tuple[int, Callable[..., sp.Expr]]] = {
-    "log": (1, sp.log),
-    "exp": (1, sp.exp),
-    "sqrt": (1, sp.sqrt),
-    "abs": (1, sp.Abs),
-    "sin": (1, sp.sin),
-    "cos": (1, sp.cos),
-    "tan": (1, sp.tan),
-    "sinh": (1, sp.sinh),
-    "cosh": (1, sp.cosh),
-    "tanh": (1, sp.tanh),
-    "atan": (1, sp.atan),
-    "erf": (1, sp.erf),
-    "gamma": (1, sp.gamma),
-    "log1p": (1, log1p),
-    "sigmoid": (1, sigmoid),
-    "softplus": (1, softplus),
-    "max": (2, sp.Max),
-    "min": (2, sp.Min),
-    "logsumexp": (-2, lambda *terms: sp.log(sp.Add(*map(sp.exp, terms)))),  # 2 or more
-}
 CONSTANTS: Mapping[str, sp.Expr] = {"pi": sp.pi}
 
 
-def _gamma_estimate(x):
-    """gamma(x) by way of its logarithm, so that its size is known before it is computed."""
-    if x.imag == 0 and x.real > 0:
-        return mpmath.exp(mpmath.loggamma(x.real))
-    return mpmath.gamma(x)
-
-
-def _exp_estimate(x):
-    if abs(mpmath.re(x)) > 10**7:  # far beyond any cap: the size alone, e**x = 2**(x/log 2)
-        return mpmath.ldexp(mpmath.mpf(1), int(mpmath.re(x) / mpmath.log(2)))
-    return mpmath.exp(x)
-
-
-_ESTIMATES: Mapping[str, Callable] = {  # mpmath's value of each function, for sizes only
-    "log": mpmath.log,
-    "exp": _exp_estimate,
-    "sqrt": mpmath.sqrt,
-    "abs": abs,
-    "sin": mpmath.sin,
-    "cos": mpmath.cos,
-    "tan": mpmath.tan,
-    "sinh": lambda x: _exp_estimate(abs(x)) / 2,
-    "cosh": lambda x: _exp_estimate(abs(x)) / 2,
-    "tanh": mpmath.tanh,
-    "atan": mpmath.atan,
-    "erf": mpmath.erf,
-    "gamma": _gamma_estimate,
-    "log1p": mpmath.log1p,
-    "sigmoid": lambda z: 1 / (1 + _exp_estimate(-z)),
-    "softplus": lambda z: max(z, 0) + mpmath.log1p(_exp_estimate(-abs(z))),
-    "max": lambda a, b: max(a, b),
-    "min": lambda a, b: min(a, b),
-    "logsumexp": lambda *terms: max(terms) + mpmath.log(len(terms)),
-}
+def functions() -> Mapping[str, Named]:
+    """What a formula may call, by name: the declarations in ``engine.functions``."""
+    return typed()
 
 
 def _chain(op: ast.operator | None) -> str | None:
@@ -142,7 +89,8 @@ def parse(text: str, names: Mapping[str, sp.Expr], limits: Limits = Limits()) ->
     """The SymPy expression of ``text``, whose free names must be keys of ``names``.
 
     Allowed: numbers, the declared names, ``pi``, + - * / ** and unary minus, and the
-    functions in ``FUNCTIONS``. Everything else raises a one-line FormulaError.
+    functions in ``functions()`` (declared in ``engine.functions``). Everything else
+    raises a one-line FormulaError.
     """
     if not isinstance(text, str):
         raise FormulaError(f"a formula must be text; got {type(text).__name__}")
@@ -273,7 +221,7 @@ class _Walker:
             self.values[CONSTANTS[identifier]] = mpmath.pi
             return CONSTANTS[identifier]
         known = ", ".join(sorted(self.names)) or "none"
-        hint = " (a function needs arguments in parentheses)" if identifier in FUNCTIONS else ""
+        hint = " (a function needs arguments in parentheses)" if identifier in typed() else ""
         raise FormulaError(f"unknown name {identifier!r}{hint}; declared names: {known}, pi")
 
     def power(self, base: sp.Expr, exponent: sp.Expr) -> sp.Expr:
@@ -336,18 +284,21 @@ class _Walker:
         if not isinstance(node.func, ast.Name):
             raise FormulaError("only named functions may be called, such as log(x)")
         name = node.func.id
-        if name not in FUNCTIONS:
-            allowed = ", ".join(sorted(FUNCTIONS))
+        declared = typed()
+        if name not in declared:
+            allowed = ", ".join(sorted(declared))
             raise FormulaError(f"unknown function {name!r}; allowed: {allowed}")
         if node.keywords:
             raise FormulaError(f"{name}() takes no keyword arguments")
-        arity, function = FUNCTIONS[name]
+        named = declared[name]
+        arity, function = named.arity, named.build or named.function
         if arity < 0 and len(node.args) < -arity:
             raise FormulaError(f"{name}() takes {-arity} or more arguments; got {len(node.args)}")
         if arity >= 0 and len(node.args) != arity:
             raise FormulaError(f"{name}() takes {arity} argument(s); got {len(node.args)}")
         arguments = [self.expression(a, depth + 1) for a in node.args]
-        return self.numeric(lambda: function(*arguments), _ESTIMATES[name], *arguments)
+        estimate = named.estimate or named.mpmath
+        return self.numeric(lambda: function(*arguments), estimate, *arguments)
 
 
 def _operator_text(op: ast.operator) -> str:

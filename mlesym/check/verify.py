@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from ..engine.symbols import Head, K, Output, elementary, i, x, y
+from ..engine.functions import elementary
+from ..engine.symbols import Head, K, Output, i, x, y
 from ..errors import MlesymError
 from ..printing.readback import shown_latex
 from ..render.report import Finding, Report

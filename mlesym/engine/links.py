@@ -6,8 +6,9 @@ import sympy as sp
 
 from . import rules
 from .family import Link, Rewrite
+from .functions.logistic import sigmoid
 from .lazy import numpy as np
-from .symbols import K, Output, i, j, k, sigmoid, x
+from .symbols import K, Output, i, j, k, x
 
 IDENTITY = Link(
     name="identity",

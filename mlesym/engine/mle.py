@@ -18,8 +18,9 @@ from functools import cached_property, lru_cache
 import sympy as sp
 
 from .derivation import Derivation
+from .functions import elementary
 from .rules import split_sum
-from .symbols import Head, Output, elementary, i, n, x
+from .symbols import Head, Output, i, n, x
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 Sums and products run term by term over the sampled sizes and every node is computed at
 80 digits, so a check needs no symbolic expansion of the sums (which took most of the
 verifier's time). mlesym's named functions (sigmoid, xlogy, ...) are rewritten by
-``symbols.elementary``, the one place that says what they mean. An expression with a part
+``functions.elementary``, the one place that says what they mean. An expression with a part
 this evaluator does not know raises NotNumeric; the verifier then lets SymPy evaluate it.
 """
 
@@ -14,7 +14,8 @@ from collections.abc import Callable, Mapping
 import mpmath
 import sympy as sp
 
-from .symbols import Output, elementary
+from .functions import elementary, mpmath_table
+from .symbols import Output
 
 DIGITS = 80
 
@@ -24,29 +25,6 @@ Number = mpmath.mpf | mpmath.mpc
 class NotNumeric(Exception):
     """The expression holds something this evaluator does not compute."""
 
-
-FUNCTIONS: dict[type, Callable[..., Number]] = {
-    sp.exp: mpmath.exp,
-    sp.log: mpmath.log,
-    sp.Abs: abs,
-    sp.sign: mpmath.sign,
-    sp.gamma: mpmath.gamma,
-    sp.loggamma: mpmath.loggamma,
-    sp.digamma: mpmath.digamma,
-    sp.polygamma: mpmath.polygamma,
-    sp.factorial: mpmath.factorial,
-    sp.binomial: mpmath.binomial,
-    sp.beta: mpmath.beta,
-    sp.besseli: mpmath.besseli,
-    sp.erf: mpmath.erf,
-    sp.cos: mpmath.cos,
-    sp.sin: mpmath.sin,
-    sp.cosh: mpmath.cosh,
-    sp.sinh: mpmath.sinh,
-    sp.tanh: mpmath.tanh,
-    sp.atan: mpmath.atan,
-    sp.atanh: mpmath.atanh,
-}
 
 RELATIONS: dict[type, Callable[[Number, Number], bool]] = {
     sp.GreaterThan: lambda a, b: a >= b,
@@ -111,8 +89,8 @@ def _value(e: sp.Basic, symbols: dict, data: dict) -> Number:
         return mpmath.power(_value(base, symbols, data), _value(power, symbols, data))
     if isinstance(e, sp.Sum | sp.Product):
         return _series(e, symbols, data)
-    if type(e) in FUNCTIONS:
-        return FUNCTIONS[type(e)](*(_value(a, symbols, data) for a in e.args))
+    if (function := mpmath_table().get(type(e))) is not None:
+        return function(*(_value(a, symbols, data) for a in e.args))
     if isinstance(e, sp.Function) and (rewritten := elementary(e)) != e:  # sigmoid, xlogy...
         return _value(rewritten, symbols, data)
     if isinstance(e, sp.Max | sp.Min):

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .symbols import depends_on_sample, depends_on_theta, k, sigmoid, softplus
+from .functions.logistic import sigmoid, softplus
+from .symbols import depends_on_sample, depends_on_theta, k
 
 
 def unevaluated_log(arg: sp.Expr) -> sp.Expr:

@@ -13,8 +13,12 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.codegen.cfunctions import log1p
 
+from .functions.logcosh import logcosh
+from .functions.logsumexp import logsumexp
+from .functions.xexp import xexp
+from .functions.xlog import xlog1py, xlogy
 from .rules import reads_negated
-from .symbols import logcosh, logsumexp, xexp, xlog1py, xlogy, y
+from .symbols import y
 
 
 @dataclass(frozen=True)
@@ -107,7 +111,8 @@ def _log_gamma_of_small(expr: sp.Expr) -> sp.Expr:
 
     1 - sigma(u) is sigma(-u) first. Finite for every u, where v itself underflows to 0.
     """
-    from .symbols import depends_on_theta, sigmoid, softplus
+    from .functions.logistic import sigmoid, softplus
+    from .symbols import depends_on_theta
 
     def reflect(e: sp.Expr) -> sp.Expr:  # 1 - sigma(u) -> sigma(-u)
         rest = 1 - e
@@ -143,7 +148,8 @@ def _continuous_bernoulli_normalizer(expr: sp.Expr) -> sp.Expr:
 
     1 - 2 sigma(u) = -tanh(u / 2), so atanh of it is -u / 2: the 0 / 0 at u = 0 disappears.
     """
-    from .symbols import logcbnorm, sigmoid
+    from .functions.logcbnorm import logcbnorm
+    from .functions.logistic import sigmoid
 
     def rewrite(arg: sp.Expr) -> sp.Expr:
         for atanh in arg.atoms(sp.atanh):
@@ -180,7 +186,7 @@ def _target_times_exp(expr: sp.Expr) -> sp.Expr:
 def _log_ratio(expr: sp.Expr) -> sp.Expr:
     """log(a / (a + b)) -> -log1p(b / a), true wherever the log is real; when one of a, b is
     e^u and the other a constant c > 0, -softplus(u - log c) or -softplus(log c - u)."""
-    from .symbols import softplus
+    from .functions.logistic import softplus
 
     def rewrite(arg: sp.Expr) -> sp.Expr:
         numerator, denominator = sp.fraction(arg)
@@ -199,7 +205,7 @@ def _log_ratio(expr: sp.Expr) -> sp.Expr:
 def _log_gamma_difference(expr: sp.Expr) -> sp.Expr:
     """log Gamma(b + a) - log Gamma(b) -> logrising(b, a), for a a number or a function of
     the target alone: the pair cancels in floating point when b is large."""
-    from .symbols import logrising
+    from .functions.gammas import logrising
 
     if not isinstance(expr, sp.Add):
         return expr
@@ -236,7 +242,7 @@ def _shift(a: sp.Expr) -> bool:
 def _log_bessel(expr: sp.Expr) -> sp.Expr:
     """log I_0(u) -> |u| + logi0e(u), and then u - u cos v -> 2 u sin(v/2)^2: the von Mises
     normalizer without overflow, and its concentration without cancellation."""
-    from .symbols import logi0e
+    from .functions.logi0e import logi0e
 
     def log_of(base: sp.Expr) -> sp.Expr | None:
         if isinstance(base, sp.besseli) and base.args[0] == 0:

@@ -14,7 +14,8 @@ import sympy as sp
 
 from ..errors import VerificationError
 from . import numeric
-from .symbols import Density, Head, K, Output, depends_on_theta, elementary, head, i, k, n, x, y
+from .functions import elementary
+from .symbols import Density, Head, K, Output, depends_on_theta, head, i, k, n, x, y
 
 if TYPE_CHECKING:
     from .derivation import Derivation

@@ -22,12 +22,15 @@ from sympy.printing.str import StrPrinter
 
 from .._version import __version__
 from ..engine.derivation import Derivation
-from ..engine.symbols import DETERMINANT, PRECISION, Head, K, Output, logsumexp, softplus, xlogy, y
-from ..errors import UnknownChoiceError
+from ..engine.functions import by_name
+from ..engine.functions.logistic import softplus
+from ..engine.functions.logsumexp import logsumexp
+from ..engine.functions.xlog import xlogy
+from ..engine.symbols import DETERMINANT, PRECISION, Head, K, Output, y
+from ..errors import NotSupportedError, UnknownChoiceError
 from ..resources import templates_dir
-
-BACKENDS = ("numpy", "torch", "jax")
-REDUCTIONS = ("none", "mean", "sum")
+from . import backends, runtime
+from .backends import REDUCTIONS
 
 INPUT = sp.Symbol("input", real=True)
 TARGET = sp.Symbol("target", real=True)
@@ -186,124 +189,28 @@ def _parameters(expr: sp.Expr) -> list[sp.Symbol]:
 
 # -- printers -------------------------------------------------------------------------------
 
-_CALLS = {
-    "numpy": {
-        "log": "numpy.log({0})",
-        "exp": "numpy.exp({0})",
-        "Abs": "numpy.abs({0})",
-        "log1p": "numpy.log1p({0})",
-        "softplus": "numpy.logaddexp(0, {0})",
-        "sigmoid": "numpy.exp(-numpy.logaddexp(0, -({0})))",
-        "xlogy": "_xlogy({0}, {1})",
-        "xlog1py": "_xlog1py({0}, {1})",
-        "loggamma": "_gammaln({0})",
-        "erf": "_erf({0})",
-        "Where": "numpy.where({0}, {1}, {2})",
-        "LogSumExp": "_logsumexp({0})",
-        "ClassSum": "numpy.sum({0}, axis=-1)",
-        "NumClasses": "input.shape[-1]",
-        "Quadratic": "_quadratic({0}, chol)",
-        "LogDetCovariance": "_logdet(chol)",
-        "KeepDims": "{0}[..., None]",
-        "StirlingLogFactorial": "_stirling({0})",
-        "cosh": "numpy.cosh({0})",
-        "tanh": "numpy.tanh({0})",
-        "cos": "numpy.cos({0})",
-        "sin": "numpy.sin({0})",
-        "besseli": "numpy.i0({1})",  # order 0 only: see _print_call
-        "sign": "numpy.sign({0})",
-        "Max": "numpy.maximum({0}, {1})",
-        "logcosh": "_logcosh({0})",
-        "logcbnorm": "_logcbnorm({0})",
-        "xexp": "numpy.exp({1} + numpy.log({0}))",
-        "ShiftedSoftplus": "_softplus({0}, shift={1}, scale={2})",  # an in-place helper
-        "logrising": "_logrising({0}, {1})",
-        "logi0e": "_logi0e({0})",
-        "lgammatail": "_lgammatail({0})",
-        "expm1mx": "_expm1mx({0})",
-    },
-    "torch": {
-        "log": "torch.log({0})",
-        "exp": "torch.exp({0})",
-        "Abs": "torch.abs({0})",
-        "log1p": "torch.log1p({0})",
-        "softplus": "torch.nn.functional.softplus({0})",
-        "sigmoid": "torch.sigmoid({0})",
-        "xlogy": "torch.xlogy({0}, {1})",
-        "xlog1py": "torch.special.xlog1py({0}, {1})",
-        "loggamma": "torch.lgamma({0})",
-        "erf": "torch.special.erf({0})",
-        "Where": "torch.where({0}, {1}, {2})",
-        "LogSumExp": "_logsumexp({0})",
-        "ClassSum": "torch.sum({0}, dim=-1)",
-        "NumClasses": "input.shape[-1]",
-        "Quadratic": "_quadratic({0}, chol)",
-        "LogDetCovariance": "_logdet(chol)",
-        "KeepDims": "{0}[..., None]",
-        "StirlingLogFactorial": "_stirling({0})",
-        "cosh": "torch.cosh({0})",
-        "tanh": "torch.tanh({0})",
-        "cos": "torch.cos({0})",
-        "sin": "torch.sin({0})",
-        "besseli": "torch.special.i0({1})",  # order 0 only: see _print_call
-        "sign": "torch.sign({0})",
-        "Max": "torch.maximum({0}, torch.as_tensor({1}))",
-        "logcosh": "_logcosh({0})",
-        "logcbnorm": "_logcbnorm({0})",
-        "xexp": "torch.exp({1} + torch.log({0}))",
-        # where-forms, so that the gradient at u = 0 is sigmoid(0) = 1/2, not 0 or 1
-        "PositivePart": "torch.where({0} >= 0, {0}, 0.0)",
-        "SoftplusTail": "torch.log1p(torch.exp(-torch.where({0} >= 0, {0}, -({0}))))",
-        "logrising": "_logrising({0}, {1})",
-        "logi0e": "torch.log(torch.special.i0e({0}))",
-        "lgammatail": "_lgammatail({0})",
-        "expm1mx": "_expm1mx({0})",
-    },
-    "jax": {
-        "log": "jnp.log({0})",
-        "exp": "jnp.exp({0})",
-        "Abs": "jnp.abs({0})",
-        "log1p": "jnp.log1p({0})",
-        "softplus": "jax.nn.softplus({0})",
-        "sigmoid": "jax.nn.sigmoid({0})",
-        "xlogy": "jax.scipy.special.xlogy({0}, {1})",
-        "xlog1py": "jax.scipy.special.xlog1py({0}, {1})",
-        "loggamma": "jax.scipy.special.gammaln({0})",
-        "erf": "jax.scipy.special.erf({0})",
-        "Where": "jnp.where({0}, {1}, {2})",
-        "LogSumExp": "_logsumexp({0})",
-        "ClassSum": "jnp.sum({0}, axis=-1)",
-        "NumClasses": "input.shape[-1]",
-        "Quadratic": "_quadratic({0}, chol)",
-        "LogDetCovariance": "_logdet(chol)",
-        "KeepDims": "{0}[..., None]",
-        "StirlingLogFactorial": "_stirling({0})",
-        "cosh": "jnp.cosh({0})",
-        "tanh": "jnp.tanh({0})",
-        "cos": "jnp.cos({0})",
-        "sin": "jnp.sin({0})",
-        "besseli": "jax.scipy.special.i0({1})",  # order 0 only: see _print_call
-        "sign": "jnp.sign({0})",
-        "Max": "jnp.maximum({0}, {1})",
-        "logcosh": "_logcosh({0})",
-        "logcbnorm": "_logcbnorm({0})",
-        "xexp": "jnp.exp({1} + jnp.log({0}))",
-        "PositivePart": "jnp.where({0} >= 0, {0}, 0.0)",
-        "SoftplusTail": "jnp.log1p(jnp.exp(-jnp.where({0} >= 0, {0}, -({0}))))",
-        "logrising": "_logrising({0}, {1})",
-        "logi0e": "jnp.log(jax.scipy.special.i0e({0}))",
-        "lgammatail": "_lgammatail({0})",
-        "expm1mx": "_expm1mx({0})",
-    },
-}
-
 
 class ArrayPrinter(PythonCodePrinter):
     """Python source over arrays of one backend, from a table of calls (see ``_CALLS``)."""
 
     def __init__(self, backend: str) -> None:
         super().__init__({"fully_qualified_modules": True})
-        self.calls = _CALLS[backend]
+        self.backend = backends.get(backend)
+        self.calls = self.backend.table()
+        self.helpers: set[str] = set()  # the runtime helpers the printed source calls
+
+    def _print(self, expr, **kwargs) -> str:
+        """Closed world: a function without an array spelling in this backend is refused,
+        never passed to SymPy's scalar printer (math.tan, Python's min)."""
+        if isinstance(expr, sp.Function) and not isinstance(expr, sp.Piecewise):
+            name = type(expr).__name__
+            if name not in self.calls and not (expr.args and not expr.free_symbols):
+                raise NotSupportedError(
+                    f"{name} has no array form in the {self.backend.name} backend; "
+                    f"exportable functions: {', '.join(sorted(set(self.calls) & set(by_name())))}"
+                )
+            self.helpers.update(self.backend.helpers(name))
+        return super()._print(expr, **kwargs)
 
     def _print_call(self, expr: sp.Function) -> str:
         name = type(expr).__name__
@@ -312,10 +219,16 @@ class ArrayPrinter(PythonCodePrinter):
                 return f"math.{name}({self._print(expr.args[0])})"
             return repr(float(expr))
         if name == "besseli" and expr.args[0] != 0:
-            raise NotImplementedError("only the Bessel function of order 0 has an array form")
-        if name not in self.calls:
-            raise NotImplementedError(f"no array form of {name} in this backend")
-        return self.calls[name].format(*(self._print(a) for a in expr.args))
+            raise NotSupportedError("only the Bessel function of order 0 has an array form")
+        args = expr.args
+        if name in ("Max", "Min") and len(args) != 2:  # Max(a, b, c) = Max(Max(a, b), c)
+            first, *rest = args
+            return self._print_call(
+                type(expr)(first, type(expr)(*rest, evaluate=False), evaluate=False)
+            )
+        if name in ("Max", "Min"):  # the array first: torch.maximum(tensor, constant)
+            args = sorted(args, key=lambda a: a.is_number)
+        return self.calls[name].format(*(self._print(a) for a in args))
 
     def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
         base = self.parenthesize(expr.base, 60)
@@ -333,6 +246,7 @@ class ArrayPrinter(PythonCodePrinter):
             inner = term.args[0] if keepdims else term
             if isinstance(inner, LogSumExp):
                 rest = self._print(expr - term)
+                self.helpers.add("_logsumexp")
                 flag = ", keepdims=True" if keepdims else ""
                 return f"_logsumexp({self._print(inner.args[0])}, {rest}{flag})"
         # c softplus(u) + rest, computed as (c max(u, 0) + rest) + c log1p(exp(-|u|))
@@ -341,6 +255,7 @@ class ArrayPrinter(PythonCodePrinter):
             if isinstance(call, softplus):
                 u, rest = self._print(call.args[0]), self._print(expr - term)
                 if "ShiftedSoftplus" in self.calls:
+                    self.helpers.update(self.backend.helpers("ShiftedSoftplus"))
                     scale_text = "1" if factor == 1 else self._print(factor)
                     return self.calls["ShiftedSoftplus"].format(u, rest, scale_text)
                 scale = "" if factor == 1 else f"{self.parenthesize(factor, 50)}*"
@@ -367,7 +282,8 @@ def _print_Piecewise(self: ArrayPrinter, expr: sp.Piecewise) -> str:  # noqa: N8
 
 ArrayPrinter._print_Piecewise = _print_Piecewise
 
-for _name in set(_CALLS["numpy"]) - {"ShiftedSoftplus", "Where"}:
+_FUSED = {"ShiftedSoftplus", "PositivePart", "SoftplusTail", "Where"}  # used by _print_Add
+for _name in set(by_name()) | {n for b in backends.names() for n in backends.get(b).calls} - _FUSED:
     setattr(ArrayPrinter, f"_print_{_name}", ArrayPrinter._print_call)
 
 
@@ -430,9 +346,21 @@ def source(
             raise NotImplementedError(f"{d.family.name}: the loss is not linear in the target")
     if support == "binary":
         pos_weight_expression = array_expression(pos_weight_loss(per_sample))
+    printed = {
+        "expression": show(expr),
+        "index_expression": show(index_expression),
+        "per_class_expression": show(per_class_expression),
+        "pos_weight_expression": show(pos_weight_expression),
+        "stirling_expression": show(stirling_expression),
+    }
+    chosen = backends.get(backend)
+    helpers, helpers_use_math = runtime.helper_source(
+        chosen.runtime_module, printer.helpers | set(chosen.always)
+    )
+    code = "".join(text for text in printed.values() if text)
     return (
         _environment()
-        .get_template(f"loss_{backend}.py.j2")
+        .get_template(chosen.template)
         .render(
             name=function_name(d, full),
             family=d.family,
@@ -442,11 +370,9 @@ def source(
             support=support,
             vector=vector,
             onehot=onehot,
-            expression=show(expr),
-            index_expression=show(index_expression),
-            per_class_expression=show(per_class_expression),
-            pos_weight_expression=show(pos_weight_expression),
-            stirling_expression=show(stirling_expression),
+            **printed,
+            helpers=helpers,
+            needs_math=helpers_use_math or "math." in code,
             raw_link=raw_link,
             heads=heads,
             command=export_command(d, backend, full),
@@ -503,8 +429,7 @@ def check_reduction(reduction: str) -> None:
 
 
 def check_backend(backend: str) -> None:
-    if backend not in BACKENDS:
-        raise UnknownChoiceError("backend", backend, BACKENDS)
+    backends.get(backend)
 
 
 def compile_loss(

@@ -5,10 +5,11 @@ from __future__ import annotations
 import sympy as sp
 
 from ..engine.family import POSITIVE, Convention, Family, Param, References, learned_itself
+from ..engine.functions.expm1mx import expm1mx
+from ..engine.functions.gammas import lgammatail
 from ..engine.lazy import numpy as np
 from ..engine.links import LOG
 from ..engine.links import POSITIVE as MEAN
-from ..engine.symbols import expm1mx, lgammatail
 
 k = sp.Symbol("k", positive=True)
 

@@ -20,7 +20,11 @@ from sympy.codegen.cfunctions import log1p
 from sympy.printing.conventions import split_super_sub
 
 from ..engine import symbols as vocabulary
-from ..engine.numeric import FUNCTIONS, constant
+from ..engine.functions import elementary, mpmath_table
+from ..engine.functions.logcosh import logcosh
+from ..engine.functions.logistic import sigmoid, softplus
+from ..engine.functions.xlog import xlog1py, xlogy
+from ..engine.numeric import constant
 from ..errors import MlesymError
 from .latex import Label, latex, latex_equation
 
@@ -88,12 +92,12 @@ _CALLS = {  # \name{\left(...\right)} or \name\left(...\right)
     r"\psi": sp.digamma,
     r"\max": sp.Max,
     r"\min": sp.Min,
-    r"\sigma": vocabulary.sigmoid,
+    r"\sigma": sigmoid,
 }
 _OPERATORS = {  # \operatorname{name}
-    "softplus": vocabulary.softplus,
-    "xlogy": vocabulary.xlogy,
-    "xlog1py": vocabulary.xlog1py,
+    "softplus": softplus,
+    "xlogy": xlogy,
+    "xlog1py": xlog1py,
     "log1p": log1p,
     "erf": sp.erf,
     "atan": sp.atan,
@@ -363,7 +367,7 @@ class _Parser:
             return self.call(sp.loggamma)
         if self.peek() == r"\cosh":
             self.take()
-            return self.call(vocabulary.logcosh)
+            return self.call(logcosh)
         if self.peek() in ("{", r"\left", "^"):
             return self.call(sp.log)
         return sp.log(self.power(), evaluate=False)
@@ -529,7 +533,7 @@ def _evaluate(expr: sp.Basic, point: _Point, bound: dict) -> mpmath.mpf | mpmath
             if condition is sp.true or _holds(condition, point, bound):
                 return _evaluate(value, point, bound)
         raise ValueError("no piece applies")
-    if isinstance(expr, sp.Function) and type(expr) not in _MPMATH:
+    if isinstance(expr, sp.Function) and type(expr) not in mpmath_table():
         meaning = _meaning(expr)  # sigmoid, xlogy, ...: what they stand for
         if meaning != expr:
             return _evaluate(meaning, point, bound)
@@ -545,14 +549,14 @@ def _evaluate(expr: sp.Basic, point: _Point, bound: dict) -> mpmath.mpf | mpmath
         return mpmath.power(base, power)
     if isinstance(expr, sp.Max | sp.Min):
         return max(args) if isinstance(expr, sp.Max) else min(args)
-    if type(expr) in _MPMATH:
-        return _MPMATH[type(expr)](*args)
+    if type(expr) in mpmath_table():
+        return mpmath_table()[type(expr)](*args)
     raise PrintError(f"cannot evaluate {type(expr).__name__} to compare a printed formula")
 
 
 @lru_cache(maxsize=4096)
 def _meaning(expr: sp.Expr) -> sp.Expr:
-    return vocabulary.elementary(expr)
+    return elementary(expr)
 
 
 def _holds(condition: sp.Basic, point: _Point, bound: dict) -> bool:
@@ -585,14 +589,6 @@ def _series(expr: sp.Sum | sp.Product, point: _Point, bound: dict):
         _evaluate(inner, point, {**bound, _key(index): mpmath.mpf(v)}) for v in range(low, high + 1)
     ]
     return mpmath.fsum(terms) if isinstance(expr, sp.Sum) else mpmath.fprod(terms)
-
-
-_MPMATH = {  # the verifier's table of functions, and those only a user's formula brings
-    **FUNCTIONS,
-    sp.tan: mpmath.tan,
-    sp.asinh: mpmath.asinh,
-    sp.Heaviside: lambda u, *half: mpmath.mpf(u > 0) if u != 0 else mpmath.mpf(1) / 2,
-}
 
 
 INDEXED = frozenset({"y", "x", "Lambda"})

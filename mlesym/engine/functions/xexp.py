@@ -1,0 +1,33 @@
+"""x e^u for x > 0, computed as e^(u + log x): finite wherever the product is."""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy import Function
+
+from ..symbols import _powered
+from . import Named
+
+
+class xexp(Function):  # noqa: N801
+    """x e^u for x > 0, computed as e^(u + log x): finite wherever the product is."""
+
+    nargs = 2
+
+    def fdiff(self, argindex=1):
+        a, u = self.args
+        return sp.exp(u) if argindex == 1 else xexp(a, u)
+
+    def _latex(self, printer, exp=None):
+        a, u = (printer._print(arg) for arg in self.args)
+        return _powered(rf"e^{{{u} + \log {a}}}", exp)
+
+
+FUNCTIONS = (
+    Named(
+        xexp,
+        elementary=lambda a, u: a * sp.exp(u),
+        arrays={"array": "{xp}.exp({1} + {xp}.log({0}))"},
+        examples=((2.0, 1.5), (0.5, -3.0), (1e-300, 700.0)),
+    ),
+)

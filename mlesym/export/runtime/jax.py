@@ -1,0 +1,158 @@
+"""JAX helpers of the exported losses, as real Python: linted, unit-tested, and copied by
+name into a generated loss (which stays one standalone file) when its expression needs them."""
+
+# ruff: noqa: E501
+import math
+
+import jax
+import jax.numpy as jnp
+
+
+def _logsumexp(z, shift=0.0, keepdims=False):
+    """log(sum(exp(z), axis=-1)) + shift, as (max + shift) + log1p(sum of the other terms).
+
+    Neither overflows nor cancels: when shift is minus the largest logit (cross entropy at
+    a confident, correct prediction), the first term is exactly zero.
+    """
+    where = jnp.argmax(z, axis=-1)[..., None]
+    peak = jnp.take_along_axis(z, where, axis=-1)
+    rest = jnp.where(jnp.arange(z.shape[-1]) == where, 0.0, jnp.exp(z - peak))
+    tail = jnp.log1p(jnp.sum(rest, axis=-1, keepdims=True))
+    if not keepdims:
+        peak, tail = peak[..., 0], tail[..., 0]
+    return (peak + shift) + tail
+
+
+def _logcbnorm(u):
+    """log(u / tanh(u / 2)): log 2 + u^2/12 - u^4/1440 for |u| < 1e-3, else
+    log|u| + log1p(2 / expm1(|u|)); never 0 / 0, never overflows."""
+    magnitude = jnp.where(u >= 0, u, -u)
+    near = magnitude < 1e-3
+    small = jnp.where(near, magnitude, 0.0)
+    far = jnp.where(near, 1.0, magnitude)
+    large = jnp.log(far) + jnp.log1p(2 / jnp.expm1(far))
+    return jnp.where(near, jnp.log(2.0) + small**2 / 12 - small**4 / 1440, large)
+
+
+def _stirling_tail(z):
+    """log Gamma(z) - ((z - 1/2) log z - z + log(2 pi)/2), by Stirling's series (z >= 10)."""
+    w = 1 / (z * z)
+    series = 1 / 12 - w * (
+        1 / 360 - w * (1 / 1260 - w * (1 / 1680 - w * (1 / 1188 - w * (691 / 360360 - w / 156))))
+    )
+    return series / z
+
+
+def _logrising(b, a):
+    """log Gamma(b + a) - log Gamma(b) without the cancellation of two large log-gammas:
+    (b - 1/2) log1p(a/b) + a log(b + a) - a + tail(b + a) - tail(b) where b >= 10 (Stirling;
+    within 1e-16), the log-gammas themselves below."""
+    large = (b >= 10) & (b + a >= 10)
+    big = jnp.where(large, b, 10.0)
+    small = jnp.where(large, 1.0, b)
+    stirling = (big - 0.5) * jnp.log1p(a / big) + a * jnp.log(big + a) - a
+    stirling = stirling + _stirling_tail(big + a) - _stirling_tail(big)
+    return jnp.where(
+        large, stirling, jax.scipy.special.gammaln(small + a) - jax.scipy.special.gammaln(small)
+    )
+
+
+def _lgammatail(k):
+    """log Gamma(k) - (k - 1/2) log k + k - log(2 pi)/2: Stirling's series for k >= 10, the
+    log-gamma itself below (where nothing large cancels)."""
+    large = k >= 10
+    big = jnp.where(large, k, 10.0)
+    small = jnp.where(large, 1.0, k)
+    direct = (
+        jax.scipy.special.gammaln(small)
+        - (small - 0.5) * jnp.log(small)
+        + small
+        - 0.5 * math.log(2 * math.pi)
+    )
+    return jnp.where(large, _stirling_tail(big), direct)
+
+
+def _expm1mx(w):
+    """e^w - 1 - w: its Taylor series for |w| < 0.1 (within 1e-17 there), expm1(w) - w beyond."""
+    near = jnp.abs(w) < 0.1
+    v = jnp.where(near, w, 0.0)
+    series = (
+        v
+        * v
+        * (
+            1 / 2
+            + v
+            * (
+                1 / 6
+                + v
+                * (
+                    1 / 24
+                    + v
+                    * (
+                        1 / 120
+                        + v
+                        * (
+                            1 / 720
+                            + v * (1 / 5040 + v * (1 / 40320 + v * (1 / 362880 + v / 3628800)))
+                        )
+                    )
+                )
+            )
+        )
+    )
+    return jnp.where(near, series, jnp.expm1(w) - w)
+
+
+def _logcosh(u):
+    """log(cosh(u)) without overflow or cancellation: log1p(2 sinh(u/2)^2) for |u| < 1,
+    else |u| + log1p(exp(-2|u|)) - log 2."""
+    magnitude = jnp.where(u >= 0, u, -u)
+    inner = jnp.where(magnitude < 1, magnitude, 0.0)
+    small = jnp.log1p(2 * jnp.sinh(inner / 2) ** 2)
+    large = magnitude + jnp.log1p(jnp.exp(-2 * magnitude)) - jnp.log(2.0)
+    return jnp.where(magnitude < 1, small, large)
+
+
+def _stirling(target):
+    """PyTorch's Stirling term for log(target!) in poisson_nll_loss(full=True); 0 where target <= 1."""
+    safe = jnp.where(target > 1, target, 2.0)
+    term = safe * jnp.log(safe) - safe + 0.5 * jnp.log(2 * jnp.pi * safe)
+    return jnp.where(target > 1, term, 0.0)
+
+
+def _cholesky(covariance, size, dtype):
+    """The lower Cholesky factor L of the covariance (Sigma = L L^T); the identity's if None."""
+    if covariance is None:
+        return jnp.eye(size, dtype=dtype)
+    covariance = jnp.asarray(covariance, dtype=dtype)
+    if covariance.shape != (size, size):
+        raise ValueError(f"covariance must have shape ({size}, {size}); got {covariance.shape}")
+    if _concrete(covariance) and not bool(jnp.allclose(covariance, covariance.T)):
+        raise ValueError("covariance must be symmetric")
+    chol = jnp.linalg.cholesky(covariance)
+    if _concrete(chol) and bool(jnp.isnan(chol).any()):
+        raise ValueError("covariance must be positive definite")
+    return chol
+
+
+def _quadratic(r, chol):
+    """r^T Sigma^(-1) r along the last axis, as |L^(-1) r|^2 (never forming Sigma^(-1))."""
+    whitened = jax.scipy.linalg.solve_triangular(chol, r.reshape(-1, r.shape[-1]).T, lower=True)
+    return jnp.sum(whitened * whitened, axis=0).reshape(r.shape[:-1])
+
+
+def _logdet(chol):
+    """log det Sigma = 2 sum log diag L."""
+    return 2 * jnp.sum(jnp.log(jnp.diagonal(chol)))
+
+
+def _concrete(*arrays):
+    return not any(isinstance(a, jax.core.Tracer) for a in arrays)
+
+
+def _reduce(loss, reduction):
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return jnp.sum(loss)
+    return jnp.mean(loss)

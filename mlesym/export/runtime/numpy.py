@@ -1,0 +1,245 @@
+"""NumPy helpers of the exported losses, as real Python: linted, unit-tested, and copied by
+name into a generated loss (which stays one standalone file) when its expression needs them."""
+
+# ruff: noqa: E501
+import math
+
+import numpy
+
+
+def _zero_where_x_is_zero(x, y, product):
+    """x log(.) as computed, but 0 where x = 0 and y is a number (so 0 log 0 = 0)."""
+    if numpy.isnan(product).any():
+        product = numpy.where(
+            (numpy.broadcast_to(x, product.shape) == 0) & ~numpy.isnan(y), 0.0, product
+        )
+    return product
+
+
+def _xlogy(x, y):
+    """x log y, 0 where x = 0; as fast as x * log(y) when no 0 log 0 occurs."""
+    with numpy.errstate(divide="ignore", invalid="ignore"):
+        return _zero_where_x_is_zero(x, y, x * numpy.log(y))
+
+
+def _xlog1py(x, y):
+    """x log(1 + y), 0 where x = 0."""
+    with numpy.errstate(divide="ignore", invalid="ignore"):
+        return _zero_where_x_is_zero(x, y, x * numpy.log1p(y))
+
+
+try:
+    from scipy.special import erf as _erf
+except ImportError:  # NumPy alone: math.erf, element by element
+    _erf = numpy.vectorize(math.erf, otypes=[float])
+
+
+try:
+    from scipy.special import gammaln as _gammaln
+except ImportError:  # NumPy alone: math.lgamma, element by element
+    _gammaln = numpy.vectorize(math.lgamma, otypes=[float])
+
+
+def _gamma(x):
+    """Gamma(x) for real x: exp(log|Gamma(x)|) with Gamma's sign, which alternates between
+    its poles at 0, -1, -2, ..."""
+    x = numpy.asarray(x, dtype=float)
+    sign = numpy.where((x > 0) | (numpy.floor(x) % 2 == 0), 1.0, -1.0)
+    return sign * numpy.exp(_gammaln(x))
+
+
+def _softplus(u, shift, scale):
+    """scale * log(1 + exp(u)) + shift, as (scale * max(u, 0) + shift) + scale * log1p(exp(-|u|)).
+
+    Never overflows, and does not cancel when shift is about -scale * u (a confident,
+    correct logit); computed in place to keep temporaries few.
+    """
+    tail = numpy.abs(u)
+    numpy.negative(tail, out=tail)
+    numpy.exp(tail, out=tail)
+    numpy.log1p(tail, out=tail)
+    head = numpy.maximum(u, 0)
+    if not (numpy.isscalar(scale) and scale == 1):
+        head *= scale
+        tail *= scale
+    head += shift
+    head += tail
+    return head
+
+
+def _logsumexp(z, shift=0.0, keepdims=False):
+    """log(sum(exp(z), axis=-1)) + shift, as (max + shift) + log1p(sum of the other terms).
+
+    Neither overflows nor cancels: when shift is minus the largest logit (cross entropy at
+    a confident, correct prediction), the first term is exactly zero.
+    """
+    where = numpy.argmax(z, axis=-1)[..., None]
+    peak = numpy.take_along_axis(z, where, axis=-1)
+    rest = numpy.subtract(z, peak)
+    numpy.exp(rest, out=rest)
+    numpy.put_along_axis(rest, where, 0.0, axis=-1)
+    tail = numpy.log1p(numpy.sum(rest, axis=-1, keepdims=True))
+    if not keepdims:
+        peak, tail = peak[..., 0], tail[..., 0]
+    return (peak + shift) + tail
+
+
+def _logcbnorm(u):
+    """log(u / tanh(u / 2)): log 2 + u^2/12 - u^4/1440 for |u| < 1e-3, else
+    log|u| + log1p(2 / expm1(|u|)); never 0 / 0, never overflows."""
+    magnitude = numpy.abs(u)
+    near = magnitude < 1e-3
+    small = numpy.where(near, magnitude, 0.0)
+    far = numpy.where(near, 1.0, magnitude)
+    with numpy.errstate(over="ignore"):
+        large = numpy.log(far) + numpy.log1p(2 / numpy.expm1(far))
+    return numpy.where(near, 0.6931471805599453 + small**2 / 12 - small**4 / 1440, large)
+
+
+def _stirling_tail(z):
+    """log Gamma(z) - ((z - 1/2) log z - z + log(2 pi)/2), by Stirling's series (z >= 10)."""
+    w = 1 / (z * z)
+    series = 1 / 12 - w * (
+        1 / 360 - w * (1 / 1260 - w * (1 / 1680 - w * (1 / 1188 - w * (691 / 360360 - w / 156))))
+    )
+    return series / z
+
+
+def _logrising(b, a):
+    """log Gamma(b + a) - log Gamma(b) without the cancellation of two large log-gammas:
+    (b - 1/2) log1p(a/b) + a log(b + a) - a + tail(b + a) - tail(b) where b >= 10 (Stirling;
+    within 1e-16), the log-gammas themselves below."""
+    large = (b >= 10) & (b + a >= 10)
+    big = numpy.where(large, b, 10.0)
+    small = numpy.where(large, 1.0, b)
+    stirling = (big - 0.5) * numpy.log1p(a / big) + a * numpy.log(big + a) - a
+    stirling = stirling + _stirling_tail(big + a) - _stirling_tail(big)
+    return numpy.where(large, stirling, _gammaln(small + a) - _gammaln(small))
+
+
+def _logi0e(u):
+    """log(e^-|u| I_0(u)): numpy.i0 up to |u| = 100, the asymptotic series beyond (within
+    1e-16 there), so that it is finite where I_0 overflows (|u| > 713)."""
+    u = numpy.abs(u)
+    large = u > 100
+    small = numpy.where(large, 0.0, u)
+    big = numpy.where(large, u, 100.0)
+    t = 1 / (8 * big)
+    series = t * (
+        1
+        + t
+        * (
+            9 / 2
+            + t
+            * (
+                225 / 6
+                + t
+                * (11025 / 24 + t * (893025 / 120 + t * (108056025 / 720 + t * 18261468225 / 5040)))
+            )
+        )
+    )
+    asymptotic = numpy.log1p(series) - 0.5 * numpy.log(2 * math.pi * big)
+    return numpy.where(large, asymptotic, numpy.log(numpy.i0(small)) - small)
+
+
+def _lgammatail(k):
+    """log Gamma(k) - (k - 1/2) log k + k - log(2 pi)/2: Stirling's series for k >= 10, the
+    log-gamma itself below (where nothing large cancels)."""
+    large = k >= 10
+    big = numpy.where(large, k, 10.0)
+    small = numpy.where(large, 1.0, k)
+    direct = (
+        _gammaln(small) - (small - 0.5) * numpy.log(small) + small - 0.5 * math.log(2 * math.pi)
+    )
+    return numpy.where(large, _stirling_tail(big), direct)
+
+
+def _expm1mx(w):
+    """e^w - 1 - w: its Taylor series for |w| < 0.1 (within 1e-17 there), expm1(w) - w beyond."""
+    near = numpy.abs(w) < 0.1
+    v = numpy.where(near, w, 0.0)
+    series = (
+        v
+        * v
+        * (
+            1 / 2
+            + v
+            * (
+                1 / 6
+                + v
+                * (
+                    1 / 24
+                    + v
+                    * (
+                        1 / 120
+                        + v
+                        * (
+                            1 / 720
+                            + v * (1 / 5040 + v * (1 / 40320 + v * (1 / 362880 + v / 3628800)))
+                        )
+                    )
+                )
+            )
+        )
+    )
+    return numpy.where(near, series, numpy.expm1(w) - w)
+
+
+def _logcosh(u):
+    """log(cosh(u)) without overflow or cancellation: log1p(2 sinh(u/2)^2) for |u| < 1,
+    else |u| + log1p(exp(-2|u|)) - log 2."""
+    magnitude = numpy.abs(u)
+    with numpy.errstate(over="ignore"):
+        small = numpy.log1p(2 * numpy.sinh(magnitude / 2) ** 2)
+    large = magnitude + numpy.log1p(numpy.exp(-2 * magnitude)) - 0.6931471805599453  # log 2
+    return numpy.where(magnitude < 1, small, large)
+
+
+def _stirling(target):
+    """PyTorch's Stirling term for log(target!) in poisson_nll_loss(full=True); 0 where target <= 1."""
+    safe = numpy.where(target > 1, target, 2.0)
+    term = safe * numpy.log(safe) - safe + 0.5 * numpy.log(2 * numpy.pi * safe)
+    return numpy.where(target > 1, term, 0.0)
+
+
+def _cholesky(covariance, size, dtype):
+    """The lower Cholesky factor L of the covariance (Sigma = L L^T); None for the identity."""
+    if covariance is None:
+        return None
+    covariance = _as_real_array(covariance, "covariance").astype(dtype, copy=False)
+    if covariance.shape != (size, size):
+        raise ValueError(f"covariance must have shape ({size}, {size}); got {covariance.shape}")
+    if not numpy.allclose(covariance, covariance.T):
+        raise ValueError("covariance must be symmetric")
+    try:
+        return numpy.linalg.cholesky(covariance)
+    except numpy.linalg.LinAlgError:
+        raise ValueError("covariance must be positive definite") from None
+
+
+def _quadratic(r, chol):
+    """r^T Sigma^(-1) r along the last axis, as |L^(-1) r|^2 (never forming Sigma^(-1))."""
+    if chol is None:
+        return numpy.sum(r * r, axis=-1)
+    whitened = numpy.linalg.solve(chol, r.reshape(-1, r.shape[-1]).T)
+    return numpy.sum(whitened * whitened, axis=0).reshape(r.shape[:-1])
+
+
+def _logdet(chol):
+    """log det Sigma = 2 sum log diag L."""
+    return 0.0 if chol is None else 2 * numpy.sum(numpy.log(numpy.diagonal(chol)))
+
+
+def _as_real_array(value, name):
+    array = numpy.asarray(value)
+    if array.dtype.kind not in "biuf" or (array.dtype.kind == "b" and name == "input"):
+        raise ValueError(f"{name} must be an array of real numbers; got dtype {array.dtype}")
+    return array
+
+
+def _reduce(loss, reduction):
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return numpy.sum(loss)
+    return numpy.mean(loss)

@@ -1,0 +1,106 @@
+"""The exported losses' helpers as the Python modules they are (mlesym/export/runtime/),
+checked directly against SciPy and NumPy, and the rule that copies them by name."""
+
+from __future__ import annotations
+
+import importlib
+
+import mpmath
+import numpy as np
+import pytest
+from scipy.special import logsumexp as scipy_logsumexp
+
+from conftest import require_backend
+from mlesym.export import backends, runtime
+
+
+def _module(backend: str):
+    require_backend(backend)
+    if backend == "jax":
+        require_backend("jax")  # float64
+    return importlib.import_module(f"mlesym.export.runtime.{backends.get(backend).runtime_module}")
+
+
+def _array(backend: str, values):
+    library = require_backend(backend)
+    values = np.asarray(values, dtype=float)
+    if backend == "torch":
+        return library.from_numpy(values)
+    if backend == "jax":
+        return library.numpy.asarray(values)
+    return values
+
+
+def _numpy(value) -> np.ndarray:
+    if hasattr(value, "detach"):
+        value = value.detach()
+    return np.asarray(value, dtype=float)
+
+
+@pytest.mark.parametrize("backend", backends.names())
+def test_logsumexp_with_shift_and_keepdims(backend):
+    z = np.array([[1000.0, -1000.0, 3.0], [0.5, 0.25, -2.0]])
+    rt = _module(backend)
+    expected = scipy_logsumexp(z, axis=-1)
+    got = _numpy(rt._logsumexp(_array(backend, z)))
+    np.testing.assert_allclose(got, expected, rtol=1e-15)
+    shift = -z.max(axis=-1)  # cross entropy at a confident, correct prediction: exactly 0 + tail
+    got = _numpy(rt._logsumexp(_array(backend, z), _array(backend, shift)))
+    np.testing.assert_allclose(got, expected + shift, rtol=1e-12, atol=1e-300)
+    kept = _numpy(rt._logsumexp(_array(backend, z), keepdims=True))
+    assert kept.shape == (2, 1)
+
+
+@pytest.mark.parametrize("backend", backends.names())
+def test_logcosh_and_expm1mx_against_mpmath(backend):
+    rt = _module(backend)
+    u = np.array([-800.0, -3.0, -1e-3, 0.0, 0.5, 40.0])
+    with mpmath.workdps(50):
+        expected = [float(mpmath.log(mpmath.cosh(v))) for v in u]
+    np.testing.assert_allclose(_numpy(rt._logcosh(_array(backend, u))), expected, rtol=1e-13)
+    w = np.array([-3.0, -0.05, 1e-8, 0.09, 2.0])
+    with mpmath.workdps(50):
+        expected = [float(mpmath.exp(v) - 1 - v) for v in w]
+    np.testing.assert_allclose(_numpy(rt._expm1mx(_array(backend, w))), expected, rtol=1e-13)
+
+
+def test_numpy_softplus_with_shift_and_scale_and_xlogy():
+    rt = importlib.import_module("mlesym.export.runtime.numpy")
+    u = np.array([-1e4, -30.0, 0.0, 30.0, 1e4])
+    shift = np.array([1.0, 2.0, 3.0, -60.0, -2e4])
+    with mpmath.workdps(60):
+        expected = [
+            float(2 * mpmath.log1p(mpmath.exp(a)) + b) for a, b in zip(u, shift, strict=True)
+        ]
+    np.testing.assert_allclose(rt._softplus(u.copy(), shift, 2.0), expected, rtol=1e-15)
+    assert rt._xlogy(np.array([0.0, 2.0]), np.array([0.0, 3.0])).tolist() == [0.0, 2 * np.log(3)]
+
+
+def test_numpy_quadratic_form_and_log_determinant():
+    rt = importlib.import_module("mlesym.export.runtime.numpy")
+    covariance = np.array([[2.0, 0.3], [0.3, 1.0]])
+    r = np.array([[1.0, -2.0], [0.5, 0.25]])
+    chol = rt._cholesky(covariance, 2, np.float64)
+    expected = np.einsum("ni,ij,nj->n", r, np.linalg.inv(covariance), r)
+    np.testing.assert_allclose(rt._quadratic(r, chol), expected, rtol=1e-14)
+    assert rt._logdet(chol) == pytest.approx(np.log(np.linalg.det(covariance)), rel=1e-14)
+    with pytest.raises(ValueError, match="positive definite"):
+        rt._cholesky(np.array([[1.0, 2.0], [2.0, 1.0]]), 2, np.float64)
+
+
+def test_helpers_are_copied_with_the_helpers_they_call_in_file_order():
+    chosen = runtime.closure("numpy", ["_logrising"])
+    assert chosen == ["_gammaln", "_stirling_tail", "_logrising"]
+    source, uses_math = runtime.helper_source("numpy", ["_logrising"])
+    assert uses_math and "def _logrising" in source and "def _logcosh" not in source
+    with pytest.raises(KeyError, match="defines no _nothing"):
+        runtime.closure("torch", ["_nothing"])
+
+
+@pytest.mark.parametrize("backend", backends.names())
+def test_every_helper_a_backend_names_exists_in_its_runtime(backend):
+    chosen = backends.get(backend)
+    defined = runtime.names(chosen.runtime_module)
+    assert set(chosen.always) <= defined
+    for name in chosen.calls:
+        assert set(chosen.helpers(name)) <= defined, name
