@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ._version import __version__
+from .engine import supports
 from .errors import MlesymError, VerificationError
 from .export import backends
 from .export.backends import REDUCTIONS
@@ -95,7 +96,7 @@ def _parser() -> _Parser:
     identify.add_argument("loss", metavar="LOSS", help="per-sample formula in y and f (or z)")
     identify.add_argument(
         "--support",
-        choices=["real", "positive", "binary", "count", "onehot"],
+        choices=[s.name for s in supports.IDENTIFY_SUPPORTS],
         default=None,
         help="where the targets live, for the normalizer when nothing matches (default: real; "
         "onehot for formulas in y1, y2, ...)",
@@ -151,7 +152,7 @@ def _pdf_options(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--support",
         default="real",
-        choices=["real", "positive", "unit", "integers", "nonnegative-integers"],
+        choices=list(supports.by_name(supports.DENSITY_SUPPORTS)),
         help="where the variable lives (default: real)",
     )
     command.add_argument(

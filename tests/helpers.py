@@ -20,7 +20,9 @@ RNG_SEED = 12345
 DIGITS = 800
 
 
-def sample_outputs(domain: str, size: int, num_classes: int, vector: bool, rng) -> np.ndarray:
+def sample_outputs(domain, size: int, num_classes: int, vector: bool, rng) -> np.ndarray:
+    """Raw model outputs in ``domain`` (a Domain or its name), drawn here, not by mlesym."""
+    domain = str(domain)
     shape = (size, num_classes) if vector else (size,)
     if domain == "unit":
         return rng.uniform(0.02, 0.98, shape)
@@ -63,7 +65,7 @@ def sample_params(family_name: str, rng) -> dict[str, float]:
     def draw(p):
         if p.integer:
             return int(rng.integers(10, 21))
-        return float(rng.uniform(0.1, 0.9) if p.domain == "unit" else rng.uniform(0.5, 2.5))
+        return float(rng.uniform(0.1, 0.9) if p.domain.name == "unit" else rng.uniform(0.5, 2.5))
 
     return {p.name: draw(p) for p in get(family_name).params}
 

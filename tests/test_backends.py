@@ -61,9 +61,9 @@ def _extreme_points(variant):
     """Inputs at extreme logits (or probabilities at the ends of [0, 1]) with every target."""
     family, link = get(variant[0]), get(variant[0]).link(variant[1])
     if family.target == "onehot":
-        if link.output_domain == "simplex":
+        if link.output_domain.name == "simplex":
             rows = [[1.0, 0.0, 0.0], [1 - 1e-12, 1e-12, 0.0], [0.5, 0.5, 0.0], [1e-300, 0.5, 0.5]]
-        elif link.output_domain == "positive":  # concentrations: tiny ones (large: see below)
+        elif link.output_domain.name == "positive":  # concentrations: tiny ones (large: see below)
             rows = [[a, 1.0, 2.0] for a in (1e-300, 1e-30, 1e-12, 0.5, 1.0)]
         else:
             rows = [[a, b, 0.0] for a, b in itertools.product(LOGITS, repeat=2)]
@@ -77,7 +77,7 @@ def _extreme_points(variant):
     values = {
         "unit": [0.0, 1e-300, 1e-12, 0.5, 1 - 1e-12, 1.0],
         "positive": [0.0, 1e-300, 1e-12, 1.0, 1e12, 1e300],
-    }.get(link.output_domain, LOGITS)
+    }.get(link.output_domain.name, LOGITS)
     targets = {
         "binary": [0.0, 1.0],
         "count": [0.0, 1.0, 7.0, 1e6, 1e15],  # large counts too

@@ -209,7 +209,7 @@ def test_minimizing_a_constant_prediction_gives_the_closed_form_mle(variant):
     else:
         expected = family.references.constant_mle(targets)
     if family.target == "onehot":
-        to_output = (lambda w: special.softmax(w)) if link.output_domain == "simplex" else None
+        to_output = (lambda w: special.softmax(w)) if link.output_domain.name == "simplex" else None
 
         def objective(w):
             constant = to_output(w) if to_output else w
@@ -228,7 +228,7 @@ def test_minimizing_a_constant_prediction_gives_the_closed_form_mle(variant):
         np.testing.assert_allclose(fitted, expected, atol=1e-5)
         return
     bounds = {"unit": (1e-9, 1 - 1e-9), "positive": (1e-9, 100.0)}.get(
-        link.output_domain, (-4.0, 4.0) if family.support.name == "circle" else (-50, 50)
+        link.output_domain.name, (-4.0, 4.0) if family.support.name == "circle" else (-50, 50)
     )
 
     def fit(loss):

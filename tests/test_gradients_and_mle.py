@@ -37,7 +37,7 @@ def _point(d, rng):
     values = {Output(x[i]): float(sample_outputs(link.output_domain, 1, 3, False, rng)[0])}
     for head in d.loss.atoms(Head):
         values[head] = float(
-            rng.uniform(0.3, 2.0) if type(head).domain == "positive" else rng.normal()
+            rng.uniform(0.3, 2.0) if type(head).domain.name == "positive" else rng.normal()
         )
     target = float(sample_targets(d.family.name, 1, 3, rng)[0])
     return values, target

@@ -29,7 +29,8 @@ def _data(name, option, size=80, seed=3):
     link = get(name).links[0]
     outputs = sample_outputs(link.output_domain, size, 3, False, rng)
     targets = sample_targets(name, size, 3, rng)
-    heads = rng.uniform(0.2, 3.0, size) if option.domain == "positive" else rng.normal(0, 1, size)
+    positive = option.domain.name == "positive"
+    heads = rng.uniform(0.2, 3.0, size) if positive else rng.normal(0, 1, size)
     return outputs, targets, heads
 
 

@@ -24,8 +24,6 @@ from pathlib import Path
 
 from ..errors import MlesymError
 from ..families import get, names, variants_of
-from ..safety.output import check_writable, inside, is_generated, write_atomically
-from ..render.plots import COMPARISON
 from ..render.document import (
     FORMATS,
     check_templates,
@@ -36,6 +34,8 @@ from ..render.document import (
     render_template,
     templates_dir,
 )
+from ..render.plots import COMPARISON
+from ..safety.output import check_writable, inside, is_generated, write_atomically
 
 CACHE = ".mlesym-cache.json"
 INDEXES = {"README.md": "index.md.j2", "index.html": "index.html.j2"}
@@ -62,8 +62,8 @@ def variant_documents(
 ) -> tuple[dict[str, str], dict[str, str]]:
     """The documents and index row of one link and variant of a family."""
     from ..pipeline.verified import derived as derive
-    from ..render.plots import loss_figure
     from ..printing.readback import shown_latex
+    from ..render.plots import loss_figure
 
     d = derive(name, link, **variants)
     stem = document_name(d)

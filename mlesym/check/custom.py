@@ -20,28 +20,20 @@ import sympy as sp
 from ..engine.family import (
     COUNT,
     INTEGERS,
-    POSITIVE,
-    REAL,
-    UNIT,
     Convention,
     Family,
     Link,
     Param,
     References,
 )
+from ..engine.supports import DENSITY_SUPPORTS, by_name
 from ..engine.symbols import Output, i, x
 from ..errors import MlesymError, UnknownChoiceError
 from ..printing.readback import reads_as_itself, shown_latex
 from ..safety.bounded import UndecidedError, check_seconds, run_bounded
 from .parse import normalized, parse_bounded
 
-SUPPORTS = {
-    "real": REAL,
-    "positive": POSITIVE,
-    "unit": UNIT,
-    "integers": INTEGERS,
-    "nonnegative-integers": COUNT,
-}
+SUPPORTS = by_name(DENSITY_SUPPORTS)
 DOMAINS = ("real", "positive", "unit")
 
 
@@ -118,7 +110,7 @@ def family_from_pdf(
             if exact["total"] == "1"
             else f"; its {{what}} is 1 to within 1e-6 ({numeric['total']})"
         )
-    discrete = support in ("integers", "nonnegative-integers")
+    discrete = SUPPORTS[support].discrete
     checked = checked.format(what="sum" if discrete else "integral")
     return declared(pdf, var, theta, params, support, theta_domain, checked)
 
@@ -171,7 +163,7 @@ def declared(
         statement=lambda parameter: rf"p\left(\cdot \mid {parameter}\right)",
         links=(link,),
         conventions={"identity": Convention("NLL", "negative log-likelihood")},
-        sample_target=_sampler(support),
+        sample_target=SUPPORTS[support].sample,
         references=References(logpdf=_none, loss={}, torch={}, constant_mle=None),
         notes=(("Checked before deriving", f"The density is one: {checked}."),),
         recipe=(declared, (pdf, var, theta, params, support, theta_domain, checked)),
@@ -267,23 +259,17 @@ def _parsed(pdf, var, theta, params, support, theta_domain, seconds):
 def _symbolic_check(expr, target, predicted, symbols, support, theta_domain) -> dict:
     """What SymPy can prove: nonnegativity for all values, and the integral (or sum) over
     the support in closed form, as text ('1' when normalized), or None."""
-    assumptions = {
-        "real": {"real": True},
-        "positive": {"positive": True},
-        "unit": {"positive": True},
-        "integers": {"integer": True},
-        "nonnegative-integers": {"integer": True, "nonnegative": True},
-    }[support]
-    t = sp.Symbol(target.name, **assumptions)
+    support = SUPPORTS[support]
+    t = sp.Symbol(target.name, **support.assumptions)
     p = sp.Symbol(predicted.name, positive=True) if theta_domain == "positive" else predicted
     density = expr.xreplace({target: t, predicted: p})
     nonnegative = bool(density.is_nonnegative)
-    if support == "integers":
+    if support == INTEGERS:
         total = sp.summation(density, (t, -sp.oo, sp.oo))
-    elif support == "nonnegative-integers":
+    elif support == COUNT:
         total = sp.summation(density, (t, 0, sp.oo))
     else:
-        lower, upper = SUPPORTS[support].interval
+        lower, upper = support.interval
         total = sp.integrate(density, (t, sp.sympify(lower), sp.sympify(upper)))
     if total.has(sp.Integral, sp.Sum, sp.Piecewise, sp.nan, sp.zoo):
         return {"nonnegative": nonnegative, "total": None}
@@ -301,21 +287,6 @@ def _none(*args, **kwargs):
     raise MlesymError("a user-defined density has no independent reference")
 
 
-def _sampler(support: str):
-    def sample(rng: random.Random, num_classes: int):
-        if support == "positive":
-            return rng.gammavariate(2.0, 1.0)
-        if support == "unit":
-            return rng.uniform(0.05, 0.95)
-        if support == "nonnegative-integers":
-            return rng.randint(0, 12)
-        if support == "integers":
-            return rng.randint(-6, 6)
-        return rng.gauss(0.0, 2.0)
-
-    return sample
-
-
 def _draw(domain: str, rng: random.Random) -> float:
     if domain == "positive":
         return rng.uniform(0.5, 2.5)
@@ -326,9 +297,9 @@ def _draw(domain: str, rng: random.Random) -> float:
 
 def _probes(support: str, lower: float, upper: float, at: float, rng: random.Random) -> list:
     """Points of the support where a density must be nonnegative."""
-    if support == "integers":
+    if SUPPORTS[support] == INTEGERS:
         return list(range(-20, 40))
-    if support == "nonnegative-integers":
+    if SUPPORTS[support] == COUNT:
         return list(range(0, 40))
     if math.isfinite(lower) and math.isfinite(upper):
         return [lower + (upper - lower) * (k + 0.5) / 41 for k in range(41)]
@@ -349,7 +320,7 @@ def _check_density(
     count = 0
     ordered = list(symbols.values())
     function = sp.lambdify([target, predicted, *ordered], expr, "mpmath")
-    discrete = support in ("integers", "nonnegative-integers")
+    discrete = SUPPORTS[support].discrete
     lower, upper = SUPPORTS[support].interval if not discrete else (0, 0)
     for _ in range(3):
         at = _draw(theta_domain, rng)
@@ -378,7 +349,7 @@ def _check_density(
                     )
             try:
                 if discrete:
-                    start = -mpmath.inf if support == "integers" else 0
+                    start = -mpmath.inf if SUPPORTS[support] == INTEGERS else 0
                     total = mpmath.nsum(p, [start, mpmath.inf])
                 else:
                     low = mpmath.mpf(lower) if mpmath.isfinite(lower) else -mpmath.inf

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ..engine.functions import elementary
+from ..engine.supports import BINARY, COUNT, IDENTIFY_SUPPORTS, ONE_HOT, POSITIVE, REAL, Support
 from ..errors import MlesymError, UnknownChoiceError
 from ..printing.readback import shown_latex
 from ..render.report import Finding, Report
@@ -82,7 +83,7 @@ class Identification:
         return Report("Which likelihood is LOSS?", verdict, tuple(findings))
 
 
-SUPPORTS = ("real", "positive", "binary", "count", "onehot")
+SUPPORTS = IDENTIFY_SUPPORTS
 _INDEXED = re.compile(r"[yfz]([1-9])")
 
 
@@ -96,8 +97,10 @@ def identify(loss: str, support: str | None = None, seconds: float = 60.0) -> Id
     """
     from ..families import get, names, variants_of
 
-    if support is not None and support not in SUPPORTS:
-        raise UnknownChoiceError("support", support, SUPPORTS)
+    choices = {s.name: s for s in SUPPORTS}
+    if support is not None and (not isinstance(support, str) or support not in choices):
+        raise UnknownChoiceError("support", support, choices)
+    support = choices.get(support)
     known: set[str] = {"y", "f", "z"} | {
         f"{v}{c}" for v in "yfz" for c in range(1, MAX_CLASSES + 1)
     }
@@ -125,8 +128,8 @@ def identify(loss: str, support: str | None = None, seconds: float = 60.0) -> Id
             + ("f1..fK, or z1..zK" if indexed else "f, or z")
             + ")"
         )
-    support = support or ("onehot" if indexed else "real")
-    if (support == "onehot") != bool(indexed):
+    support = support or (ONE_HOT if indexed else REAL)
+    if (support == ONE_HOT) != bool(indexed):
         raise MlesymError(
             "the one-hot support is for vector formulas (y1, y2, ...), the others for scalar "
             f"ones (y); got --support {support} for a {'vector' if indexed else 'scalar'} formula"
@@ -141,7 +144,7 @@ def identify(loss: str, support: str | None = None, seconds: float = 60.0) -> Id
     return run_bounded(_identify, loss, candidates, support, classes or CLASSES, seconds=seconds)
 
 
-def _identify(loss: str, candidates, support: str, classes: int) -> Identification:
+def _identify(loss: str, candidates, support: Support, classes: int) -> Identification:
     from ..pipeline.chain import (
         derive,  # the pipeline alone: each NLL is verified by the test suite
     )
@@ -164,20 +167,12 @@ def _identify(loss: str, candidates, support: str, classes: int) -> Identificati
             )
     if matches:
         return Identification(tuple(matches))
-    if support == "onehot":
+    if support == ONE_HOT:
         return _onehot_normalizer(loss, classes)
     return _normalizer(loss, support)
 
 
-_MEASURE = {
-    "binary": "the sum over y in {0, 1}",
-    "count": "the sum over y = 0, 1, 2, ...",
-    "positive": "the integral over y > 0",
-    "real": "the integral over the real line",
-}
-
-
-def _normalizer(loss: str, support: str) -> Identification:
+def _normalizer(loss: str, support: Support) -> Identification:
     """Z(f) = integral (or sum) of exp(-LOSS) over the targets, at several model outputs."""
     import mpmath
 
@@ -192,7 +187,7 @@ def _normalizer(loss: str, support: str) -> Identification:
         "count": rf"Z({f}) = \sum_{{y = 0}}^{{\infty}} e^{{-\mathrm{{LOSS}}}}",
         "positive": rf"Z({f}) = \int_{{0}}^{{\infty}} e^{{-\mathrm{{LOSS}}}} \, dy",
         "real": rf"Z({f}) = \int_{{-\infty}}^{{\infty}} e^{{-\mathrm{{LOSS}}}} \, dy",
-    }[support]
+    }[support.name]
     stated = (
         given_finding(
             shown_latex(expr),
@@ -202,7 +197,7 @@ def _normalizer(loss: str, support: str) -> Identification:
         Finding(
             "The density it would be the NLL of",
             "A loss is the NLL of $p(y \\mid f) = e^{-\\mathrm{LOSS}} / Z(f)$ when "
-            f"$Z(f)$, {_MEASURE[support]} of $e^{{-\\mathrm{{LOSS}}}}$, is finite; it "
+            f"$Z(f)$, {support.measure} of $e^{{-\\mathrm{{LOSS}}}}$, is finite; it "
             "is then an NLL up to the constant $\\log Z$ only when Z does not depend on f",
             r"p(y \mid f) = \frac{e^{-\mathrm{LOSS}}}{Z(f)}, \qquad " + z,
             "the definition of a density's normalizing constant",
@@ -242,12 +237,12 @@ def _normalizer(loss: str, support: str) -> Identification:
                     ),
                 )
             try:
-                if support == "binary":
+                if support == BINARY:
                     total = density(0, at) + density(1, at)
-                elif support == "count":
+                elif support == COUNT:
                     total = mpmath.nsum(lambda t, a=at: density(t, a), [0, mpmath.inf])
                 else:
-                    lower = 0 if support == "positive" else -mpmath.inf
+                    lower = 0 if support == POSITIVE else -mpmath.inf
                     points = [lower, at, mpmath.inf] if lower < at else [lower, mpmath.inf]
                     total = mpmath.quad(lambda t, a=at: density(t, a), points)
             except (ZeroDivisionError, OverflowError, ValueError):
@@ -272,7 +267,7 @@ def _normalizer(loss: str, support: str) -> Identification:
                         *stated,
                         Finding(
                             "The normalizer does not exist",
-                            f"At $f = {at}$, {_MEASURE[support]} of $e^{{-\\mathrm{{LOSS}}}}$ "
+                            f"At $f = {at}$, {support.measure} of $e^{{-\\mathrm{{LOSS}}}}$ "
                             "is not a finite positive number, so no density is proportional to "
                             "it: LOSS is not an NLL",
                             rf"Z({at}) = {shown}",
@@ -420,18 +415,18 @@ def _onehot_normalizer(loss: str, classes: int) -> Identification:
 BEYOND = 10**12
 
 
-def _not_vanishing(density, at: float, support: str):
+def _not_vanishing(density, at: float, support: Support):
     """(y, exp(-LOSS)) far out where exp(-LOSS) decays no faster than 1/|y| (so its integral
     diverges), or None: |y| exp(-LOSS) at |y| = 1e9 no smaller than at 1e6, and not negligible."""
     import mpmath
 
-    if support == "binary":
+    if support == BINARY:
         return None
-    sides = [1] if support in ("positive", "count") else [-1, 1]
+    sides = [1] if support in (POSITIVE, COUNT) else [-1, 1]
     for side in sides:
         weighted = []
         for distance in (10**6, 10**9):
-            t = distance if support == "count" else at + side * distance
+            t = distance if support == COUNT else at + side * distance
             try:
                 value = mpmath.re(density(mpmath.mpf(t), at))
             except (ZeroDivisionError, OverflowError, ValueError):
@@ -449,11 +444,11 @@ def _braced(tex: str) -> str:
 
 
 def _symbolic_normalizer(expr, target, output, support):
-    if support == "binary":
+    if support == BINARY:
         return sp.simplify(
             sp.exp(-expr.xreplace({target: 0})) + sp.exp(-expr.xreplace({target: 1}))
         ).xreplace({output: 0})
-    if support != "real":
+    if support != REAL:
         return None
     r = sp.Symbol("r", real=True)
     shifted = expr.xreplace({target: r + output})  # a loss of the residual: free of f then

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from ..engine.functions import elementary
+from ..engine.supports import POSITIVE_REALS, PROBABILITY_SIMPLEX, UNIT_INTERVAL, Domain
 from ..engine.symbols import Head, K, Output, i, x, y
 from ..errors import MlesymError
 from ..printing.readback import shown_latex
@@ -306,7 +307,7 @@ def _numeric(loss, nll, outputs, domains, d, defaults, targets, classes=CLASSES)
     nll_at = _evaluator(nll, defaults, targets)
     points = []
     for _ in range(12):
-        drawn = d.family.sample_target(rng, classes)
+        drawn = d.family.draw_target(rng, classes)
         target = dict(zip(targets, drawn if len(targets) > 1 else [drawn], strict=True))
         target = {
             t: sp.Integer(v) if isinstance(v, int) else sp.Float(v, DIGITS)
@@ -427,7 +428,7 @@ def _domain(out, d) -> str:
 
 def _draw_outputs(outputs, domains, rng) -> dict:
     """Random model outputs in their domains; outputs on the simplex are drawn together."""
-    if any(domains[o] == "simplex" for o in outputs):
+    if any(domains[o] == PROBABILITY_SIMPLEX for o in outputs):
         raw = [sp.Float(rng.uniform(0.1, 1.0), DIGITS) for _ in outputs]
         return {
             o: r / sum(raw) for o, r in zip(outputs, raw, strict=True)
@@ -435,10 +436,10 @@ def _draw_outputs(outputs, domains, rng) -> dict:
     return {o: _draw(domains[o], rng) for o in outputs}
 
 
-def _draw(domain: str, rng) -> sp.Float:
-    if domain == "positive":
+def _draw(domain: Domain, rng) -> sp.Float:
+    if domain == POSITIVE_REALS:
         return sp.Float(rng.uniform(0.2, 3.0), DIGITS)
-    if domain == "unit":
+    if domain == UNIT_INTERVAL:
         return sp.Float(rng.uniform(0.05, 0.95), DIGITS)
     return sp.Float(rng.gauss(0.0, 2.0), DIGITS)
 

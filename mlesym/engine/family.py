@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -11,129 +10,24 @@ from typing import Any, Literal
 import sympy as sp
 
 from ..errors import UnknownChoiceError
-
-Domain = Literal["real", "positive", "unit", "simplex"]
-
-
-@dataclass(frozen=True)
-class Support:
-    """Where the target lives: its LaTeX, how to integrate or enumerate over it, and how an
-    exported loss tells a target outside it.
-
-    ``invalid`` is an elementwise boolean expression in ``target`` (and the family's parameter
-    names) that NumPy, PyTorch and JAX arrays all evaluate; ``message`` is the error for it.
-    """
-
-    name: Literal[
-        "real",
-        "positive",
-        "binary",
-        "onehot",
-        "count",
-        "bounded-count",
-        "unit",
-        "closed-unit",
-        "circle",
-        "counts",
-        "simplex",
-        "vector",
-    ]
-    latex: str
-    invalid: str | None = None
-    message: str = ""
-    bound: str | None = None  # the parameter bounding a count from above (binomial N)
-
-    @property
-    def discrete(self) -> bool:
-        return self.name in ("binary", "onehot", "count", "bounded-count", "counts", "integers")
-
-    @property
-    def vector(self) -> bool:
-        """Targets are vectors over a last axis of classes or coordinates."""
-        return self.name in ("onehot", "counts", "simplex", "vector")
-
-    @property
-    def interval(self) -> tuple[float, float]:
-        """The range of a continuous scalar support, for integrating a density over it."""
-        return {
-            "positive": (0.0, float("inf")),
-            "unit": (0.0, 1.0),
-            "closed-unit": (0.0, 1.0),
-            "circle": (-math.pi, math.pi),
-        }.get(self.name, (float("-inf"), float("inf")))
-
-    def points(self, num_classes: int = 3, bound: int | None = None) -> list[Any]:
-        """Every point of a discrete support (one-hot vectors of length ``num_classes``).
-
-        Counts are truncated at 1000, where the tails of the rates used here are below 1e-300;
-        a bounded count runs from 0 to ``bound``.
-        """
-        if self.name == "count":
-            return list(range(1000))
-        if self.name == "bounded-count":
-            return list(range(int(bound) + 1))
-        if self.name == "binary":
-            return [0, 1]
-        if self.name == "onehot":
-            return [[int(c == hot) for c in range(num_classes)] for hot in range(num_classes)]
-        if self.name == "counts":  # every count vector with the total ``bound``
-            return [list(v) for v in _compositions(int(bound), num_classes)]
-        raise ValueError(f"the support {self.name!r} is not finite")
-
-
-def _compositions(total: int, parts: int):
-    if parts == 1:
-        yield (total,)
-        return
-    for first in range(total + 1):
-        for rest in _compositions(total - first, parts - 1):
-            yield (first, *rest)
-
-
-REAL = Support("real", r"y \in \mathbb{R}")
-BINARY = Support("binary", r"y \in \{0, 1\}")
-POSITIVE = Support("positive", r"y \in (0, \infty)", "target <= 0", "target must be positive")
-COUNT = Support(
-    "count", r"y \in \{0, 1, 2, \dots\}", "target < 0", "target counts must be nonnegative"
-)
-ONE_HOT = Support("onehot", r"y \in \{0, 1\}^{K},\ \sum_{k} y_{k} = 1")
-UNIT = Support(
-    "unit", r"y \in (0, 1)", "(target <= 0) | (target >= 1)", "target must lie in (0, 1)"
-)
-BOUNDED_COUNT = Support(
-    "bounded-count",
-    r"y \in \{0, 1, \dots, N\}",
-    "(target < 0) | (target > N)",
-    "target counts must lie in [0, N]",
-    bound="N",
-)
-COUNTS = Support(
-    "counts",
-    r"y \in \{0, 1, 2, \dots\}^{K}",
-    "target < 0",
-    "target counts must be nonnegative",
-)
-SIMPLEX = Support(
-    "simplex",
-    r"y \in (0, 1)^{K},\ \sum_{k} y_{k} = 1",
-    "(target <= 0) | (target >= 1) | (abs(target.sum(-1)[..., None] - 1) > 1e-6)",
-    "target rows must be probability vectors: entries in (0, 1) that sum to 1",
-)
-INTEGERS = Support(
-    "integers",
-    r"y \in \mathbb{Z}",
-    "(target != target.round()) & (target == target)",  # NaN is not an invalid value
-    "target must hold integers",
-)
-VECTOR = Support("vector", r"y \in \mathbb{R}^{K}")
-CLOSED_UNIT = Support(
-    "closed-unit", r"y \in [0, 1]", "(target < 0) | (target > 1)", "target must lie in [0, 1]"
-)
-CIRCLE = Support(
-    "circle",
-    r"y \in [-\pi, \pi)",
-    "(target < -3.141592653589793) | (target > 3.141592653589793)",
-    "target must be an angle in [-pi, pi]",
+from .supports import (  # noqa: F401  (what family files import, with the declaration types)
+    BINARY,
+    BOUNDED_COUNT,
+    CIRCLE,
+    CLOSED_UNIT,
+    COUNT,
+    COUNTS,
+    INTEGERS,
+    ONE_HOT,
+    POSITIVE,
+    POSITIVE_REALS,
+    REAL,
+    SIMPLEX,
+    UNIT,
+    VECTOR,
+    Domain,
+    Support,
+    domain,
 )
 
 
@@ -148,9 +42,12 @@ class Learned:
     variant: str  # the keyword value: "learned", "learned-log"
     argument: str  # "var"
     latex: str  # "v", printed v_theta(x_i)
-    domain: Domain
+    domain: Domain  # a Domain, or its name
     to_param: Callable[[sp.Expr], sp.Expr]
     description: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "domain", domain(self.domain))
 
 
 def learned_itself(argument: str, latex: str) -> Learned:
@@ -167,8 +64,11 @@ class Param:
     description: str
     default: float = 1.0
     learned: tuple[Learned, ...] = ()
-    domain: Domain = "positive"  # "unit" for a parameter in (0, 1), such as a quantile
+    domain: Domain = POSITIVE_REALS  # or its name: "unit" for a quantile in (0, 1)
     integer: bool = False  # a positive integer, such as a number of trials
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "domain", domain(self.domain))
 
     @property
     def variants(self) -> tuple[str, ...]:
@@ -177,23 +77,21 @@ class Param:
     def sample(self, rng: random.Random) -> float | int:
         if self.integer:
             return rng.randint(6, 12)  # at least the largest target the families sample
-        return rng.uniform(0.05, 0.95) if self.domain == "unit" else rng.uniform(0.3, 3.0)
+        return self.domain.sample_parameter(rng)
 
     @property
     def valid(self) -> str:
         """An elementwise condition on the parameter's array that every backend evaluates."""
         if self.integer:
             return f"({self.name} > 0) & ({self.name} == {self.name}.round())"
-        if self.domain == "unit":
-            return f"({self.name} > 0) & ({self.name} < 1)"
-        return f"{self.name} > 0"
+        return self.domain.condition(self.name)
 
     @property
     def requirement(self) -> str:
         """What ``valid`` demands, in words, for error messages."""
         if self.integer:
             return "be a positive integer"
-        return "lie in (0, 1)" if self.domain == "unit" else "be positive"
+        return self.domain.requirement
 
 
 @dataclass(frozen=True)
@@ -224,9 +122,12 @@ class Link:
     name: str
     description: str
     parameter: Callable[[], sp.Expr]
-    output_domain: Domain
+    output_domain: Domain  # a Domain, or its name
     reference: Callable[[Any], Any]
     rewrites: tuple[Rewrite, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "output_domain", domain(self.output_domain))
 
 
 @dataclass(frozen=True)
@@ -283,8 +184,9 @@ class Family:
     statement: Callable[[str], str]
     links: tuple[Link, ...]
     conventions: Mapping[str, Convention]
-    sample_target: Callable[[random.Random, int], Any]
     references: References
+    # the verifier's sampler of targets, when the support's own does not suit the family
+    sample_target: Callable[[random.Random, int], Any] | None = field(default=None, compare=False)
     canonical_link: str | None = None  # for exponential-family members: the canonical link
     notes: tuple[tuple[str, str], ...] = ()  # (heading, text) sections for the documents
     mle_note: str = ""  # the constant model's MLE in words, when no closed form is solved
@@ -309,6 +211,15 @@ class Family:
         from ..families import get
 
         return get, (self.name,)
+
+    def draw_target(self, rng: random.Random, num_classes: int) -> Any:
+        """A random target for the verifier: the family's own sampler, else its support's."""
+        sample = self.sample_target or self.support.sample
+        if sample is None:
+            raise TypeError(
+                f"{self.name}: the support {self.support} has no sampler; declare sample_target"
+            )
+        return sample(rng, num_classes)
 
     def link(self, name: str | None = None) -> Link:
         """The link called ``name``; the first declared one when ``name`` is None."""

@@ -11,6 +11,8 @@ from functools import cache
 import sympy as sp
 from sympy import Function, IndexedBase, Symbol
 
+from .supports import POSITIVE_REALS, Domain
+
 n = Symbol("n", integer=True, positive=True)  # number of samples
 i = Symbol("i", integer=True, positive=True)  # sample index
 K = Symbol("K", integer=True, positive=True)  # number of classes
@@ -64,15 +66,15 @@ class Head(Output):
 
 
 @cache
-def head(argument: str, symbol: str, domain: str) -> type[Head]:
+def head(argument: str, symbol: str, domain: Domain) -> type[Head]:
     """The Head class for one learned parameter (the same class for the same arguments)."""
     attributes = {"argument": argument, "symbol": symbol, "domain": domain}
-    if domain == "positive":
+    if domain == POSITIVE_REALS:
         attributes["is_positive"] = True
     return type(f"Head_{argument}", (Head,), attributes)
 
 
-def _rebuilt_head(argument: str, symbol: str, domain: str, args: tuple) -> Head:
+def _rebuilt_head(argument: str, symbol: str, domain: Domain, args: tuple) -> Head:
     return head(argument, symbol, domain)(*args)
 
 

@@ -20,6 +20,7 @@ from .symbols import Density, Head, K, Output, depends_on_theta, head, i, k, n, 
 if TYPE_CHECKING:
     from .derivation import Derivation
     from .family import Family, Link
+    from .supports import Domain
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def domain_context(family: Family, link: Link, pdf: sp.Expr, heads: list) -> Con
         if family.constants is not None:
             values.update(family.constants(k_val, rng))
         for s in range(1, n_val + 1):
-            target = family.sample_target(rng, k_val)
+            target = family.draw_target(rng, k_val)
             output = _sample_output(link.output_domain, rng, k_val, family.target == "scalar")
             for h in heads:
                 draw = _sample_output(type(h).domain, rng, k_val, True)
@@ -100,17 +101,8 @@ def _exact(value) -> sp.Expr:
     return sp.Integer(value) if isinstance(value, int) else sp.Float(value, 50)
 
 
-def _sample_output(domain: str, rng: random.Random, num_classes: int, scalar: bool):
-    size = 1 if scalar else num_classes
-    if domain == "unit":
-        draws = [rng.uniform(0.02, 0.98) for _ in range(size)]
-    elif domain == "simplex":
-        raw = [rng.uniform(0.1, 1.0) for _ in range(size)]
-        draws = [r / sum(raw) for r in raw]
-    elif domain == "positive":
-        draws = [rng.uniform(0.1, 3.0) for _ in range(size)]
-    else:
-        draws = [rng.gauss(0.0, 2.0) for _ in range(size)]
+def _sample_output(domain: Domain, rng: random.Random, num_classes: int, scalar: bool):
+    draws = domain.draw(rng, 1 if scalar else num_classes)
     return draws[0] if scalar else draws
 
 

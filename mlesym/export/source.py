@@ -26,6 +26,7 @@ from ..engine.functions import by_name
 from ..engine.functions.logistic import softplus
 from ..engine.functions.logsumexp import logsumexp
 from ..engine.functions.xlog import xlogy
+from ..engine.supports import REAL_LINE
 from ..engine.symbols import DETERMINANT, PRECISION, Head, K, Output, y
 from ..errors import NotSupportedError, UnknownChoiceError
 from ..resources import templates_dir
@@ -325,9 +326,9 @@ def source(
     def show(e: sp.Expr | None) -> str | None:
         return None if e is None else printer.doprint(e)
 
-    support = d.family.support.name
+    support = d.family.support
     vector = d.family.target == "onehot"
-    onehot = d.family.support.name == "onehot"
+    onehot = support.one_hot
     params = [p for p in d.family.params if p.symbol in expr.free_symbols]
     heads = sorted({type(h) for h in per_sample.atoms(Head)}, key=lambda h: h.argument)
     log_factorial = sp.loggamma(TARGET + 1)
@@ -336,7 +337,7 @@ def source(
         if expr.has(log_factorial) and d.convention.torch == "poisson_nll_loss"
         else None
     )
-    raw_link = next((ln.name for ln in d.family.links if ln.output_domain == "real"), None)
+    raw_link = next((ln.name for ln in d.family.links if ln.output_domain == REAL_LINE), None)
     index_expression = per_class_expression = pos_weight_expression = None
     if vector and not onehot:
         expr = weighted_log_softmax(expr)
@@ -344,7 +345,7 @@ def source(
         index_expression, per_class_expression = class_index_form(expr), per_class_form(expr)
         if index_expression is None or per_class_expression is None:
             raise NotImplementedError(f"{d.family.name}: the loss is not linear in the target")
-    if support == "binary":
+    if support.binary:
         pos_weight_expression = array_expression(pos_weight_loss(per_sample))
     printed = {
         "expression": show(expr),
@@ -367,7 +368,7 @@ def source(
             link=d.link,
             convention=d.convention,
             full=full,
-            support=support,
+            binary=support.binary,
             vector=vector,
             onehot=onehot,
             **printed,
@@ -376,7 +377,7 @@ def source(
             raw_link=raw_link,
             heads=heads,
             command=export_command(d, backend, full),
-            input_domain=d.link.output_domain,
+            input_domain=d.link.output_domain.name,
             params=params,
             reduction=reduction,
             version=__version__,

@@ -41,7 +41,6 @@ FAMILY = Family(
     statement=lambda mu: rf"\operatorname{{ALaplace}}_{{q}}\left({mu}\right)",
     links=(IDENTITY,),
     conventions={"identity": Convention("pinball", "pinball (quantile) loss")},
-    sample_target=lambda rng, K: rng.gauss(0.0, 2.0),
     mle_name="the q-quantile",
     mle_note=(
         r"the stationarity condition $\#\{y_i < c\} / n = q$ (at the kinks, in the sense of "

@@ -60,7 +60,6 @@ FAMILY = Family(
             "BCE", "binary cross entropy with logits", None, "binary_cross_entropy_with_logits"
         ),
     },
-    sample_target=lambda rng, K: rng.randint(0, 1),
     references=References(
         logpdf=_logpmf,
         loss={"identity": _bce, "logit": _bce_logits},

@@ -73,7 +73,6 @@ FAMILY = Family(
         "logit": Convention("Beta NLL", "beta negative log-likelihood"),
         "identity": Convention("Beta NLL", "beta negative log-likelihood"),
     },
-    sample_target=lambda rng, K: rng.betavariate(2.0, 3.0),
     mle_note=(
         "The stationarity condition $\\psi(\\mu\\phi) - \\psi((1 - \\mu)\\phi) = "
         "\\frac{1}{n} \\sum_i \\log \\frac{y_i}{1 - y_i}$ involves the digamma function "

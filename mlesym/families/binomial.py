@@ -44,7 +44,6 @@ FAMILY = Family(
         "logit": Convention("Binomial NLL", "binomial negative log-likelihood"),
         "identity": Convention("Binomial NLL", "binomial negative log-likelihood"),
     },
-    sample_target=lambda rng, K: rng.randint(0, 5),
     references=References(
         logpdf=_logpmf,
         loss={

@@ -55,11 +55,6 @@ def _torch_cross_entropy(input, target, reduction):
     return F.cross_entropy(input, target, reduction=reduction)
 
 
-def _sample_one_hot(rng, num_classes):
-    hot = rng.randrange(num_classes)
-    return [1 if c == hot else 0 for c in range(num_classes)]
-
-
 FAMILY = Family(
     name="categorical",
     title="Categorical",
@@ -96,7 +91,6 @@ FAMILY = Family(
         "identity": Convention("CE", "cross entropy", None, "nll_loss"),
         "softmax": Convention("CE", "softmax cross entropy", None, "cross_entropy"),
     },
-    sample_target=_sample_one_hot,
     references=References(
         logpdf=_logpmf,
         loss={"identity": _ce, "softmax": _ce_logits},

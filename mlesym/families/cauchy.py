@@ -38,7 +38,6 @@ FAMILY = Family(
     statement=lambda mu: rf"\operatorname{{Cauchy}}\left({mu}, \gamma\right)",
     links=(IDENTITY,),
     conventions={"identity": Convention("Cauchy loss", "Cauchy negative log-likelihood")},
-    sample_target=lambda rng, K: rng.gauss(0.0, 2.0),
     mle_name="no closed form (a robust M-estimate)",
     mle_note=(
         r"the stationarity condition $\sum_i r_i / (\gamma^2 + r_i^2) = 0$ has no closed-form "

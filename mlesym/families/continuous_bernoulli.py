@@ -63,7 +63,6 @@ FAMILY = Family(
             "CB NLL", "continuous Bernoulli negative log-likelihood (BCE plus log-normalizer)"
         ),
     },
-    sample_target=lambda rng, K: rng.betavariate(2.0, 3.0),
     notes=(
         (
             "Why BCE alone is not a likelihood here",

@@ -61,7 +61,6 @@ FAMILY = Family(
         "log": Convention("Gamma NLL", "gamma negative log-likelihood"),
         "identity": Convention("Gamma NLL", "gamma negative log-likelihood"),
     },
-    sample_target=lambda rng, K: rng.gammavariate(2.0, 1.0),
     variant_conventions={"k=learned": Convention("Gamma NLL", "gamma negative log-likelihood")},
     variant_references={
         "k=learned": {

@@ -80,7 +80,6 @@ FAMILY = Family(
     conventions={
         "identity": Convention("MSE", "mean squared error", "SSE", "mse_loss"),
     },
-    sample_target=lambda rng, K: rng.gauss(0.0, 2.0),
     variant_conventions={
         "sigma=learned": Convention(
             "Gaussian NLL",

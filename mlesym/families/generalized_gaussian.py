@@ -49,7 +49,6 @@ FAMILY = Family(
     statement=lambda mu: rf"\operatorname{{GenNormal}}\left({mu}, \alpha, \beta\right)",
     links=(IDENTITY,),
     conventions={"identity": Convention("L_p loss", "mean p-th power error")},
-    sample_target=lambda rng, K: rng.gauss(0.0, 2.0),
     mle_name="the L_p center (mean at p = 2, median at p = 1)",
     mle_note=(
         r"the stationarity condition $\sum_i \operatorname{sign}(r_i) |r_i|^{\beta - 1} = 0$ "

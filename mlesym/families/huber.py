@@ -63,7 +63,6 @@ FAMILY = Family(
     statement=lambda mu: rf"\operatorname{{Huber}}_{{\delta}}\left({mu}\right)",
     links=(IDENTITY,),
     conventions={"identity": Convention("Huber", "Huber loss", None, "huber_loss")},
-    sample_target=lambda rng, K: rng.gauss(0.0, 2.0),
     notes=(
         (
             "The normalizer",

@@ -43,7 +43,6 @@ FAMILY = Family(
         "identity": Convention("IG NLL", "inverse Gaussian negative log-likelihood"),
         "log": Convention("IG NLL", "inverse Gaussian negative log-likelihood"),
     },
-    sample_target=lambda rng, K: rng.gammavariate(2.0, 1.0),
     references=References(
         logpdf=_logpdf,
         loss={

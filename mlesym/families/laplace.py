@@ -67,7 +67,6 @@ FAMILY = Family(
     conventions={
         "identity": Convention("MAE", "mean absolute error", "SAE", "l1_loss"),
     },
-    sample_target=lambda rng, K: rng.gauss(0.0, 2.0),
     variant_conventions={
         "b=learned": Convention("Laplace NLL", "Laplace negative log-likelihood"),
         "b=learned-log": Convention(

@@ -43,7 +43,6 @@ FAMILY = Family(
     statement=lambda mu: rf"\operatorname{{Logistic}}\left({mu}, s\right)",
     links=(IDENTITY,),
     conventions={"identity": Convention("log-cosh", "log-cosh loss")},
-    sample_target=lambda rng, K: rng.gauss(0.0, 2.0),
     mle_name="no closed form (a robust M-estimate)",
     mle_note=(
         r"the stationarity condition $\sum_i \tanh(r_i / (2s)) = 0$ has no closed-form "

@@ -70,7 +70,6 @@ FAMILY = Family(
             "Mahalanobis", "squared Mahalanobis distance", "summed Mahalanobis distance"
         )
     },
-    sample_target=lambda rng, num: [rng.gauss(0.0, 2.0) for _ in range(num)],
     constants=constants,
     notes=(
         (

@@ -61,7 +61,6 @@ FAMILY = Family(
         "log": Convention("NB NLL", "negative binomial negative log-likelihood"),
         "identity": Convention("NB NLL", "negative binomial negative log-likelihood"),
     },
-    sample_target=lambda rng, K: rng.randint(0, 12),
     notes=(
         (
             "The link",

@@ -56,7 +56,6 @@ FAMILY = Family(
             "Poisson NLL", "Poisson negative log-likelihood", None, "poisson_nll_loss"
         ),
     },
-    sample_target=lambda rng, K: rng.randint(0, 12),
     references=References(
         logpdf=_logpmf,
         loss={

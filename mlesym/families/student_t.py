@@ -55,7 +55,6 @@ FAMILY = Family(
     statement=lambda mu: rf"t_{{\nu}}\left({mu}, s^{{2}}\right)",
     links=(IDENTITY,),
     conventions={"identity": Convention("Student-t NLL", "Student-t negative log-likelihood")},
-    sample_target=lambda rng, K: rng.gauss(0.0, 2.0),
     mle_name="no closed form (a robust M-estimate)",
     mle_note=(
         r"the stationarity condition weights each residual by $1 / (\nu s^2 + r_i^2)$ and has "

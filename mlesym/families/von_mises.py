@@ -44,7 +44,6 @@ FAMILY = Family(
     conventions={
         "identity": Convention("cosine loss", "cosine loss", None, None, offset=sp.Integer(1))
     },
-    sample_target=lambda rng, K: rng.uniform(-3.0, 3.0),
     mle_note=(
         "The stationarity condition is $\\sum_i \\sin(y_i - c) = 0$: the constant model's "
         "MLE is the circular mean $\\hat\\mu = \\operatorname{atan2}(\\sum_i \\sin y_i, "

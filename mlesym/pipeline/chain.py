@@ -208,7 +208,7 @@ def derive(family: str | Family, link: str | None = None, **variants: str) -> De
             optimize=True,
             name=convention.loss_name,
         )
-    positive = family.support.name == "positive"
+    positive = family.support.positive
     stable_summand, used = stable_form(summand, positive_target=positive)
     if used:
         summand = stable_summand

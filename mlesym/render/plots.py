@@ -13,36 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..engine.supports import CIRCLE, PROBABILITY_SIMPLEX, REAL, REAL_LINE, VECTOR, Domain
 from ..errors import MlesymError
 
 GRID = 241  # points per curve
 MARGINS = {"left": 0.11, "right": 0.98, "bottom": 0.14, "top": 0.97}  # of a derivation's figure
 PALETTE = ("#1f5fa8", "#c0392b", "#2e8b57", "#8e44ad", "#d4820f", "#555555", "#0f8b8d")
-
-# x-axis ranges of raw outputs, by the link's output domain
-OUTPUT_RANGE = {
-    "real": (-4.0, 4.0),
-    "positive": (0.05, 6.0),
-    "unit": (0.01, 0.99),
-    "simplex": (0.01, 0.99),
-}
-# a learned head held at a neutral value: sigma = 1, log sigma = 0
-HEAD_VALUE = {"positive": 1.0, "real": 0.0, "unit": 0.5}
-
-# a few targets per support, for families whose loss is not a function of y - f alone
-TARGETS = {
-    "real": (-1.0, 0.0, 2.0),
-    "integers": (-2.0, 0.0, 3.0),
-    "binary": (0.0, 1.0),
-    "closed-unit": (0.1, 0.5, 0.9),
-    "unit": (0.2, 0.5, 0.8),
-    "positive": (0.5, 1.0, 3.0),
-    "count": (0.0, 2.0, 5.0),
-    "bounded-count": (0.0, 3.0, 8.0),
-    "onehot": ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0)),
-    "counts": ((3.0, 1.0, 0.0), (0.0, 2.0, 2.0)),
-    "simplex": ((0.6, 0.3, 0.1), (0.2, 0.3, 0.5)),
-}
 
 COMPARISON = "regression-losses.svg"  # the comparison figure's file in the gallery
 # the comparison figure: (family, options, label)
@@ -116,21 +92,21 @@ def curves(d) -> tuple[str, list[tuple[str, np.ndarray, np.ndarray]]]:
 
     loss = d.loss_function("numpy", reduction="none")
     heads = sorted(d.loss.atoms(Head), key=str)
-    extra = [np.full(GRID, HEAD_VALUE[type(h).domain]) for h in heads]
-    support, domain = d.family.support.name, d.link.output_domain
+    extra = [np.full(GRID, type(h).domain.neutral) for h in heads]
+    support, domain = d.family.support, d.link.output_domain
     if _by_residual(d):
-        low, high = (-np.pi, np.pi) if support == "circle" else (-4.0, 4.0)
+        low, high = support.interval if support == CIRCLE else (-4.0, 4.0)
         r = np.linspace(low, high, GRID)
-        if support == "vector":  # the residual along the first coordinate, the rest 0
+        if support == VECTOR:  # the residual along the first coordinate, the rest 0
             target = np.zeros((GRID, 3))
             target[:, 0] = r
             values = loss(np.zeros((GRID, 3)), target, *extra)
             return r"residual $y_1 - f_1$ (the other coordinates 0)", [("", r, values)]
         return r"residual $y - f_\theta(x)$", [("", r, loss(np.zeros(GRID), r, *extra))]
-    low, high = OUTPUT_RANGE[domain]
+    low, high = domain.plot_range
     x = np.linspace(low, high, GRID)
     found = []
-    for target in TARGETS[support]:
+    for target in support.plot_targets:
         if d.family.support.vector:
             found.append(
                 (_vector_label(target), x, loss(_vector_output(x, domain), _rows(target), *extra))
@@ -146,8 +122,8 @@ def _by_residual(d) -> bool:
     """The catalogue's families on the real line (or circle, or R^K) with real outputs are
     location families: their loss is a function of y - f. A user's density may not be."""
     return (
-        d.family.support.name in ("real", "circle", "vector")
-        and d.link.output_domain == "real"
+        d.family.support in (REAL, CIRCLE, VECTOR)
+        and d.link.output_domain == REAL_LINE
         and d.family.recipe is None
     )
 
@@ -157,21 +133,21 @@ def _output_axis(d) -> str:
     return f"model output $f_\\theta(x)$ ({names.get(d.link.name, d.link.name)})"
 
 
-def _vector_output(x: np.ndarray, domain: str) -> np.ndarray:
+def _vector_output(x: np.ndarray, domain: Domain) -> np.ndarray:
     """Outputs for three classes moving along the first: logits (x, 0, 0), probabilities
     (x, (1 - x)/2, (1 - x)/2), positive parameters (x, 1, 1)."""
-    if domain == "simplex":
+    if domain == PROBABILITY_SIMPLEX:
         return np.stack([x, (1 - x) / 2, (1 - x) / 2], axis=-1)
-    rest = 0.0 if domain == "real" else 1.0
+    rest = 0.0 if domain == REAL_LINE else 1.0
     return np.stack([x, np.full_like(x, rest), np.full_like(x, rest)], axis=-1)
 
 
-def _vector_axis(domain: str) -> str:
+def _vector_axis(domain: Domain) -> str:
     return {
         "simplex": r"predicted $p_1$ (the others $(1 - p_1)/2$)",
         "real": r"output $z_1$ (the others 0)",
         "positive": r"output $\alpha_1$ (the others 1)",
-    }[domain]
+    }[domain.name]
 
 
 def _vector_label(target) -> str:
