@@ -12,6 +12,7 @@ from .engine import supports
 from .errors import MlesymError, VerificationError
 from .export import backends
 from .export.backends import REDUCTIONS
+from .render import formats
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,7 +34,7 @@ class _UsageError(Exception):
 
 
 def _parser() -> _Parser:
-    from .render.document import FORMATS
+    from .render import formats
 
     parser = _Parser(
         prog="mlesym",
@@ -49,7 +50,7 @@ def _parser() -> _Parser:
     derive.add_argument("family", metavar="NAME", nargs="?", help="a family, or use --pdf")
     _pdf_options(derive)
     derive.add_argument("--link", metavar="L", help="link function (default: the family's first)")
-    derive.add_argument("--format", choices=[*FORMATS, "pdf"], default="md")
+    derive.add_argument("--format", choices=formats.names(), default="md")
     derive.add_argument(
         "--no-plot",
         action="store_true",
@@ -86,7 +87,7 @@ def _parser() -> _Parser:
     verify.add_argument(
         "-o", "--output", metavar="FILE", help="write the verdict, step by step, to FILE"
     )
-    verify.add_argument("--format", choices=[*FORMATS, "pdf"], default="md")
+    verify.add_argument("--format", choices=formats.names(), default="md")
     _templates_option(verify)
     _force_option(verify)
 
@@ -105,7 +106,7 @@ def _parser() -> _Parser:
     identify.add_argument(
         "-o", "--output", metavar="FILE", help="write the verdict, step by step, to FILE"
     )
-    identify.add_argument("--format", choices=[*FORMATS, "pdf"], default="md")
+    identify.add_argument("--format", choices=formats.names(), default="md")
     _templates_option(identify)
     _force_option(identify)
 
@@ -231,8 +232,9 @@ def _unknown_argument(
 def _run(args: argparse.Namespace) -> int:
     from . import api
 
-    if getattr(args, "format", None) == "pdf" and not args.output:
-        raise MlesymError("--format pdf writes a file: give -o FILE.pdf")
+    chosen = formats.get(args.format) if getattr(args, "format", None) else None
+    if chosen is not None and chosen.binary and not args.output:
+        raise MlesymError(f"--format {chosen.name} writes a file: give -o FILE{chosen.suffix}")
     if getattr(args, "no_plot", False) and args.format != "html":
         raise MlesymError("--no-plot applies to --format html (other formats have no plot)")
 
@@ -329,13 +331,14 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _list() -> int:
+    from .engine.model import Model
     from .families import get, names, variants_of
 
     rows = [("family", "link", "options", "loss", "torch.nn.functional")]
     for name in names():
         for link, variants in variants_of(name):
             c = get(name).convention(link, variants)
-            options = " ".join(f"--{k} {v}" for k, v in variants.items()) or "-"
+            options = Model.of(get(name), link, variants).variant_args.strip() or "-"
             rows.append((name, link, options, f"{c.loss_name} ({c.long_name})", c.torch or "-"))
     widths = [max(len(row[col]) for row in rows) for col in range(len(rows[0]))]
     for row in rows:
@@ -361,16 +364,13 @@ def _document(document, fmt: str, templates: str | None = None, plot=None) -> st
     from .engine.derivation import Derivation
     from .render.document import render
 
-    source = "tex" if fmt == "pdf" else fmt
+    chosen = formats.get(fmt)
+    source = chosen.source or fmt
     if isinstance(document, Derivation):
         text = render(document, source, plot=plot, templates=templates)
     else:
         text = document.render(source, templates)
-    if fmt == "pdf":
-        from .render.pdf import compile_pdf
-
-        return compile_pdf(text)
-    return text
+    return chosen.compile(text) if chosen.compile is not None else text
 
 
 def _emit(args: argparse.Namespace, text: str | bytes) -> int:

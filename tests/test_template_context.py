@@ -12,7 +12,7 @@ import pytest
 
 import mlesym
 from conftest import run_mlesym
-from mlesym.render.document import require_plain
+from mlesym.render.environment import require_plain
 
 PLAIN = (str, int, float, bool, type(None))
 

@@ -9,7 +9,8 @@ import pytest
 
 from conftest import run_mlesym
 from mlesym.build import gallery
-from mlesym.render.document import TemplateError, render
+from mlesym.render.document import render
+from mlesym.render.environment import TemplateError
 
 
 def _folder(tmp_path: Path, **templates: str) -> Path:
@@ -132,7 +133,7 @@ def test_the_gallery_builds_with_user_templates_and_keys_its_cache_on_them(tmp_p
 
 
 def test_prose_filters_keep_formulas_and_escape_everything_else_even_after_a_lone_dollar():
-    from mlesym.render.document import html_text, md_text, plain_text, tex_text
+    from mlesym.render.text import html_text, md_text, plain_text, tex_text
 
     text = r"a_b `x.y` $\sigma^2$$5 & <b>"  # the prose after the formula starts with "$"
     assert tex_text(text) == (

@@ -38,9 +38,9 @@ def _data(name, option, size=80, seed=3):
 def test_learned_variant_verifies_and_declares_references(name, param, option):
     d = derive(name, **{param: option.variant})
     assert all(c.method in ("definition", "symbolic", "numeric") for c in d.checks)
-    key = f"{param}={option.variant}"
-    assert key in get(name).variant_conventions and key in get(name).variant_references
-    assert d.convention is get(name).variant_conventions[key]
+    assert option.convention is not None and option.references is not None, "undeclared"
+    assert d.convention is option.convention
+    assert d.model.variants == {param: option.variant}
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -49,16 +49,16 @@ def test_learned_variant_matches_scipy_and_handwritten(backend, name, param, opt
     from test_backends import to_backend, to_numpy
 
     outputs, targets, heads = _data(name, option)
-    refs = get(name).variant_references[f"{param}={option.variant}"]
+    refs = option.references
     link = get(name).links[0]
     arrays = [to_backend(backend, a) for a in (outputs, targets, heads)]
     full = loss_function(
         name, full=True, reduction="none", backend=backend, **{param: option.variant}
     )
-    expected = -refs["logpdf"](targets, link.reference(outputs), heads)
+    expected = -refs.logpdf(targets, link.reference(outputs), heads)
     np.testing.assert_allclose(to_numpy(full(*arrays)), expected, rtol=1e-12)
     conventional = loss_function(name, reduction="none", backend=backend, **{param: option.variant})
-    expected = refs["loss"](outputs, targets, heads)
+    expected = refs.loss(outputs, targets, heads)
     np.testing.assert_allclose(to_numpy(conventional(*arrays)), expected, rtol=1e-12)
 
 

@@ -22,25 +22,22 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from ..engine.model import Model
 from ..errors import MlesymError
 from ..families import get, names, variants_of
-from ..render.document import (
-    FORMATS,
-    check_templates,
-    document_name,
-    document_stem,
-    document_title,
-    render_all,
-    render_template,
-    templates_dir,
-)
+from ..render import formats
+from ..render.document import document_name, document_title, render_all
+from ..render.environment import check_templates, render_template
 from ..render.plots import COMPARISON
+from ..resources import templates_dir
 from ..safety.output import check_writable, inside, is_generated, write_atomically
 
 CACHE = ".mlesym-cache.json"
 INDEXES = {"README.md": "index.md.j2", "index.html": "index.html.j2"}
 INDEX_ENTRY = "(indexes)"  # the cache remembers the index pages it wrote, as it does documents
-GENERATED = (".md", ".tex", ".html", ".svg")  # what a build may delete when it is stale
+PLOT = "svg"  # each derivation's plot, beside its documents
+# what a build may delete when it is stale: its documents and plots
+GENERATED = (*(f.suffix for f in formats.gallery()), f".{PLOT}")
 
 
 def family_documents(
@@ -69,7 +66,7 @@ def variant_documents(
     stem = document_name(d)
     figure = loss_figure(d, path=f"{stem}.svg")
     files = {figure.path: figure.svg}
-    for fmt, text in render_all(d, FORMATS, figure, templates).items():
+    for fmt, text in render_all(d, [f.name for f in formats.gallery()], figure, templates).items():
         files[f"{stem}.{fmt}"] = text
     c = d.convention
     row = {
@@ -90,9 +87,9 @@ def file_names(name: str) -> list[str]:
         return [COMPARISON]
     family = get(name)
     return [
-        f"{document_stem(family, link, variants)}.{suffix}"
+        f"{Model.of(family, link, variants).stem}.{suffix}"
         for link, variants in variants_of(name)
-        for suffix in (*FORMATS, "svg")
+        for suffix in (*(f.suffix[1:] for f in formats.gallery()), PLOT)
     ]
 
 
@@ -124,7 +121,7 @@ def indexes(
     }
 
 
-_FORMAT_NAMES = {"html": "HTML", "md": "Markdown", "tex": "LaTeX", "svg": "plot"}
+_FORMAT_NAMES = {**{f.suffix[1:]: f.label for f in formats.gallery()}, PLOT: "plot"}
 
 
 def comparison_key() -> str:

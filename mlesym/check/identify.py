@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ..engine.functions import elementary
+from ..engine.model import Model
 from ..engine.supports import BINARY, COUNT, IDENTIFY_SUPPORTS, ONE_HOT, POSITIVE, REAL, Support
 from ..errors import MlesymError, UnknownChoiceError
 from ..printing.readback import shown_latex
@@ -47,9 +48,10 @@ class Identification:
         if self.matches:
             lines = [f"the NLL of {len(self.matches)} model(s):"]
             for m in self.matches:
-                options = "".join(f" --{k} {v}" for k, v in m.variant.items())
+                model = _model(m)
                 lines.append(
-                    f"  {m.family} --link {m.link}{options}: c = {m.scale}, d = {m.offset}"
+                    f"  {m.family} --link {m.link}{model.variant_args}: c = {m.scale}, "
+                    f"d = {m.offset}"
                 )
             return "\n".join(lines)
         if self.normalizer == "finite":
@@ -65,9 +67,7 @@ class Identification:
             return Report("Which likelihood is LOSS?", verdict, self.findings)
         findings: list[Finding] = []
         for m in self.matches:
-            name = f"{m.family}, link {m.link}" + "".join(
-                f", {k} {v}" for k, v in m.variant.items()
-            )
+            name = f"{m.family}, link {m.link}{_model(m).variant_words}"
             given = [f for f in m.findings if f.title == GIVEN]
             if not findings:
                 findings += given
@@ -85,6 +85,12 @@ class Identification:
 
 SUPPORTS = IDENTIFY_SUPPORTS
 _INDEXED = re.compile(r"[yfz]([1-9])")
+
+
+def _model(verdict: Verdict) -> Model:
+    from ..families import get
+
+    return Model.of(get(verdict.family), verdict.link, verdict.variant)
 
 
 def identify(loss: str, support: str | None = None, seconds: float = 60.0) -> Identification:

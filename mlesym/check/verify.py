@@ -64,7 +64,7 @@ class Verdict:
             extended = run_bounded(_given_loss_derivation, expr, d, seconds=seconds)
             if extended is not None:
                 return extended
-        options = "".join(f" --{k} {v}" for k, v in self.variant.items())
+        options = d.model.variant_args
         return Report(
             f"Is LOSS the NLL of {self.family} (link {self.link}{options})?",
             self.summary(),
@@ -218,8 +218,7 @@ def _shown(targets: list) -> dict:
 def _stated(loss, nll, d, outputs, targets) -> tuple[Finding, ...]:
     """The two expressions being compared, as the documents show them."""
     shown = _shown(targets)
-    options = "".join(f", {k} {v}" for k, v in d.variant.items())
-    where = f"{d.family.name} (link {d.link.name}{options})"
+    where = f"{d.family.name} (link {d.link.name}{d.model.variant_words})"
     outs = ", ".join(f"${shown_latex(o)}$" for o in outputs)
     return (
         Finding(

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Literal
 
 import sympy as sp
 
+from .model import Model
 from .symbols import i, n
 from .verifier import Check, Context, context, verify_step
 
@@ -137,6 +138,11 @@ class Derivation:
         return self.loss
 
     @property
+    def model(self) -> Model:
+        """The typed key of this derivation: (family, link, variant)."""
+        return Model.of(self.family, self.link.name, self.variant)
+
+    @property
     def convention(self):
         """The conventional loss this derivation ends at (MSE, BCE, Gaussian NLL, ...)."""
         return self.family.convention(self.link.name, self.variant)
@@ -151,9 +157,8 @@ class Derivation:
         return self._variant_reference("mle_name") or self.family.mle_name
 
     def _variant_reference(self, what: str) -> str:
-        from .family import variant_key
-
-        return self.family.variant_references.get(variant_key(self.variant), {}).get(what, "")
+        option = self.family.learned_option(self.variant)
+        return getattr(option, what) if option is not None else ""
 
     # -- verification -------------------------------------------------------------------
     def verify(self, trials: int = 3, seed: int = 20261121) -> Derivation:

@@ -32,6 +32,15 @@ from .supports import (  # noqa: F401  (what family files import, with the decla
 
 
 @dataclass(frozen=True)
+class LearnedReferences:
+    """Independent references of a learned variant, used only by tests: the SciPy
+    log-density with the head's value as its parameter, and the hand-written loss."""
+
+    logpdf: Callable[..., Any]
+    loss: Callable[..., Any] | None = None
+
+
+@dataclass(frozen=True)
 class Learned:
     """One way for the model to predict a nuisance parameter: a further output, a "head".
 
@@ -45,14 +54,21 @@ class Learned:
     domain: Domain  # a Domain, or its name
     to_param: Callable[[sp.Expr], sp.Expr]
     description: str
+    convention: Convention | None = None  # the loss people know for this variant
+    references: LearnedReferences | None = None
+    mle_name: str = ""  # the constant model's MLE, when learning this changes it
+    mle_note: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "domain", domain(self.domain))
 
 
-def learned_itself(argument: str, latex: str) -> Learned:
-    """The common learned form: the model's second output is the (positive) parameter itself."""
-    return Learned("learned", argument, latex, "positive", lambda v: v, "the model's second output")
+def learned_itself(argument: str, latex: str, **typed: Any) -> Learned:
+    """The common learned form: the model's second output is the (positive) parameter itself;
+    ``typed``: its convention, references and MLE text (``Learned``'s fields)."""
+    return Learned(
+        "learned", argument, latex, "positive", lambda v: v, "the model's second output", **typed
+    )
 
 
 @dataclass(frozen=True)
@@ -158,11 +174,6 @@ class References:
     constant_mle: Callable[[Any], Any]
 
 
-def variant_key(variants: Mapping[str, str]) -> str:
-    """'sigma=learned' for the variants that are not 'fixed', in name order; '' if none."""
-    return ",".join(f"{k}={v}" for k, v in sorted(variants.items()) if v != "fixed")
-
-
 @dataclass(frozen=True)
 class Family:
     """A distribution declared once: density, parameters, links, conventions and references.
@@ -194,8 +205,6 @@ class Family:
     # symbols beyond the scalar parameters (a precision matrix's entries): their values at
     # K classes, drawn at random when given a generator (for the verifier), else the defaults
     constants: Callable[[int, random.Random | None], dict] | None = None
-    variant_conventions: Mapping[str, Convention] = field(default_factory=dict)
-    variant_references: Mapping[str, Any] = field(default_factory=dict)
     # how to declare this family again in another process, (function, arguments), for
     # families outside the registry (a user's density); registered ones go by name
     recipe: tuple[Callable[..., Family], tuple] | None = field(default=None, compare=False)
@@ -237,10 +246,21 @@ class Family:
     def convention(
         self, link: str | None = None, variants: Mapping[str, str] | None = None
     ) -> Convention:
-        key = variant_key(variants or {})
-        if key:
-            return self.variant_conventions[key]
+        option = self.learned_option(variants or {})
+        if option is not None:
+            return option.convention
         return self.conventions[self.link(link).name]
+
+    def learned_option(self, variants: Mapping[str, str]) -> Learned | None:
+        """The one learned form ``variants`` chooses; None when every parameter is fixed."""
+        chosen = self.learned(variants)
+        if len(chosen) > 1:
+            from ..errors import NotSupportedError
+
+            raise NotSupportedError(
+                f"{self.name}: one learned parameter at a time; got {', '.join(sorted(chosen))}"
+            )
+        return next((option for _, option in chosen.values()), None)
 
     def learned(self, variants: Mapping[str, str]) -> dict[str, tuple[Param, Learned]]:
         """Check ``variants`` (param name -> 'fixed' or a learned form); return the learned ones."""

@@ -9,7 +9,6 @@ logsumexp, log-gamma, ...) maps to the backend's own overflow-free primitive. Wh
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -407,21 +406,13 @@ def export_command(d: Derivation, backend: str, full: bool) -> str:
         words = ["mlesym", "export", d.family.name]
     if backend != "numpy":
         words += ["--backend", backend]
-    if d.link.name != d.family.links[0].name:
-        words += ["--link", d.link.name]
-    words += [f"--{k} {v}" for k, v in sorted(d.variant.items()) if v != "fixed"]
+    words += d.model.cli_args
     return " ".join(words + (["--full"] if full else []))
 
 
 def function_name(d: Derivation, full: bool) -> str:
-    convention = d.convention
-    what = "nll" if full else re.sub(r"\W", "_", convention.loss_name.lower())
-    what = what.removeprefix(f"{d.family.name}_")  # poisson_nll, not poisson_poisson_nll
-    parts = [d.family.name]
-    if d.link.name != "identity":
-        parts.append(d.link.name)
-    parts += [f"{name}_{value}" for name, value in sorted(d.variant.items()) if value != "fixed"]
-    return re.sub(r"\W", "_", "_".join([*parts, what]))
+    """The exported function's name (``Model.function_name``)."""
+    return d.model.function_name(d.convention.loss_name, full)
 
 
 def check_reduction(reduction: str) -> None:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..engine.family import UNIT, Convention, Family, Param, References, learned_itself
+from ..engine.family import (
+    UNIT,
+    Convention,
+    Family,
+    LearnedReferences,
+    Param,
+    References,
+    learned_itself,
+)
 from ..engine.lazy import numpy as np
 from ..engine.links import LOGIT, PROBABILITY
 
@@ -63,7 +71,26 @@ FAMILY = Family(
     predicted="mu",
     params=(
         Param(
-            "phi", phi, "precision", default=1.0, learned=(learned_itself("precision", r"\phi"),)
+            "phi",
+            phi,
+            "precision",
+            default=1.0,
+            learned=(
+                learned_itself(
+                    "precision",
+                    r"\phi",
+                    convention=Convention("Beta NLL", "beta negative log-likelihood"),
+                    references=LearnedReferences(
+                        logpdf=lambda target, mu, phi: _logpdf(target, mu, phi),
+                        # the NLL without log y + log(1 - y), the terms free of the outputs
+                        loss=lambda input, target, phi: (
+                            -_logpdf(target, _sigmoid(input), phi)
+                            - np.log(target)
+                            - np.log1p(-target)
+                        ),
+                    ),
+                ),
+            ),
         ),
     ),
     density=density,
@@ -80,18 +107,6 @@ FAMILY = Family(
         "numerically (it is not the sample mean)."
     ),
     mle_name="none in closed form",
-    variant_conventions={"phi=learned": Convention("Beta NLL", "beta negative log-likelihood")},
-    variant_references={
-        "phi=learned": {
-            "logpdf": lambda target, mu, phi: _logpdf(target, mu, phi),
-            # the NLL without log y + log(1 - y), the terms free of the outputs
-            "loss": lambda input, target, phi: (
-                -_logpdf(target, _sigmoid(input), phi) - np.log(target) - np.log1p(-target)
-            ),
-            "torch": None,
-            "head": lambda phi: phi,
-        }
-    },
     references=References(
         logpdf=_logpdf,
         loss={

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..engine.family import REAL, Convention, Family, Param, References, learned_itself
+from ..engine.family import (
+    REAL,
+    Convention,
+    Family,
+    LearnedReferences,
+    Param,
+    References,
+    learned_itself,
+)
 from ..engine.lazy import numpy as np
 from ..engine.links import IDENTITY
 
@@ -33,7 +41,25 @@ FAMILY = Family(
     target="scalar",
     support=REAL,
     predicted="mu",
-    params=(Param("gamma", gamma, "scale of the noise", learned=(learned_itself("scale", "g"),)),),
+    params=(
+        Param(
+            "gamma",
+            gamma,
+            "scale of the noise",
+            learned=(
+                learned_itself(
+                    "scale",
+                    "g",
+                    convention=Convention("Cauchy NLL", "Cauchy negative log-likelihood"),
+                    references=LearnedReferences(
+                        logpdf=_logpdf,
+                        # the NLL without its constant log(pi): log g + log1p(r^2 / g^2)
+                        loss=lambda input, target, g: -_logpdf(target, input, g) - np.log(np.pi),
+                    ),
+                ),
+            ),
+        ),
+    ),
     density=density,
     statement=lambda mu: rf"\operatorname{{Cauchy}}\left({mu}, \gamma\right)",
     links=(IDENTITY,),
@@ -43,18 +69,6 @@ FAMILY = Family(
         r"the stationarity condition $\sum_i r_i / (\gamma^2 + r_i^2) = 0$ has no closed-form "
         r"solution (and may have several roots); the MLE is found numerically"
     ),
-    variant_conventions={
-        "gamma=learned": Convention("Cauchy NLL", "Cauchy negative log-likelihood")
-    },
-    variant_references={
-        "gamma=learned": {
-            "logpdf": _logpdf,
-            # the NLL without its constant log(pi): log g + log1p(r^2 / g^2)
-            "loss": lambda input, target, g: -_logpdf(target, input, g) - np.log(np.pi),
-            "torch": None,
-            "head": lambda g: g,
-        }
-    },
     references=References(
         logpdf=_logpdf,
         loss={"identity": lambda input, target: np.log1p((target - input) ** 2)},

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..engine.family import POSITIVE, Convention, Family, Param, References, learned_itself
+from ..engine.family import (
+    POSITIVE,
+    Convention,
+    Family,
+    LearnedReferences,
+    Param,
+    References,
+    learned_itself,
+)
 from ..engine.functions.expm1mx import expm1mx
 from ..engine.functions.gammas import lgammatail
 from ..engine.lazy import numpy as np
@@ -46,7 +54,33 @@ FAMILY = Family(
     target="scalar",
     support=POSITIVE,
     predicted="mu",
-    params=(Param("k", k, "shape", default=2.0, learned=(learned_itself("shape", "k"),)),),
+    params=(
+        Param(
+            "k",
+            k,
+            "shape",
+            default=2.0,
+            learned=(
+                learned_itself(
+                    "shape",
+                    "k",
+                    convention=Convention("Gamma NLL", "gamma negative log-likelihood"),
+                    references=LearnedReferences(
+                        logpdf=_logpdf,
+                        # every term of the NLL involves mu or the learned k ((k - 1) log y too)
+                        loss=lambda input, target, k: -_logpdf(target, np.exp(input), k),
+                    ),
+                    mle_name="mean; k numerically",
+                    mle_note=(
+                        r"with $k$ learned as well, the condition for $\mu$ still gives the "
+                        r"sample mean, but the one for $k$, $\log k - \psi(k) = \log \bar y "
+                        r"- \overline{\log y}$ (with $\psi$ the digamma function), has no "
+                        r"closed-form solution"
+                    ),
+                ),
+            ),
+        ),
+    ),
     density=density,
     stable_nll=stable_nll,
     stable_nll_note=(
@@ -60,22 +94,6 @@ FAMILY = Family(
     conventions={
         "log": Convention("Gamma NLL", "gamma negative log-likelihood"),
         "identity": Convention("Gamma NLL", "gamma negative log-likelihood"),
-    },
-    variant_conventions={"k=learned": Convention("Gamma NLL", "gamma negative log-likelihood")},
-    variant_references={
-        "k=learned": {
-            "logpdf": _logpdf,
-            # every term of the NLL involves mu or the learned k, (k - 1) log y included
-            "loss": lambda input, target, k: -_logpdf(target, np.exp(input), k),
-            "torch": None,
-            "head": lambda k: k,
-            "mle_name": "mean; k numerically",
-            "mle_note": (
-                r"with $k$ learned as well, the condition for $\mu$ still gives the sample mean, "
-                r"but the one for $k$, $\log k - \psi(k) = \log \bar y - \overline{\log y}$ "
-                r"(with $\psi$ the digamma function), has no closed-form solution"
-            ),
-        }
     },
     references=References(
         logpdf=_logpdf,

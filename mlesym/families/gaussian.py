@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..engine.family import REAL, Convention, Family, Learned, Param, References
+from ..engine.family import REAL, Convention, Family, Learned, LearnedReferences, Param, References
 from ..engine.lazy import numpy as np
 from ..engine.links import IDENTITY
 
@@ -27,12 +27,6 @@ def _logpdf_var(target, mu, var):
     from scipy import stats
 
     return stats.norm.logpdf(target, loc=mu, scale=np.sqrt(var))
-
-
-def _torch_gaussian_nll(input, target, var, reduction, full=False, eps=1e-6):
-    import torch.nn.functional as F
-
-    return F.gaussian_nll_loss(input, target, var, full=full, eps=eps, reduction=reduction)
 
 
 def _torch_mse(input, target, reduction):
@@ -61,6 +55,19 @@ FAMILY = Family(
                     "positive",
                     sp.sqrt,
                     r"the model's second output is the variance $v = \sigma^2$",
+                    convention=Convention(
+                        "Gaussian NLL",
+                        "Gaussian negative log-likelihood",
+                        None,
+                        "gaussian_nll_loss",
+                        scale=sp.Rational(1, 2),
+                    ),
+                    references=LearnedReferences(
+                        logpdf=_logpdf_var,
+                        loss=lambda input, target, var: (
+                            0.5 * (np.log(var) + (input - target) ** 2 / var)
+                        ),
+                    ),
                 ),
                 Learned(
                     "learned-log",
@@ -69,6 +76,19 @@ FAMILY = Family(
                     "real",
                     lambda s: sp.exp(s / 2),
                     r"the model's second output is the log-variance $s = \log \sigma^2$",
+                    convention=Convention(
+                        "Gaussian NLL",
+                        "Gaussian negative log-likelihood on the log-variance",
+                        None,
+                        None,
+                        scale=sp.Rational(1, 2),
+                    ),
+                    references=LearnedReferences(
+                        logpdf=lambda target, mu, s: _logpdf_var(target, mu, np.exp(s)),
+                        loss=lambda input, target, s: (
+                            0.5 * (s + (input - target) ** 2 * np.exp(-s))
+                        ),
+                    ),
                 ),
             ),
         ),
@@ -79,36 +99,6 @@ FAMILY = Family(
     links=(IDENTITY,),
     conventions={
         "identity": Convention("MSE", "mean squared error", "SSE", "mse_loss"),
-    },
-    variant_conventions={
-        "sigma=learned": Convention(
-            "Gaussian NLL",
-            "Gaussian negative log-likelihood",
-            None,
-            "gaussian_nll_loss",
-            scale=sp.Rational(1, 2),
-        ),
-        "sigma=learned-log": Convention(
-            "Gaussian NLL",
-            "Gaussian negative log-likelihood on the log-variance",
-            None,
-            None,
-            scale=sp.Rational(1, 2),
-        ),
-    },
-    variant_references={
-        "sigma=learned": {
-            "logpdf": _logpdf_var,
-            "loss": lambda input, target, var: 0.5 * (np.log(var) + (input - target) ** 2 / var),
-            "torch": _torch_gaussian_nll,
-            "head": lambda var: var,  # the head's value as the variance
-        },
-        "sigma=learned-log": {
-            "logpdf": lambda target, mu, s: _logpdf_var(target, mu, np.exp(s)),
-            "loss": lambda input, target, s: 0.5 * (s + (input - target) ** 2 * np.exp(-s)),
-            "torch": None,
-            "head": lambda s: np.exp(s),
-        },
     },
     references=References(
         logpdf=_logpdf,

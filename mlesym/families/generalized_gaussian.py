@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..engine.family import REAL, Convention, Family, Param, References, learned_itself
+from ..engine.family import (
+    REAL,
+    Convention,
+    Family,
+    LearnedReferences,
+    Param,
+    References,
+    learned_itself,
+)
 from ..engine.lazy import numpy as np
 from ..engine.links import IDENTITY
 
@@ -43,7 +51,30 @@ FAMILY = Family(
     predicted="mu",
     params=(
         Param("beta", beta, "shape (the power p)", default=1.5),
-        Param("alpha", alpha, "scale", learned=(learned_itself("scale", "a"),)),
+        Param(
+            "alpha",
+            alpha,
+            "scale",
+            learned=(
+                learned_itself(
+                    "scale",
+                    "a",
+                    convention=Convention(
+                        "Generalized Gaussian NLL", "generalized Gaussian negative log-likelihood"
+                    ),
+                    references=LearnedReferences(
+                        logpdf=lambda target, mu, a: _logpdf(target, mu, 1.5, a),
+                        # the NLL without -log beta + log 2 + log Gamma(1/beta), at beta = 1.5
+                        loss=lambda input, target, a: (
+                            -_logpdf(target, input, 1.5, a)
+                            + np.log(1.5)
+                            - np.log(2)
+                            - _lgamma(1 / 1.5)
+                        ),
+                    ),
+                ),
+            ),
+        ),
     ),
     density=density,
     statement=lambda mu: rf"\operatorname{{GenNormal}}\left({mu}, \alpha, \beta\right)",
@@ -54,22 +85,6 @@ FAMILY = Family(
         r"the stationarity condition $\sum_i \operatorname{sign}(r_i) |r_i|^{\beta - 1} = 0$ "
         r"has a closed form only at $\beta = 2$ (the mean) and $\beta = 1$ (a median)"
     ),
-    variant_conventions={
-        "alpha=learned": Convention(
-            "Generalized Gaussian NLL", "generalized Gaussian negative log-likelihood"
-        )
-    },
-    variant_references={
-        "alpha=learned": {
-            "logpdf": lambda target, mu, a: _logpdf(target, mu, 1.5, a),
-            # the NLL without -log beta + log 2 + log Gamma(1/beta), at beta = 1.5
-            "loss": lambda input, target, a: (
-                -_logpdf(target, input, 1.5, a) + np.log(1.5) - np.log(2) - _lgamma(1 / 1.5)
-            ),
-            "torch": None,
-            "head": lambda a: a,
-        }
-    },
     references=References(
         logpdf=_logpdf,
         loss={"identity": lambda input, target: np.abs(target - input) ** 1.5},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..engine.family import REAL, Convention, Family, Learned, Param, References
+from ..engine.family import REAL, Convention, Family, Learned, LearnedReferences, Param, References
 from ..engine.lazy import numpy as np
 from ..engine.links import IDENTITY
 
@@ -43,7 +43,17 @@ FAMILY = Family(
             "scale of the noise",
             learned=(
                 Learned(
-                    "learned", "scale", "b", "positive", lambda v: v, "the model's second output"
+                    "learned",
+                    "scale",
+                    "b",
+                    "positive",
+                    lambda v: v,
+                    "the model's second output",
+                    convention=Convention("Laplace NLL", "Laplace negative log-likelihood"),
+                    references=LearnedReferences(
+                        logpdf=_logpdf,
+                        loss=lambda input, target, b: np.log(b) + np.abs(input - target) / b,
+                    ),
                 ),
                 Learned(
                     "learned-log",
@@ -52,6 +62,13 @@ FAMILY = Family(
                     "real",
                     sp.exp,
                     r"the model's second output is the log-scale $s = \log b$",
+                    convention=Convention(
+                        "Laplace NLL", "Laplace negative log-likelihood on the log-scale"
+                    ),
+                    references=LearnedReferences(
+                        logpdf=lambda target, mu, s: _logpdf(target, mu, np.exp(s)),
+                        loss=lambda input, target, s: s + np.abs(input - target) * np.exp(-s),
+                    ),
                 ),
             ),
         ),
@@ -66,26 +83,6 @@ FAMILY = Family(
     ),
     conventions={
         "identity": Convention("MAE", "mean absolute error", "SAE", "l1_loss"),
-    },
-    variant_conventions={
-        "b=learned": Convention("Laplace NLL", "Laplace negative log-likelihood"),
-        "b=learned-log": Convention(
-            "Laplace NLL", "Laplace negative log-likelihood on the log-scale"
-        ),
-    },
-    variant_references={
-        "b=learned": {
-            "logpdf": _logpdf,
-            "loss": lambda input, target, b: np.log(b) + np.abs(input - target) / b,
-            "torch": None,
-            "head": lambda b: b,
-        },
-        "b=learned-log": {
-            "logpdf": lambda target, mu, s: _logpdf(target, mu, np.exp(s)),
-            "loss": lambda input, target, s: s + np.abs(input - target) * np.exp(-s),
-            "torch": None,
-            "head": lambda s: np.exp(s),
-        },
     },
     references=References(
         logpdf=_logpdf,

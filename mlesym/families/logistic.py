@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..engine.family import REAL, Convention, Family, Param, References, learned_itself
+from ..engine.family import (
+    REAL,
+    Convention,
+    Family,
+    LearnedReferences,
+    Param,
+    References,
+    learned_itself,
+)
 from ..engine.lazy import numpy as np
 from ..engine.links import IDENTITY
 
@@ -38,7 +46,25 @@ FAMILY = Family(
     target="scalar",
     support=REAL,
     predicted="mu",
-    params=(Param("s", s, "scale of the noise", learned=(learned_itself("scale", "s"),)),),
+    params=(
+        Param(
+            "s",
+            s,
+            "scale of the noise",
+            learned=(
+                learned_itself(
+                    "scale",
+                    "s",
+                    convention=Convention("Logistic NLL", "logistic negative log-likelihood"),
+                    references=LearnedReferences(
+                        logpdf=_logpdf,
+                        # the NLL without its constant log 4: log s + 2 log cosh(r / (2 s))
+                        loss=lambda input, target, s: -_logpdf(target, input, s) - np.log(4),
+                    ),
+                ),
+            ),
+        ),
+    ),
     density=density,
     statement=lambda mu: rf"\operatorname{{Logistic}}\left({mu}, s\right)",
     links=(IDENTITY,),
@@ -48,18 +74,6 @@ FAMILY = Family(
         r"the stationarity condition $\sum_i \tanh(r_i / (2s)) = 0$ has no closed-form "
         r"solution; the MLE, a robust M-estimate of location, is found numerically"
     ),
-    variant_conventions={
-        "s=learned": Convention("Logistic NLL", "logistic negative log-likelihood")
-    },
-    variant_references={
-        "s=learned": {
-            "logpdf": _logpdf,
-            # the NLL without its constant log 4: log s + 2 log cosh(r / (2 s))
-            "loss": lambda input, target, s: -_logpdf(target, input, s) - np.log(4),
-            "torch": None,
-            "head": lambda s: s,
-        }
-    },
     references=References(
         logpdf=_logpdf,
         loss={"identity": lambda input, target: _logcosh((target - input) / 2)},

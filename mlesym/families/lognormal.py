@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..engine.family import POSITIVE, Convention, Family, Learned, Param, References
+from ..engine.family import (
+    POSITIVE,
+    Convention,
+    Family,
+    Learned,
+    LearnedReferences,
+    Param,
+    References,
+)
 from ..engine.lazy import numpy as np
 from ..engine.links import IDENTITY
 
@@ -47,6 +55,19 @@ FAMILY = Family(
                     "positive",
                     sp.sqrt,
                     r"the model's second output is the variance of $\log y$, $v = \sigma^2$",
+                    convention=Convention(
+                        "Gaussian NLL on log y",
+                        "Gaussian negative log-likelihood of log y",
+                        None,
+                        None,
+                        scale=sp.Rational(1, 2),
+                    ),
+                    references=LearnedReferences(
+                        logpdf=lambda target, mu, v: _logpdf(target, mu, np.sqrt(v)),
+                        loss=lambda input, target, v: (
+                            0.5 * (np.log(v) + (np.log(target) - input) ** 2 / v)
+                        ),
+                    ),
                 ),
             ),
         ),
@@ -56,23 +77,6 @@ FAMILY = Family(
     links=(IDENTITY,),
     conventions={"identity": Convention("log-MSE", "mean squared error of log y", "SSE of log y")},
     sample_target=lambda rng, K: rng.lognormvariate(0.0, 1.0),
-    variant_conventions={
-        "sigma=learned": Convention(
-            "Gaussian NLL on log y",
-            "Gaussian negative log-likelihood of log y",
-            None,
-            None,
-            scale=sp.Rational(1, 2),
-        )
-    },
-    variant_references={
-        "sigma=learned": {
-            "logpdf": lambda target, mu, v: _logpdf(target, mu, np.sqrt(v)),
-            "loss": lambda input, target, v: 0.5 * (np.log(v) + (np.log(target) - input) ** 2 / v),
-            "torch": None,
-            "head": lambda v: v,
-        }
-    },
     references=References(
         logpdf=_logpdf,
         loss={"identity": lambda input, target: (np.log(target) - input) ** 2},

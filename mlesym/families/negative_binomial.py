@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..engine.family import COUNT, Convention, Family, Param, References, learned_itself
+from ..engine.family import (
+    COUNT,
+    Convention,
+    Family,
+    LearnedReferences,
+    Param,
+    References,
+    learned_itself,
+)
 from ..engine.lazy import numpy as np
 from ..engine.links import LOG, POSITIVE
 
@@ -51,7 +59,27 @@ FAMILY = Family(
             "r",
             r,
             "dispersion (number of failures)",
-            learned=(learned_itself("dispersion", "r"),),
+            learned=(
+                learned_itself(
+                    "dispersion",
+                    "r",
+                    convention=Convention("NB NLL", "negative binomial negative log-likelihood"),
+                    references=LearnedReferences(
+                        logpdf=_logpmf,
+                        # the NLL without log y!, the only term free of the outputs (r learned)
+                        loss=lambda input, target, r: (
+                            -_logpmf(target, np.exp(input), r) - _lgamma(target + 1)
+                        ),
+                    ),
+                    mle_name="mean; r numerically",
+                    mle_note=(
+                        r"with $r$ learned as well, the condition for $\mu$ still gives the "
+                        r"sample mean, but the one for $r$, $\sum_i [\psi(y_i + r) - "
+                        r"\psi(r)] = n \log(1 + \bar y / r)$ (with $\psi$ the digamma "
+                        r"function), has no closed-form solution"
+                    ),
+                ),
+            ),
         ),
     ),
     density=density,
@@ -68,26 +96,6 @@ FAMILY = Family(
             "canonical link of this exponential family is $\\log(\\mu / (r + \\mu))$ instead.",
         ),
     ),
-    variant_conventions={
-        "r=learned": Convention("NB NLL", "negative binomial negative log-likelihood")
-    },
-    variant_references={
-        "r=learned": {
-            "logpdf": _logpmf,
-            # the NLL without log y!, the only term free of the outputs once r is learned
-            "loss": lambda input, target, r: (
-                -_logpmf(target, np.exp(input), r) - _lgamma(target + 1)
-            ),
-            "torch": None,
-            "head": lambda r: r,
-            "mle_name": "mean; r numerically",
-            "mle_note": (
-                r"with $r$ learned as well, the condition for $\mu$ still gives the sample mean, "
-                r"but the one for $r$, $\sum_i [\psi(y_i + r) - \psi(r)] = n \log(1 + \bar y / r)$ "
-                r"(with $\psi$ the digamma function), has no closed-form solution"
-            ),
-        }
-    },
     references=References(
         logpdf=_logpmf,
         loss={

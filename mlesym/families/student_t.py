@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..engine.family import REAL, Convention, Family, Param, References, learned_itself
+from ..engine.family import (
+    REAL,
+    Convention,
+    Family,
+    LearnedReferences,
+    Param,
+    References,
+    learned_itself,
+)
 from ..engine.lazy import numpy as np
 from ..engine.links import IDENTITY
 
@@ -49,7 +57,25 @@ FAMILY = Family(
     predicted="mu",
     params=(
         Param("nu", nu, "degrees of freedom", default=3.0),
-        Param("s", s, "scale of the noise", learned=(learned_itself("scale", "s"),)),
+        Param(
+            "s",
+            s,
+            "scale of the noise",
+            learned=(
+                learned_itself(
+                    "scale",
+                    "s",
+                    convention=Convention("Student-t NLL", "Student-t negative log-likelihood"),
+                    references=LearnedReferences(
+                        logpdf=lambda target, mu, s: _logpdf(target, mu, 3.0, s),
+                        # the NLL without its constants in nu (= 3, the default)
+                        loss=lambda input, target, s: (
+                            -_logpdf(target, input, 3.0, s) - _student_constant(3.0)
+                        ),
+                    ),
+                ),
+            ),
+        ),
     ),
     density=density,
     statement=lambda mu: rf"t_{{\nu}}\left({mu}, s^{{2}}\right)",
@@ -60,20 +86,6 @@ FAMILY = Family(
         r"the stationarity condition weights each residual by $1 / (\nu s^2 + r_i^2)$ and has "
         r"no closed-form solution; the MLE is a robust M-estimate of location, found numerically"
     ),
-    variant_conventions={
-        "s=learned": Convention("Student-t NLL", "Student-t negative log-likelihood")
-    },
-    variant_references={
-        "s=learned": {
-            "logpdf": lambda target, mu, s: _logpdf(target, mu, 3.0, s),
-            # the NLL without its constants in nu (= 3, the default)
-            "loss": lambda input, target, s: (
-                -_logpdf(target, input, 3.0, s) - _student_constant(3.0)
-            ),
-            "torch": None,
-            "head": lambda s: s,
-        }
-    },
     references=References(
         logpdf=_logpdf,
         loss={"identity": lambda input, target: _loss(input, target)},

@@ -6,7 +6,9 @@ from __future__ import annotations
 from functools import cache
 
 from ..engine.derivation import Derivation
+from ..engine.model import Model
 from ..errors import require_text
+from ..families import get
 from . import chain
 
 
@@ -21,9 +23,10 @@ def derived(family: str, link: str | None = None, **variants: str) -> Derivation
         require_text("link", link, "a link's name such as 'logit', or None")
     for name, value in variants.items():
         require_text(name, value, "'fixed' or a learned form such as 'learned'")
-    return _verified(family, link, tuple(sorted(variants.items())))
+    return verified(Model.of(get(family), link, variants))
 
 
 @cache
-def _verified(family: str, link: str | None, variants: tuple[tuple[str, str], ...]) -> Derivation:
-    return chain.derive(family, link, **dict(variants)).verify()
+def verified(model: Model) -> Derivation:
+    """The derivation of ``model``, verified; once per model and process."""
+    return chain.derive(model.family, model.link, **model.variants).verify()

@@ -160,7 +160,8 @@ def _rows(target) -> np.ndarray:
 
 def loss_figure(d, path: str = "") -> Figure:
     """The loss of derivation ``d`` pictured, as SVG."""
-    from .document import document_title, plain_text
+    from .document import document_title
+    from .text import plain_text
 
     plt = _pyplot()
 

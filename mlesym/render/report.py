@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import UnknownChoiceError
-
-FORMATS = {"md": "report.md.j2", "tex": "report.tex.j2", "html": "report.html.j2"}
+from . import formats
 
 
 @dataclass(frozen=True)
@@ -35,16 +34,17 @@ class Report:
 
     def render(self, fmt: str, templates: str | None = None) -> str:
         """The report in ``fmt``; ``templates``: a folder of the user's templates."""
-        from .document import plain_record, render_template
+        from .environment import plain_record, render_template
 
-        if fmt not in FORMATS:
-            raise UnknownChoiceError("format", fmt, FORMATS)
+        chosen = formats.get(fmt)
+        if chosen.source is not None:
+            raise UnknownChoiceError("format", fmt, formats.rendered())
         report = {
             "title": self.title,
             "verdict": self.verdict,
             "findings": tuple(plain_record(finding) for finding in self.findings),
         }
-        return render_template(fmt, FORMATS[fmt], templates, report=report)
+        return render_template(fmt, chosen.report_template, templates, report=report)
 
     def to_markdown(self) -> str:
         return self.render("md")
