@@ -191,3 +191,26 @@ def test_every_declaration_names_a_sympy_function_once():
     names = [named.name for named in declarations() if named.function is not None]
     assert len(names) == len(set(names))
     assert set(by_name()) == set(names)
+
+
+@pytest.mark.parametrize("named", [n for n in declarations() if n.operator], ids=lambda n: n.name)
+def test_a_declared_operator_prints_and_reads_back(named):
+    """A function printed as \\operatorname{...} is read back by name: documents show it."""
+    from mlesym.printing.readback import shown_latex
+
+    u, v = sp.symbols("u v", positive=True)
+    args = (u, v)[: len(named.examples[0])]
+    tex = shown_latex(named.function(*args))
+    assert rf"\operatorname{{{named.operator}}}" in tex
+
+
+def test_logit_is_typed_differentiated_and_exported():
+    """The function added as the architecture issue's one-file task: all its faces."""
+    from mlesym.engine.functions.logit import logit
+
+    p = sp.Symbol("p", positive=True)
+    assert sp.simplify(logit(p).diff(p) - sp.diff(sp.log(p / (1 - p)), p)) == 0
+    assert parse("logit(p)", {"p": p}) == logit(p)
+    assert (
+        ArrayPrinter("numpy").doprint(logit(INPUT)) == "(numpy.log(input) - numpy.log1p(-(input)))"
+    )

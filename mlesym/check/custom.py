@@ -26,6 +26,7 @@ from ..engine.family import (
     Param,
     References,
 )
+from ..engine.numeric import NORMALIZER_DIGITS, compiled_mpmath
 from ..engine.supports import DENSITY_SUPPORTS, by_name
 from ..engine.symbols import Output, i, x
 from ..errors import MlesymError, UnknownChoiceError
@@ -319,7 +320,7 @@ def _check_density(
     checked: list[str] = []
     count = 0
     ordered = list(symbols.values())
-    function = sp.lambdify([target, predicted, *ordered], expr, "mpmath")
+    function = compiled_mpmath([target, predicted, *ordered], expr)
     discrete = SUPPORTS[support].discrete
     lower, upper = SUPPORTS[support].interval if not discrete else (0, 0)
     for _ in range(3):
@@ -338,7 +339,7 @@ def _check_density(
                 )
             return mpmath.re(value)
 
-        with mpmath.workdps(30):
+        with mpmath.workdps(NORMALIZER_DIGITS):
             probes = [mpmath.mpf(t) for t in _probes(support, lower, upper, at, rng)]
             for t in probes:
                 value = p(t)

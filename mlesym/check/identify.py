@@ -16,23 +16,17 @@ import sympy as sp
 
 from ..engine.functions import elementary
 from ..engine.model import Model
+from ..engine.numeric import NORMALIZER_DIGITS, compiled_mpmath
 from ..engine.supports import BINARY, COUNT, IDENTIFY_SUPPORTS, ONE_HOT, POSITIVE, REAL, Support
 from ..errors import MlesymError, UnknownChoiceError
 from ..printing.readback import shown_latex
 from ..render.report import Finding, Report
 from ..safety.bounded import check_seconds, run_bounded
+from .decision import Witness
+from .findings import GIVEN, given_finding
+from .findings import tex as _tex
 from .parse import normalized, parse, parse_bounded
-from .verify import (
-    CLASSES,
-    GIVEN,
-    MAX_CLASSES,
-    Verdict,
-    _decide,
-    _defaults,
-    _tex,
-    given_finding,
-    output_names,
-)
+from .verify import CLASSES, MAX_CLASSES, Verdict, decide, defaults_of, output_names
 
 
 @dataclass(frozen=True)
@@ -163,14 +157,12 @@ def _identify(loss: str, candidates, support: Support, classes: int) -> Identifi
         except MlesymError:
             continue  # uses a name this family does not have
         try:
-            defaults = _defaults(d.family, classes)
-            result = _decide(expr, d, defaults, classes, numeric_first=True)
+            defaults = defaults_of(d.family, classes)
+            decision = decide(expr, d, defaults, classes, numeric_first=True)
         except MlesymError:
-            continue  # undecidable for this family (no real values at its sample points)
-        if result["equivalent"]:
-            matches.append(
-                Verdict(family=name, link=link, variant=dict(variants), loss=loss, **result)
-            )
+            continue  # this family's names do not fit the formula
+        if isinstance(decision, Witness):  # undecided is not a match either
+            matches.append(Verdict.of(decision, name, link, dict(variants), loss))
     if matches:
         return Identification(tuple(matches))
     if support == ONE_HOT:
@@ -209,7 +201,7 @@ def _normalizer(loss: str, support: Support) -> Identification:
             "the definition of a density's normalizing constant",
         ),
     )
-    loss_at = sp.lambdify([target, output], expr, "mpmath")
+    loss_at = compiled_mpmath([target, output], expr)
 
     def density(t, at):
         """exp(-LOSS), taken as 0 beyond |y| = 1e12: quadrature nodes reach 1e1000, where
@@ -221,7 +213,7 @@ def _normalizer(loss: str, support: Support) -> Identification:
         return mpmath.exp(-value) if mpmath.re(value) < 1e6 else mpmath.mpf(0)
 
     values = []
-    with mpmath.workdps(30):
+    with mpmath.workdps(NORMALIZER_DIGITS):
         for at in (-1.3, 0.0, 0.4, 2.1):
             far = _not_vanishing(density, at, support)
             if far is not None:
@@ -238,7 +230,7 @@ def _normalizer(loss: str, support: Support) -> Identification:
                             "$1/|y|$ far from the prediction, so its integral over the targets "
                             "diverges and no density is proportional to it: LOSS is not an NLL",
                             rf"e^{{-\mathrm{{LOSS}}}}\Big|_{{y = {_tex(far[0])}}} = {_tex(far[1])}",
-                            "evaluated in 30-digit arithmetic (mpmath)",
+                            f"evaluated in {NORMALIZER_DIGITS}-digit arithmetic (mpmath)",
                         ),
                     ),
                 )
@@ -346,7 +338,7 @@ def _onehot_normalizer(loss: str, classes: int) -> Identification:
     if expr.free_symbols - set(targets) - set(outputs):
         extra = ", ".join(sorted(s.name for s in expr.free_symbols - set(targets) - set(outputs)))
         raise MlesymError(f"give the parameters {extra} values to test the normalizer")
-    loss_at = sp.lambdify([*targets, *outputs], expr, "mpmath")
+    loss_at = compiled_mpmath([*targets, *outputs], expr)
     stated = (
         given_finding(
             shown_latex(expr),
@@ -363,7 +355,7 @@ def _onehot_normalizer(loss: str, classes: int) -> Identification:
     )
     rng = random.Random(20261121)
     values = []
-    with mpmath.workdps(30):
+    with mpmath.workdps(NORMALIZER_DIGITS):
         for _ in range(4):
             raw = [rng.uniform(0.1, 1.0) for _ in outputs]
             at = [mpmath.mpf(r) / mpmath.fsum(raw) for r in raw]  # on the simplex: fits logits too
@@ -397,7 +389,7 @@ def _onehot_normalizer(loss: str, classes: int) -> Identification:
                     "the NLL of $e^{-\\mathrm{LOSS}}/Z(f)$ by $\\log Z(f)$, which changes "
                     "with $f$, so LOSS is not an NLL",
                     table,
-                    "summed in 30-digit arithmetic (mpmath)",
+                    f"summed in {NORMALIZER_DIGITS}-digit arithmetic (mpmath)",
                 ),
             ),
         )
@@ -412,7 +404,7 @@ def _onehot_normalizer(loss: str, classes: int) -> Identification:
                 f"Z is the same at the predictions {points}, so LOSS is the NLL of "
                 "$e^{-\\mathrm{LOSS}}/Z$ up to the constant $\\log Z$",
                 table,
-                "summed in 30-digit arithmetic (mpmath) at four predictions",
+                f"summed in {NORMALIZER_DIGITS}-digit arithmetic (mpmath) at four predictions",
             ),
         ),
     )

@@ -12,21 +12,22 @@ other, or a point where LOSS - c * NLL changes with the model output.
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass, field
 
 import sympy as sp
 
 from ..engine.functions import elementary
-from ..engine.supports import POSITIVE_REALS, PROBABILITY_SIMPLEX, UNIT_INTERVAL, Domain
+from ..engine.numeric import CHECK_DIGITS as DIGITS
 from ..engine.symbols import Head, K, Output, i, x, y
 from ..errors import MlesymError
 from ..printing.readback import shown_latex
 from ..render.report import Finding, Report
 from ..safety.bounded import check_seconds, run_bounded
+from . import findings
+from .decision import Counterexample, Decision, Undecided, Witness
+from .findings import given_finding  # noqa: F401  (identify's, by way of verify)
 from .parse import normalized, parse_bounded
-
-DIGITS = 40
+from .sampling import decide_numerically
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,17 @@ class Verdict:
     counterexample: str | None = None
     loss: str = ""  # the formula as typed
     findings: tuple[Finding, ...] = ()  # the steps of the decision, for the document
+
+    @classmethod
+    def of(cls, decision: Witness | Counterexample, family: str, link: str, variant, loss: str):
+        """The verdict of a decision about ``loss`` and one model."""
+        if isinstance(decision, Witness):
+            return cls(
+                True, family, link, variant, decision.scale, decision.offset, decision.method,
+                None, loss, decision.findings,
+            )  # fmt: skip
+        return cls(False, family, link, variant, counterexample=decision.reason, loss=loss,
+                   findings=decision.findings)  # fmt: skip
 
     def summary(self) -> str:
         where = self.family + (f" (link {self.link})" if self.link else "")
@@ -73,6 +85,8 @@ class Verdict:
 
 
 CLASSES = 3  # vector targets are checked at this many classes unless told otherwise
+
+
 MAX_CLASSES = 8
 
 
@@ -115,9 +129,11 @@ def verify(
     if not expr.has(Output):
         outputs = "f, or z" if d.family.target == "scalar" else f"f1..f{classes}, or z1..z{classes}"
         raise MlesymError(f"the formula does not involve the model output ({outputs})")
-    defaults = _defaults(d.family, classes)
-    result = run_bounded(_decide, expr, d, defaults, classes, seconds=seconds)
-    return Verdict(family=family, link=d.link.name, variant=dict(variants), loss=loss, **result)
+    defaults = defaults_of(d.family, classes)
+    decision = run_bounded(decide, expr, d, defaults, classes, seconds=seconds)
+    if isinstance(decision, Undecided):
+        raise MlesymError(decision.reason)
+    return Verdict.of(decision, family, d.link.name, dict(variants), loss)
 
 
 def _classes(classes) -> int:
@@ -128,7 +144,7 @@ def _classes(classes) -> int:
     return classes
 
 
-def _defaults(family, classes: int = CLASSES) -> dict:
+def defaults_of(family, classes: int = CLASSES) -> dict:
     """The fixed parameters at the values exports default to (binomial N = 10, sigma = 1;
     a multivariate Gaussian's identity covariance)."""
     values = {
@@ -156,22 +172,23 @@ def _concrete(d, classes: int) -> tuple[sp.Expr, list]:
     return nll, [y[i, c] for c in range(1, classes + 1)]
 
 
-def _decide(
+def decide(
     loss: sp.Expr, d, defaults: dict, classes: int = CLASSES, numeric_first: bool = False
-) -> dict:
+) -> Decision:
+    """Whether LOSS = c * NLL + d for the derivation ``d``: symbolically where SymPy shows
+    it, otherwise by sampling (``numeric_first``: sample first, a cheap screen)."""
     nll, targets = _concrete(d, classes)
     applied = sorted(nll.atoms(Output), key=str)
     symbols = {out: sp.Symbol(_name(out), real=True) for out in applied}
     domains = {symbols[out]: _domain(out, d) for out in applied}
     loss, nll = elementary(loss).xreplace(symbols), nll.xreplace(symbols)
     outputs = list(symbols.values())
-    stated = _stated(loss, nll, d, outputs, targets)
+    stated = findings.stated(loss, nll, d, outputs, targets)
     if loss.has(Output) or not loss.has(*outputs):
         names = ", ".join(f"${shown_latex(o)}$" for o in outputs)
-        return {
-            "equivalent": False,
-            "counterexample": "the outputs differ from the family's",
-            "findings": (
+        return Counterexample(
+            "the outputs differ from the family's",
+            (
                 *stated,
                 Finding(
                     "Different model outputs",
@@ -183,98 +200,25 @@ def _decide(
                     "read from the parsed expression",
                 ),
             ),
-        }
+        )
     if numeric_first:  # a cheap screen before any symbolic work
-        screened = _numeric(loss, nll, outputs, domains, d, defaults, targets, classes)
-        if not screened["equivalent"]:
-            return {**screened, "findings": (*stated, *screened["findings"])}
+        screened = decide_numerically(loss, nll, outputs, domains, d, defaults, targets, classes)
+        if not isinstance(screened, Witness):
+            return screened.with_findings(stated)
     symbolic = _symbolic_witness(loss, nll, outputs, targets)
     if symbolic is not None:
         scale, offset = symbolic
         sign = sp.sign(sp.N(scale.xreplace(defaults), DIGITS))
         if sign > 0:
-            shown = _shown(targets)
-            return {
-                "equivalent": True,
-                "scale": str(scale.xreplace(shown)),
-                "offset": str(offset.xreplace(shown)),
-                "method": "symbolic",
-                "findings": (
-                    *stated,
-                    *_witness_findings(scale, offset, outputs, defaults, targets),
-                ),
-            }
-    decided = _numeric(loss, nll, outputs, domains, d, defaults, targets, classes)
-    return {**decided, "findings": (*stated, *decided["findings"])}
-
-
-def _shown(targets: list) -> dict:
-    """Targets as the documents write them: y, or y1, y2, ... (printed y_1, y_2)."""
-    if targets == [y[i]]:
-        return {y[i]: sp.Symbol("y", real=True)}
-    return {t: sp.Symbol(f"y{t.indices[1]}", real=True) for t in targets}
-
-
-def _stated(loss, nll, d, outputs, targets) -> tuple[Finding, ...]:
-    """The two expressions being compared, as the documents show them."""
-    shown = _shown(targets)
-    where = f"{d.family.name} (link {d.link.name}{d.model.variant_words})"
-    outs = ", ".join(f"${shown_latex(o)}$" for o in outputs)
-    return (
-        Finding(
-            "The family's negative log-likelihood",
-            f"mlesym's verified derivation of {where} gives the NLL of one sample, every "
-            f"constant kept, with the model output{'s' if len(outputs) > 1 else ''} written {outs}",
-            r"\mathrm{NLL} = -\log p(y \mid "
-            + ", ".join(map(shown_latex, outputs))
-            + ") = "
-            + shown_latex(nll.xreplace(shown)),
-            f"each step verified by mlesym (mlesym derive {d.family.name} --link {d.link.name})",
-        ),
-        given_finding(shown_latex(loss.xreplace(shown))),
-    )
-
-
-GIVEN = "The given loss"
-
-
-def given_finding(loss_tex: str, note: str = "") -> Finding:
-    """The step that states the user's formula as parsed; ``note`` continues its sentence."""
-    return Finding(
-        GIVEN,
-        "The formula as typed, parsed into an expression" + note,
-        r"\mathrm{LOSS} = " + loss_tex,
-        "parsed by mlesym's allow-list parser, never run as code",
-    )
-
-
-def _witness_findings(scale, offset, outputs, defaults, targets) -> tuple[Finding, ...]:
-    shown = _shown(targets)
-    at = ", ".join(
-        f"${shown_latex(s)} = {shown_latex(v)}$" for s, v in defaults.items() if s in scale.atoms()
-    )
-    ratios = [
-        rf"\frac{{\partial \mathrm{{LOSS}} / \partial {shown_latex(o)}}}"
-        rf"{{\partial \mathrm{{NLL}} / \partial {shown_latex(o)}}}"
-        for o in outputs
-    ]
-    return (
-        Finding(
-            "The derivatives are proportional",
-            "For every model output, the derivative of LOSS divided by the derivative of the "
-            "NLL simplifies to one factor $c$, free of the outputs and of the target, and "
-            "positive" + (f" (at {at})" if at else ""),
-            " = ".join(ratios) + f" = c = {shown_latex(scale.xreplace(shown))}",
-            "simplified by SymPy; the sign of c evaluated at 40 digits",
-        ),
-        Finding(
-            "What remains is free of the model output",
-            "LOSS minus $c$ times the NLL does not change with the outputs, so LOSS and the "
-            "NLL have the same minimizers: LOSS is a maximum-likelihood loss",
-            r"d = \mathrm{LOSS} - c \cdot \mathrm{NLL} = " + shown_latex(offset.xreplace(shown)),
-            "simplified by SymPy",
-        ),
-    )
+            shown = findings.written(targets)
+            return Witness(
+                str(scale.xreplace(shown)),
+                str(offset.xreplace(shown)),
+                "symbolic",
+                (*stated, *findings.witness_findings(scale, offset, outputs, defaults, targets)),
+            )
+    decided = decide_numerically(loss, nll, outputs, domains, d, defaults, targets, classes)
+    return decided.with_findings(stated)
 
 
 def _symbolic_witness(loss, nll, outputs, targets=(y[i],)):
@@ -299,178 +243,8 @@ def _symbolic_witness(loss, nll, outputs, targets=(y[i],)):
     return scale, offset
 
 
-def _numeric(loss, nll, outputs, domains, d, defaults, targets, classes=CLASSES) -> dict:
-    """Sample the relation at 40 digits; a witness if it holds everywhere, else a counterexample."""
-    rng = random.Random(20261121)
-    loss_at = _evaluator(loss, defaults, targets)
-    nll_at = _evaluator(nll, defaults, targets)
-    points = []
-    for _ in range(12):
-        drawn = d.family.draw_target(rng, classes)
-        target = dict(zip(targets, drawn if len(targets) > 1 else [drawn], strict=True))
-        target = {
-            t: sp.Integer(v) if isinstance(v, int) else sp.Float(v, DIGITS)
-            for t, v in target.items()
-        }
-        a, b = _draw_outputs(outputs, domains, rng), _draw_outputs(outputs, domains, rng)
-        points.append((target, a, b))
-    scales = []
-    for target, a, b in points:
-        values = [loss_at(target, a), loss_at(target, b), nll_at(target, a), nll_at(target, b)]
-        if any(v is None for v in values):
-            continue
-        dl, dn = values[0] - values[1], values[2] - values[3]
-        if dl * dn < 0 or (dn == 0) != (abs(dl) < sp.Float(10) ** (-30)):
-            where = f"{_tex_target(target)}, {_tex_point(a)} against {_tex_point(b)}"
-            return {
-                "equivalent": False,
-                "counterexample": (
-                    f"at {_show_target(target)}, {_show_point(a)} and {_show_point(b)}: LOSS "
-                    f"{'increases' if dl > 0 else 'decreases'} by {_show(abs(dl))} while the "
-                    f"NLL {'increases' if dn > 0 else 'decreases'} by {_show(abs(dn))}"
-                ),
-                "findings": (
-                    Finding(
-                        "A counterexample",
-                        f"At {where}, LOSS and the NLL change in opposite directions (or one "
-                        "changes and the other does not): they order these two predictions "
-                        "differently, which no $c > 0$ and $d$ allow",
-                        rf"\Delta \mathrm{{LOSS}} = {_tex(dl)}, \qquad "
-                        rf"\Delta \mathrm{{NLL}} = {_tex(dn)}",
-                        "both evaluated in 40-digit arithmetic (mpmath)",
-                    ),
-                ),
-            }
-        if dn != 0:
-            scales.append((dl / dn, target, a, b))
-    if len(scales) < 6:
-        raise MlesymError(
-            f"could not decide: only {len(scales)} of 12 random points give real values of "
-            "both the formula and the NLL"
-        )
-    reference = scales[0][0]
-    for value, target, a, b in scales[1:]:
-        if abs(value - reference) > sp.Float(10) ** (-20) * abs(reference):
-            where = f"{_tex_target(target)}, {_tex_point(a)} against {_tex_point(b)}"
-            return {
-                "equivalent": False,
-                "counterexample": (
-                    f"LOSS - c * NLL changes with the model output: the ratio of their changes "
-                    f"is {_show(reference)} at one point and {_show(value)} at "
-                    f"{_show_target(target)}, {_show_point(a)} vs {_show_point(b)}"
-                ),
-                "findings": (
-                    Finding(
-                        "The ratio of changes is not constant",
-                        "If LOSS were $c$ times the NLL plus $d$, every change of LOSS would be "
-                        "$c$ times the change of the NLL. At two pairs of predictions the ratio "
-                        f"differs; the second pair is {where}",
-                        rf"\frac{{\Delta \mathrm{{LOSS}}}}{{\Delta \mathrm{{NLL}}}} = "
-                        rf"{_tex(reference)} \quad\text{{and}}\quad {_tex(value)}",
-                        "evaluated in 40-digit arithmetic (mpmath)",
-                    ),
-                ),
-            }
-    _, target, a, _ = scales[0]
-    offset = loss_at(target, a) - reference * nll_at(target, a)
-    offset = 0 if abs(offset) < sp.Float(10) ** (-30) else offset
-    return {
-        "equivalent": True,
-        "scale": _show(reference),
-        "offset": f"{_show(offset)} at {_show_target(target)} (it may depend on y)",
-        "method": "numeric",
-        "findings": (
-            Finding(
-                "The changes are proportional",
-                f"SymPy could not simplify the relation, so it was sampled: at {len(scales)} "
-                "random pairs of predictions, the change of LOSS is the same multiple $c > 0$ "
-                "of the change of the NLL (to 20 digits); this is evidence, not a proof",
-                rf"c = \frac{{\Delta \mathrm{{LOSS}}}}{{\Delta \mathrm{{NLL}}}} = "
-                rf"{_tex(reference)}",
-                f"evaluated in 40-digit arithmetic at {len(scales)} random points",
-            ),
-        ),
-    }
-
-
-def _evaluator(expr, defaults, targets):
-    """expr at ({target: value}, {output: value}), in 40-digit mpmath arithmetic; None if
-    not real."""
-    import mpmath
-
-    names = [sp.Symbol(f"target{c}", real=True) for c in range(len(targets))]
-    expr = expr.xreplace(defaults).xreplace(dict(zip(targets, names, strict=True)))
-    symbols = sorted(expr.free_symbols - set(names), key=str)
-    function = sp.lambdify([*names, *symbols], expr, "mpmath")
-
-    def at(target, values):
-        with mpmath.workdps(DIGITS):
-            try:
-                value = function(
-                    *(mpmath.mpf(str(target[t])) for t in targets),
-                    *(mpmath.mpf(str(values[s])) for s in symbols),
-                )
-            except (ZeroDivisionError, OverflowError, ValueError, TypeError):
-                return None
-            if isinstance(value, int | float):
-                value = mpmath.mpf(value)  # max(0, ...) may give a plain 0
-            if not isinstance(value, mpmath.mpf) or not mpmath.isfinite(value):
-                return None
-            return sp.Float(value, DIGITS)
-
-    return at
-
-
 def _domain(out, d) -> str:
     return type(out).domain if isinstance(out, Head) else d.link.output_domain
-
-
-def _draw_outputs(outputs, domains, rng) -> dict:
-    """Random model outputs in their domains; outputs on the simplex are drawn together."""
-    if any(domains[o] == PROBABILITY_SIMPLEX for o in outputs):
-        raw = [sp.Float(rng.uniform(0.1, 1.0), DIGITS) for _ in outputs]
-        return {
-            o: r / sum(raw) for o, r in zip(outputs, raw, strict=True)
-        }  # sums to 1 at 40 digits
-    return {o: _draw(domains[o], rng) for o in outputs}
-
-
-def _draw(domain: Domain, rng) -> sp.Float:
-    if domain == POSITIVE_REALS:
-        return sp.Float(rng.uniform(0.2, 3.0), DIGITS)
-    if domain == UNIT_INTERVAL:
-        return sp.Float(rng.uniform(0.05, 0.95), DIGITS)
-    return sp.Float(rng.gauss(0.0, 2.0), DIGITS)
-
-
-def _show(value) -> str:
-    return f"{float(value):.6g}"
-
-
-def _tex(value) -> str:
-    """A number for LaTeX: 1.5e-07 becomes 1.5 \\times 10^{-7}."""
-    mantissa, _, exponent = _show(value).partition("e")
-    return mantissa + (rf" \times 10^{{{int(exponent)}}}" if exponent else "")
-
-
-def _tex_point(values: dict) -> str:
-    return ", ".join(f"${shown_latex(out)} = {_tex(v)}$" for out, v in values.items())
-
-
-def _show_target(target: dict) -> str:
-    if len(target) == 1:
-        return f"y = {_show(next(iter(target.values())))}"
-    return "y = (" + ", ".join(_show(v) for v in target.values()) + ")"
-
-
-def _tex_target(target: dict) -> str:
-    if len(target) == 1:
-        return f"$y = {_tex(next(iter(target.values())))}$"
-    return "$y = (" + ", ".join(_tex(v) for v in target.values()) + ")$"
-
-
-def _show_point(values: dict) -> str:
-    return ", ".join(f"{out} = {_show(v)}" for out, v in values.items())
 
 
 def _name(out) -> str:
@@ -511,7 +285,7 @@ def _given_loss_derivation(expr: sp.Expr, d):
     last = max(index for index, step in enumerate(d.steps) if step.optimize)
     step = Step(
         "given",
-        GIVEN,
+        findings.GIVEN,
         rf"The given loss is ${shown_latex(scale)}$ times the loss above plus "
         rf"${shown_latex(offset)}$, "
         r"which does not depend on $\theta$: the same minimizer.",

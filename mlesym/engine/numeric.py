@@ -17,7 +17,11 @@ import sympy as sp
 from .functions import elementary, mpmath_table
 from .symbols import Output
 
-DIGITS = 80
+# Every precision mlesym computes at, named here.
+DIGITS = 80  # the verifier: each step's relation at random points
+CHECK_DIGITS = 40  # verify: the relation LOSS = c * NLL + d at random points
+READBACK_DIGITS = 30  # read-back: a printed formula against its expression
+NORMALIZER_DIGITS = 30  # identify and user densities: integrals and sums of a density
 
 Number = mpmath.mpf | mpmath.mpc
 
@@ -147,3 +151,35 @@ def _integer(value: Number) -> int:
     if value != int(value):
         raise NotNumeric(f"an index or bound is not an integer: {value}")
     return int(value)
+
+
+def compiled_mpmath(symbols: list[sp.Symbol], expr: sp.Expr) -> Callable[..., Number]:
+    """``expr`` compiled to a function of ``symbols`` over mpmath numbers, as it is (complex
+    values and errors included): named functions by their elementary meaning, the rest by
+    ``functions.mpmath_table``. The caller sets the precision."""
+    names = {cls.__name__: function for cls, function in mpmath_table().items()}
+    return sp.lambdify(symbols, elementary(expr), [names, "mpmath"])
+
+
+def mpmath_function(
+    symbols: list[sp.Symbol], expr: sp.Expr, digits: int
+) -> Callable[..., mpmath.mpf | None]:
+    """``expr`` as a function of ``symbols`` in mpmath at ``digits`` digits: mlesym's named
+    functions by their elementary meaning, the rest by ``functions.mpmath_table``. It gives
+    None where the value is not a finite real number (a pole, a complex logarithm). The one
+    compiled evaluator, for the checkers' many evaluations (integrals, sampled relations)."""
+    compiled = compiled_mpmath(symbols, expr)
+
+    def at(*values) -> mpmath.mpf | None:
+        with mpmath.workdps(digits):
+            try:
+                value = compiled(*(mpmath.mpf(str(v)) for v in values))
+            except (ZeroDivisionError, OverflowError, ValueError, TypeError):
+                return None
+            if isinstance(value, int | float):
+                value = mpmath.mpf(value)  # max(0, ...) may give a plain 0
+            if not isinstance(value, mpmath.mpf) or not mpmath.isfinite(value):
+                return None
+            return value
+
+    return at

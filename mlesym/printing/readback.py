@@ -20,11 +20,10 @@ from sympy.codegen.cfunctions import log1p
 from sympy.printing.conventions import split_super_sub
 
 from ..engine import symbols as vocabulary
-from ..engine.functions import elementary, mpmath_table
+from ..engine.functions import elementary, mpmath_table, operators
 from ..engine.functions.logcosh import logcosh
-from ..engine.functions.logistic import sigmoid, softplus
-from ..engine.functions.xlog import xlog1py, xlogy
-from ..engine.numeric import constant
+from ..engine.functions.logistic import sigmoid
+from ..engine.numeric import READBACK_DIGITS, constant
 from ..errors import MlesymError
 from .latex import Label, latex, latex_equation
 
@@ -95,9 +94,6 @@ _CALLS = {  # \name{\left(...\right)} or \name\left(...\right)
     r"\sigma": sigmoid,
 }
 _OPERATORS = {  # \operatorname{name}
-    "softplus": softplus,
-    "xlogy": xlogy,
-    "xlog1py": xlog1py,
     "log1p": log1p,
     "erf": sp.erf,
     "atan": sp.atan,
@@ -328,9 +324,9 @@ class _Parser:
             name = self.group_text()
             if name == "logsumexp":
                 return self.logsumexp()
-            if name not in _OPERATORS:
+            if name not in {**_OPERATORS, **operators()}:
                 self.fail(f"unknown operator {name!r}")
-            return self.call(_OPERATORS[name])
+            return self.call({**_OPERATORS, **operators()}[name])
         if token in _CALLS and (token != r"\sigma" or self.opens_call()):
             if token == r"\psi" and self.peek() == "^":
                 self.fail("unexpected \\psi^")
@@ -611,7 +607,7 @@ def check(tex: str, expr: sp.Basic) -> str:
     meant = _expression(expr)
     rng = random.Random(tex)
     compared = 0
-    with mpmath.workdps(30):
+    with mpmath.workdps(READBACK_DIGITS):
         for _ in range(4 * POINTS):
             point = _Point(rng)
             try:

@@ -46,6 +46,7 @@ class Named:
     helpers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     lowered: bool = False
     examples: tuple[tuple[float, ...], ...] = ()
+    operator: str | None = None  # the \operatorname{...} it prints as, which read-back reads
 
     @property
     def name(self) -> str:
@@ -86,6 +87,12 @@ def by_name() -> Mapping[str, Named]:
 def typed() -> Mapping[str, Named]:
     """What a user may type in a formula, by name: the parser's allow-list."""
     return {named.typed: named for named in declarations() if named.typed is not None}
+
+
+@cache
+def operators() -> Mapping[str, type]:
+    r"""\operatorname names -> the function they print, for reading LaTeX back."""
+    return {named.operator: named.function for named in declarations() if named.operator}
 
 
 @cache

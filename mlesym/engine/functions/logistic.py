@@ -62,6 +62,7 @@ FUNCTIONS = (
     Named(
         softplus,
         "softplus",
+        operator="softplus",
         elementary=lambda z: sp.log(1 + sp.exp(z)),
         estimate=lambda z: max(z, 0) + mpmath.log1p(_exp_estimate(-abs(z))),
         arrays={

@@ -55,6 +55,7 @@ class xlog1py(_XLog):  # noqa: N801
 FUNCTIONS = (
     Named(
         xlogy,
+        operator="xlogy",
         elementary=lambda a, b: a * sp.log(b),
         arrays={
             "numpy": "_xlogy({0}, {1})",
@@ -66,6 +67,7 @@ FUNCTIONS = (
     ),
     Named(
         xlog1py,
+        operator="xlog1py",
         elementary=lambda a, b: a * sp.log(1 + b),
         arrays={
             "numpy": "_xlog1py({0}, {1})",

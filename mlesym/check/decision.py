@@ -1,0 +1,50 @@
+"""What a check decides, as types: a witness, a counterexample, or undecided. A decision is
+data; its wording lives in ``findings`` and its numbers in ``sampling``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..render.report import Finding
+
+
+@dataclass(frozen=True)
+class Witness:
+    """LOSS = c * NLL + d holds: ``scale`` c > 0 and ``offset`` d, free of the outputs, as
+    text; ``method`` says how it was established ('symbolic' or 'numeric')."""
+
+    scale: str
+    offset: str
+    method: str
+    findings: tuple[Finding, ...] = ()
+    equivalent = True
+
+    def with_findings(self, before: tuple[Finding, ...]) -> Witness:
+        return Witness(self.scale, self.offset, self.method, (*before, *self.findings))
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """LOSS = c * NLL + d fails: ``reason`` says where, in one sentence."""
+
+    reason: str
+    findings: tuple[Finding, ...] = ()
+    equivalent = False
+
+    def with_findings(self, before: tuple[Finding, ...]) -> Counterexample:
+        return Counterexample(self.reason, (*before, *self.findings))
+
+
+@dataclass(frozen=True)
+class Undecided:
+    """Neither could be established (too few points where both sides are real numbers)."""
+
+    reason: str
+    findings: tuple[Finding, ...] = ()
+    equivalent = None
+
+    def with_findings(self, before: tuple[Finding, ...]) -> Undecided:
+        return Undecided(self.reason, (*before, *self.findings))
+
+
+Decision = Witness | Counterexample | Undecided
