@@ -10,6 +10,7 @@ from typing import Any, Literal
 import sympy as sp
 
 from ..errors import UnknownChoiceError
+from .rules import Rule
 from .supports import (  # noqa: F401  (what family files import, with the declaration types)
     BINARY,
     BOUNDED_COUNT,
@@ -111,21 +112,6 @@ class Param:
 
 
 @dataclass(frozen=True)
-class Rewrite:
-    """A named identity applied to the per-sample log-density, shown as one step.
-
-    ``on_support`` marks identities that hold only for targets in the support (a one-hot
-    vector's entries sum to one); the verifier samples the support, so it checks them too.
-    """
-
-    rule: str
-    title: str
-    explanation: str
-    apply: Callable[[sp.Expr], sp.Expr]
-    on_support: bool = False
-
-
-@dataclass(frozen=True)
 class Link:
     """How the model's raw output f_theta(x_i) becomes the predicted parameter.
 
@@ -140,7 +126,7 @@ class Link:
     parameter: Callable[[], sp.Expr]
     output_domain: Domain  # a Domain, or its name
     reference: Callable[[Any], Any]
-    rewrites: tuple[Rewrite, ...] = ()
+    rewrites: tuple[Rule, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "output_domain", domain(self.output_domain))

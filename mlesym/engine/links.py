@@ -5,9 +5,10 @@ from __future__ import annotations
 import sympy as sp
 
 from . import rules
-from .family import Link, Rewrite
+from .family import Link
 from .functions.logistic import sigmoid
 from .lazy import numpy as np
+from .rules import Rule
 from .symbols import K, Output, i, j, k, x
 
 IDENTITY = Link(
@@ -49,8 +50,8 @@ LOGIT = Link(
     output_domain="real",
     reference=lambda z: 1.0 / (1.0 + np.exp(-z)),
     rewrites=(
-        Rewrite(
-            rule="log-sigmoid",
+        Rule(
+            name="log-sigmoid",
             title="Log-sigmoid identities",
             explanation=(
                 r"Use $\log\sigma(z) = -\operatorname{softplus}(-z)$ and "
@@ -60,14 +61,14 @@ LOGIT = Link(
             ),
             apply=rules.log_sigmoid,
         ),
-        Rewrite(
-            rule="softplus-reflection",
+        Rule(
+            name="softplus-reflection",
             title="Reflect the softplus",
             explanation=r"Use $\operatorname{softplus}(-z) = \operatorname{softplus}(z) - z$.",
             apply=rules.softplus_reflection,
         ),
-        Rewrite(
-            rule="collect",
+        Rule(
+            name="collect",
             title="Multiply out and cancel",
             explanation=(
                 r"The $y_i \operatorname{softplus}$ terms cancel. Exporters compute "
@@ -97,20 +98,20 @@ SOFTMAX = Link(
         / np.exp(z - z.max(-1, keepdims=True)).sum(-1, keepdims=True)
     ),
     rewrites=(
-        Rewrite(
-            rule="log-softmax",
+        Rule(
+            name="log-softmax",
             title="Log of the softmax",
             explanation=r"$\log \frac{e^{z_k}}{\sum_j e^{z_j}} = z_k - \log \sum_j e^{z_j}$.",
             apply=rules.log_of_quotient,
         ),
-        Rewrite(
-            rule="split-sum",
+        Rule(
+            name="split-sum",
             title="Split the sum over classes",
             explanation=r"Multiply out; the term free of $k$ comes out of the sum.",
             apply=rules.split_sums,
         ),
-        Rewrite(
-            rule="one-hot",
+        Rule(
+            name="one-hot",
             title="One-hot targets sum to one",
             explanation=r"A one-hot target has $\sum_{k} y_{ik} = 1$.",
             apply=rules.one_hot_sum,

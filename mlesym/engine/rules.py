@@ -1,14 +1,20 @@
 """Pure, targeted rewrite rules: each turns an expression into the next textbook form.
 
 SymPy's ``simplify`` chooses its own shapes; these rules change one thing at a time so that
-every step reads as a reader expects. They make no claims about correctness: the verifier
-in ``derivation.py`` checks each result independently.
+every step reads as a reader expects. A ``Rule`` is the one type of every rewrite a
+derivation shows (the log-density rules here, a link's identities, the stable forms): its
+name, title and explanation, how it applies, and the relation it claims. Rules only claim:
+the verifier (``verifier.py``) checks each result independently.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import sympy as sp
 
+from .derivation import Relation
 from .functions.logistic import sigmoid, softplus
 from .symbols import depends_on_sample, depends_on_theta, k
 
@@ -178,3 +184,50 @@ def _sample_atoms(expr: sp.Expr) -> set[sp.Basic]:
 
     targets = {a for a in expr.atoms(sp.Indexed) if a.base.name == "y"}
     return targets | expr.atoms(Output) | expr.atoms(sp.Sum)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named rewrite shown as one step of a derivation.
+
+    ``relation``: what the rule claims of its result against its input (equal, unless it
+    takes a logarithm). ``always``: shown even when it changes nothing (the log of the
+    product starts the chain). ``on_support``: it holds only for targets in the support (a
+    one-hot vector's entries sum to one); the verifier samples the support, so it checks
+    those too. A stable form's ``explanation`` is its identity, as inline LaTeX.
+    """
+
+    name: str
+    title: str
+    explanation: str
+    apply: Callable[[sp.Expr], sp.Expr]
+    relation: Relation = Relation.equal()
+    always: bool = False
+    on_support: bool = False
+
+
+# The log-density of one sample, from the density as a textbook writes it to a sum of terms.
+LOG_DENSITY_RULES = (
+    Rule(
+        "log-product",
+        "Log of the product",
+        "Take the logarithm; the log of a product is the sum of the logs.",
+        log_of_product,
+        Relation.log(),
+        always=True,
+    ),
+    Rule(
+        "log-power",
+        "Logs of powers and exponentials",
+        r"Use $\log a^{c} = c \log a$ and $\log e^{u} = u$.",
+        log_of_powers,
+        always=True,
+    ),
+    Rule(
+        "split-log",
+        "Separate the constant inside the logarithm",
+        r"Use $\log(c\,g) = \log c + \log g$ for $c, g > 0$: the constant part does not "
+        r"depend on $\theta$.",
+        split_log_constants,
+    ),
+)

@@ -8,7 +8,6 @@ The derivation shows the result as a step, and the verifier checks that it is eq
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import sympy as sp
 from sympy.codegen.cfunctions import log1p
@@ -17,15 +16,13 @@ from .functions.logcosh import logcosh
 from .functions.logsumexp import logsumexp
 from .functions.xexp import xexp
 from .functions.xlog import xlog1py, xlogy
-from .rules import reads_negated
+from .rules import Rule, reads_negated
 from .symbols import y
 
 
-@dataclass(frozen=True)
-class StableRule:
-    name: str
-    identity: str  # the identity, as inline LaTeX, for the document
-    apply: Callable[[sp.Expr], sp.Expr]
+def _stable(name: str, identity: str, apply: Callable[[sp.Expr], sp.Expr]) -> Rule:
+    """A stable form: a Rule whose explanation is its identity, shown in the stable step."""
+    return Rule(name, "Numerically stable form", identity, apply)
 
 
 def _log_sum_exp(expr: sp.Expr) -> sp.Expr:
@@ -261,30 +258,30 @@ def _log_bessel(expr: sp.Expr) -> sp.Expr:
 
 
 RULES = (
-    StableRule(
+    _stable(
         "log-ratio",
         r"$\log \frac{a}{a + b} = -\operatorname{log1p}(b / a)$; with $b = e^{u}$ and $a > 0$, "
         r"$-\operatorname{softplus}(u - \log a)$, which never overflows",
         _log_ratio,
     ),
-    StableRule(
+    _stable(
         "logsumexp",
         r"$\log \sum_j e^{z_j} = \operatorname{logsumexp}_j(z_j)$, computed shifted by its maximum",
         _log_sum_exp,
     ),
-    StableRule("log1p", r"$\log(1 + u) = \operatorname{log1p}(u)$", _log1p),
-    StableRule(
+    _stable("log1p", r"$\log(1 + u) = \operatorname{log1p}(u)$", _log1p),
+    _stable(
         "log-binomial",
         r"$\log \binom{N}{y} = \log\Gamma(N + 1) - \log\Gamma(y + 1) - \log\Gamma(N - y + 1)$",
         lambda expr: _log_of_special_factors(expr, _log_binomial_coefficient),
     ),
-    StableRule(
+    _stable(
         "log-factorial",
         r"$\log y! = \log\Gamma(y + 1)$ and $\log \Gamma(u)$ computed directly, never forming "
         r"$y!$ or $\Gamma(u)$",
         lambda expr: _log_of_special_factors(expr, _log_gamma),
     ),
-    StableRule(
+    _stable(
         "continuous-bernoulli-normalizer",
         r"$\frac{2 \operatorname{artanh}(1 - 2\sigma(u))}{1 - 2\sigma(u)} = "
         r"\frac{u}{\tanh(u/2)}$, since $1 - 2\sigma(u) = -\tanh(u/2)$; its log is computed "
@@ -292,7 +289,7 @@ RULES = (
         r"$u = 0$",
         _continuous_bernoulli_normalizer,
     ),
-    StableRule(
+    _stable(
         "log-gamma-small",
         r"$\log\Gamma(v) = \log\Gamma(1 + v) - \log v$ with $\log v$ computed directly "
         r"($\log c - \operatorname{softplus}(-u)$ for $v = c\,\sigma(u)$, $u$ for $v = e^{u}$, "
@@ -300,19 +297,19 @@ RULES = (
         r"\sigma(-u)$: finite where $v$ underflows to $0$",
         _log_gamma_of_small,
     ),
-    StableRule(
+    _stable(
         "log-gamma-difference",
         r"$\log\Gamma(b + a) - \log\Gamma(b) = \log \frac{\Gamma(b + a)}{\Gamma(b)}$, computed by "
         r"Stirling's series for $b \ge 10$, so that two large log-gammas never cancel",
         _log_gamma_difference,
     ),
-    StableRule(
+    _stable(
         "log-bessel",
         r"$\log I_0(u) = |u| + \log(e^{-|u|} I_0(u))$, finite where $I_0(u)$ overflows, and "
         r"$u - u \cos v = 2 u \sin^2(v/2)$, which does not cancel",
         _log_bessel,
     ),
-    StableRule(
+    _stable(
         "logcosh",
         r"$\log\cosh u = |u| + \operatorname{log1p}(e^{-2|u|}) - \log 2$, which never overflows",
         lambda expr: expr.replace(
@@ -320,7 +317,7 @@ RULES = (
             lambda e: logcosh(e.args[0].args[0]),
         ),
     ),
-    StableRule(
+    _stable(
         "xlogy",
         r"$a \log b = \operatorname{xlogy}(a, b)$ and "
         r"$a \log(1 + b) = \operatorname{xlog1py}(a, b)$,"
@@ -331,7 +328,7 @@ RULES = (
 
 
 POSITIVE_TARGET_RULES = (
-    StableRule(
+    _stable(
         "target-exp",
         r"$y\,e^{u} = e^{u + \log y}$ for $y > 0$, finite wherever the product is",
         _target_times_exp,
@@ -339,7 +336,7 @@ POSITIVE_TARGET_RULES = (
 )
 
 
-def stable_form(expr: sp.Expr, positive_target: bool = False) -> tuple[sp.Expr, list[StableRule]]:
+def stable_form(expr: sp.Expr, positive_target: bool = False) -> tuple[sp.Expr, list[Rule]]:
     """The stable form of ``expr`` and the rules that changed it."""
     used = []
     for rule in RULES + (POSITIVE_TARGET_RULES if positive_target else ()):

@@ -9,7 +9,7 @@ import sympy as sp
 
 from ..engine import rules
 from ..engine.derivation import Derivation, Relation, Step
-from ..engine.family import Family
+from ..engine.family import Family, Link
 from ..engine.stable import stable_form
 from ..engine.symbols import Density, Head, i, n, y
 from ..engine.verifier import domain_context, model, target_of
@@ -31,159 +31,75 @@ def derive(family: str | Family, link: str | None = None, **variants: str) -> De
     """
     family = family if isinstance(family, Family) else get(family)
     link_ = family.link(link)
-    learned = family.learned(variants)
     convention = family.convention(link_.name, variants)
-    parameter = link_.parameter()
     pdf, heads = model(family, link_, variants)
-    learned_text = "".join(
-        rf"; the {param.description} is learned, "
-        rf"${shown_latex(param.symbol)} = {shown_latex(heads[name])}$"
-        rf" ({option.description})"
-        for name, (param, option) in learned.items()
-    )
-    steps: list[Step] = []
+    chain = _Chain()
 
-    def add(*args, **kwargs) -> int:
-        steps.append(Step(*args, **kwargs))
-        return len(steps) - 1
-
-    likelihood = add(
-        "likelihood",
-        "Likelihood",
-        r"The samples are independent given their inputs, so the likelihood of the data "
-        r"$\mathcal{D} = \{(x_i, y_i)\}_{i=1}^{n}$ is the product of the per-sample densities.",
-        LIKELIHOOD,
-        sp.Product(Density(i), (i, 1, n)),
-        Relation.definition(),
-        None,
-    )
-    log_likelihood = add(
-        "log",
-        "Log-likelihood",
-        r"The logarithm is increasing, so it keeps the maximizer, and it turns the product "
-        r"into a sum.",
-        LOG_LIKELIHOOD,
-        sp.Sum(sp.log(Density(i)), (i, 1, n)),
-        Relation.log(),
-        likelihood,
-    )
-    add(
-        "negate",
-        "Negative log-likelihood",
-        r"Maximizing $\ell(\theta)$ is minimizing its negative, the negative log-likelihood.",
-        NEGATIVE_LOG_LIKELIHOOD,
-        -sp.Sum(sp.log(Density(i)), (i, 1, n)),
-        Relation.affine(-1, 0, sign=-1),
-        log_likelihood,
-    )
-    current_step = add(
-        "density",
-        "Write out the density",
-        rf"The model says $y_{{i}} \mid x_{{i}} \sim {family.statement(shown_latex(parameter))}$: "
-        rf"{link_.description}{learned_text}.",
-        Density(i),
-        pdf,
-        Relation.equal(),
-        None,
-    )
-    log_density = sp.log(Density(i))
-    current = rules.log_of_product(pdf)
-    current_step = add(
-        "log-product",
-        "Log of the product",
-        r"Take the logarithm; the log of a product is the sum of the logs.",
-        log_density,
-        current,
-        Relation.log(),
-        current_step,
-    )
-    current = rules.log_of_powers(current)
-    current_step = add(
-        "log-power",
-        "Logs of powers and exponentials",
-        r"Use $\log a^{c} = c \log a$ and $\log e^{u} = u$.",
-        log_density,
-        current,
-        Relation.equal(),
-        current_step,
-    )
-    separated = rules.split_log_constants(current)
-    if separated != current:
-        current = separated
-        current_step = add(
-            "split-log",
-            "Separate the constant inside the logarithm",
-            r"Use $\log(c\,g) = \log c + \log g$ for $c, g > 0$: the constant part does not "
-            r"depend on $\theta$.",
-            log_density,
-            current,
-            Relation.equal(),
-            current_step,
-        )
-    for rewrite in link_.rewrites:
-        rewritten = rewrite.apply(current)
-        if rewritten != current:
-            current = rewritten
-            current_step = add(
-                rewrite.rule,
-                rewrite.title,
-                rewrite.explanation,
-                log_density,
-                current,
-                Relation.equal(),
-                current_step,
-            )
-    log_p = current
+    likelihood = chain.add(_likelihood())
+    log_likelihood = chain.add(_log_likelihood(likelihood))
+    chain.add(_negative_log_likelihood(log_likelihood))
+    density = chain.add(_density(family, link_, pdf, heads, variants))
+    log_p, last_rewrite = chain.rewrite(pdf, density, (*rules.LOG_DENSITY_RULES, *link_.rewrites))
 
     constant, scale, core = rules.split_constant(log_p)
-    if constant.has(y):  # data-only terms, such as -log y!: a sum that theta does not enter
-        coefficient, rest = constant.as_coeff_Mul()
-        total_constant = coefficient * sp.Sum(rest, (i, 1, n))
-    else:
-        total_constant = n * constant
-    summed = add(
-        "sum",
-        "Sum over the samples",
-        r"Put the log-density back into the sum; terms that do not depend on $i$ add up "
-        r"to $n$ times themselves, and common factors come out of the sum.",
-        LOG_LIKELIHOOD,
-        total_constant + scale * sp.Sum(core, (i, 1, n)),
-        Relation.equal(),
-        log_likelihood,
+    summed = chain.add(_sum(constant, scale, core, log_likelihood))
+    outer, summand, relation, explanation = _to_argmin(_summed(constant), scale, core)
+    total = chain.add(_argmin(outer, summand, relation, explanation, convention, summed))
+    mean = chain.add(_mean(outer, summand, convention, total))
+    last, factor, summand = chain.convention(convention, outer, summand, mean)
+    factor, summand = chain.stable(factor, summand, family.support.positive, convention, last)
+    nll = chain.stable_nll(family, link_, heads, log_p, last_rewrite)
+    return Derivation(
+        family=family,
+        link=link_,
+        variant=dict(variants),
+        steps=tuple(chain.steps),
+        loss=factor * summand,
+        nll=nll,
+        loss_name=convention.loss_name,
+        context=domain_context(family, link_, pdf, [h for h in pdf.atoms(Head)]),
     )
 
-    outer, summand, witness, explanation = _to_argmin(total_constant, scale, core)
-    objective = outer * sp.Sum(summand, (i, 1, n))
-    total = add(
-        "argmin",
-        "Drop what does not depend on the parameters",
-        explanation,
-        THETA_HAT,
-        objective,
-        witness,
-        summed,
-        optimize=True,
-        name=convention.sum_name,
-    )
-    mean = add(
-        "mean",
-        f"Average: the {convention.long_name}",
-        r"Divide by $n > 0$, which keeps the minimizer"
-        + (
-            rf": the objective is the {convention.long_name} ({convention.loss_name})."
-            if convention.scale == 1
-            else "."
-        ),
-        THETA_HAT,
-        objective / n,
-        Relation.affine(1 / n, 0, sign=1),
-        total,
-        optimize=True,
-        name=convention.loss_name,
-    )
 
-    last, factor = mean, outer * convention.scale
-    if convention.scale != 1 or convention.offset != 0:
+LOG_DENSITY = sp.log(Density(i))
+
+
+class _Chain:
+    """The steps of one derivation as they are added; each method adds the steps of one
+    stage of the textbook argument and returns what the next stage needs."""
+
+    def __init__(self) -> None:
+        self.steps: list[Step] = []
+
+    def add(self, step: Step) -> int:
+        self.steps.append(step)
+        return len(self.steps) - 1
+
+    def rewrite(self, expr: sp.Expr, ref: int, chain: tuple[rules.Rule, ...]) -> tuple:
+        """Apply each rule to the log-density in turn; a step for each that changes it (or
+        that is always shown). The result and the index of its last step."""
+        for rule in chain:
+            rewritten = rule.apply(expr)
+            if rule.always or rewritten != expr:
+                expr = rewritten
+                ref = self.add(
+                    Step(
+                        rule.name,
+                        rule.title,
+                        rule.explanation,
+                        LOG_DENSITY,
+                        expr,
+                        rule.relation,
+                        ref,
+                    )  # fmt: skip
+                )
+        return expr, ref
+
+    def convention(self, convention, outer, summand, mean: int):
+        """The conventional form (a positive factor, an added constant), when it differs."""
+        last, factor = mean, outer * convention.scale
+        if convention.scale == 1 and convention.offset == 0:
+            return last, factor, summand
         summand = summand + convention.offset / factor
         if _prefer_negated(summand, factor):
             summand, factor = -summand, -factor
@@ -197,63 +113,180 @@ def derive(family: str | Family, link: str | None = None, **variants: str) -> De
             if convention.torch
             else f"the usual form of the {convention.long_name}"
         )
-        last = add(
-            "convention",
-            "The conventional form",
-            _sentence(" and ".join(changes)) + f", which keeps the minimizer, to match {where}.",
-            THETA_HAT,
-            factor * sp.Sum(summand, (i, 1, n)) / n,
-            Relation.affine(convention.scale, convention.offset, sign=1),
-            mean,
-            optimize=True,
-            name=convention.loss_name,
+        last = self.add(
+            Step(
+                "convention",
+                "The conventional form",
+                _sentence(" and ".join(changes))
+                + f", which keeps the minimizer, to match {where}.",
+                THETA_HAT,
+                factor * sp.Sum(summand, (i, 1, n)) / n,
+                Relation.affine(convention.scale, convention.offset, sign=1),
+                mean,
+                optimize=True,
+                name=convention.loss_name,
+            )
         )
-    positive = family.support.positive
-    stable_summand, used = stable_form(summand, positive_target=positive)
-    if used:
+        return last, factor, summand
+
+    def stable(self, factor, summand, positive: bool, convention, last: int):
+        """The numerically stable form of the loss, when a stable rule applies."""
+        stable_summand, used = stable_form(summand, positive_target=positive)
+        if not used:
+            return factor, summand
         summand = stable_summand
         if _prefer_negated(summand, factor):
             summand, factor = -summand, -factor  # -sum(-a - b) reads better as sum(a + b)
-        add(
-            "stable",
-            "Numerically stable form",
-            "Rewrite with functions that neither overflow nor lose precision: "
-            + "; ".join(rule.identity for rule in used)
-            + ". Every exported backend computes this form.",
-            THETA_HAT,
-            factor * sp.Sum(summand, (i, 1, n)) / n,
-            Relation.equal(),
-            last,
-            optimize=True,
-            name=convention.loss_name,
+        self.add(
+            Step(
+                "stable",
+                "Numerically stable form",
+                "Rewrite with functions that neither overflow nor lose precision: "
+                + "; ".join(rule.explanation for rule in used)
+                + ". Every exported backend computes this form.",
+                THETA_HAT,
+                factor * sp.Sum(summand, (i, 1, n)) / n,
+                Relation.equal(),
+                last,
+                optimize=True,
+                name=convention.loss_name,
+            )
         )
-    exact = -log_p
-    notes = []
-    if family.stable_nll is not None:
-        exact = family.stable_nll(target_of(family), link_.parameter(), **heads)
-        notes.append(family.stable_nll_note)
-    nll, used = stable_form(exact, positive_target=positive)
-    if used or notes:
-        add(
-            "stable-nll",
-            "Exact negative log-likelihood, stable form",
-            "Every constant kept, for the exact NLL: "
-            + "; ".join([*notes, *(rule.identity for rule in used)])
-            + ".",
-            -log_density,
-            nll,
-            Relation.affine(-1, 0, sign=-1),
-            current_step,
-        )
-    return Derivation(
-        family=family,
-        link=link_,
-        variant=dict(variants),
-        steps=tuple(steps),
-        loss=factor * summand,
-        nll=nll,
-        loss_name=convention.loss_name,
-        context=domain_context(family, link_, pdf, [h for h in pdf.atoms(Head)]),
+        return factor, summand
+
+    def stable_nll(self, family: Family, link: Link, heads, log_p, last_rewrite: int):
+        """The exact NLL, every constant kept, in a stable form (the family's own, if any)."""
+        exact, notes = -log_p, []
+        if family.stable_nll is not None:
+            exact = family.stable_nll(target_of(family), link.parameter(), **heads)
+            notes.append(family.stable_nll_note)
+        nll, used = stable_form(exact, positive_target=family.support.positive)
+        if used or notes:
+            self.add(
+                Step(
+                    "stable-nll",
+                    "Exact negative log-likelihood, stable form",
+                    "Every constant kept, for the exact NLL: "
+                    + "; ".join([*notes, *(rule.explanation for rule in used)])
+                    + ".",
+                    -LOG_DENSITY,
+                    nll,
+                    Relation.affine(-1, 0, sign=-1),
+                    last_rewrite,
+                )
+            )
+        return nll
+
+
+def _likelihood() -> Step:
+    return Step(
+        "likelihood",
+        "Likelihood",
+        r"The samples are independent given their inputs, so the likelihood of the data "
+        r"$\mathcal{D} = \{(x_i, y_i)\}_{i=1}^{n}$ is the product of the per-sample densities.",
+        LIKELIHOOD,
+        sp.Product(Density(i), (i, 1, n)),
+        Relation.definition(),
+        None,
+    )
+
+
+def _log_likelihood(likelihood: int) -> Step:
+    return Step(
+        "log",
+        "Log-likelihood",
+        r"The logarithm is increasing, so it keeps the maximizer, and it turns the product "
+        r"into a sum.",
+        LOG_LIKELIHOOD,
+        sp.Sum(LOG_DENSITY, (i, 1, n)),
+        Relation.log(),
+        likelihood,
+    )
+
+
+def _negative_log_likelihood(log_likelihood: int) -> Step:
+    return Step(
+        "negate",
+        "Negative log-likelihood",
+        r"Maximizing $\ell(\theta)$ is minimizing its negative, the negative log-likelihood.",
+        NEGATIVE_LOG_LIKELIHOOD,
+        -sp.Sum(LOG_DENSITY, (i, 1, n)),
+        Relation.affine(-1, 0, sign=-1),
+        log_likelihood,
+    )
+
+
+def _density(family: Family, link: Link, pdf: sp.Expr, heads: dict, variants) -> Step:
+    learned = "".join(
+        rf"; the {param.description} is learned, "
+        rf"${shown_latex(param.symbol)} = {shown_latex(heads[name])}$"
+        rf" ({option.description})"
+        for name, (param, option) in family.learned(variants).items()
+    )
+    statement = family.statement(shown_latex(link.parameter()))
+    return Step(
+        "density",
+        "Write out the density",
+        rf"The model says $y_{{i}} \mid x_{{i}} \sim {statement}$: {link.description}{learned}.",
+        Density(i),
+        pdf,
+        Relation.equal(),
+        None,
+    )
+
+
+def _summed(constant: sp.Expr) -> sp.Expr:
+    """The constant of the log-density summed over the samples: n c, or a sum of data-only
+    terms (such as -log y!) that theta does not enter."""
+    if constant.has(y):
+        coefficient, rest = constant.as_coeff_Mul()
+        return coefficient * sp.Sum(rest, (i, 1, n))
+    return n * constant
+
+
+def _sum(constant, scale, core, log_likelihood: int) -> Step:
+    return Step(
+        "sum",
+        "Sum over the samples",
+        r"Put the log-density back into the sum; terms that do not depend on $i$ add up "
+        r"to $n$ times themselves, and common factors come out of the sum.",
+        LOG_LIKELIHOOD,
+        _summed(constant) + scale * sp.Sum(core, (i, 1, n)),
+        Relation.equal(),
+        log_likelihood,
+    )
+
+
+def _argmin(outer, summand, relation, explanation, convention, summed: int) -> Step:
+    return Step(
+        "argmin",
+        "Drop what does not depend on the parameters",
+        explanation,
+        THETA_HAT,
+        outer * sp.Sum(summand, (i, 1, n)),
+        relation,
+        summed,
+        optimize=True,
+        name=convention.sum_name,
+    )
+
+
+def _mean(outer, summand, convention, total: int) -> Step:
+    named = (
+        rf": the objective is the {convention.long_name} ({convention.loss_name})."
+        if convention.scale == 1
+        else "."
+    )
+    return Step(
+        "mean",
+        f"Average: the {convention.long_name}",
+        r"Divide by $n > 0$, which keeps the minimizer" + named,
+        THETA_HAT,
+        outer * sp.Sum(summand, (i, 1, n)) / n,
+        Relation.affine(1 / n, 0, sign=1),
+        total,
+        optimize=True,
+        name=convention.loss_name,
     )
 
 
