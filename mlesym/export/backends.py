@@ -28,6 +28,7 @@ class Backend:
     derives_from: tuple[str, ...] = ()  # backends whose function spellings it falls back to
     runtime: str = ""  # the module of export/runtime/ its helpers come from (default: name)
     always: tuple[str, ...] = ()  # the helpers its template calls itself
+    words: Mapping[str, str] = field(default_factory=dict)  # its spellings in the skeleton
 
     def available(self) -> bool:
         """Whether the backend's library is installed."""
@@ -129,6 +130,51 @@ def get(name: str) -> Backend:
     return _REGISTRY[name]
 
 
+NUMPY_WORDS = {  # printf-style (Jinja's format filter): %s, or %(x)s and friends
+    "library": "NumPy",
+    "xp": "numpy",
+    "axis": "axis",
+    "asarray": "numpy.asarray",
+    "shape": "%s.shape",
+    "size": "%s.size",
+    "ndim": "%s.ndim",
+    "to_dtype": "%s.astype(dtype, copy=False)",
+    "is_index": '%s.dtype.kind in "iu"',
+    "as_index": "%s.astype(numpy.intp, copy=False)",
+    "gather": "numpy.take_along_axis(%(x)s, %(index)s[..., None], axis=-1)[..., 0]",
+    "keep_index": "numpy.where(%(mask)s, %(x)s, 0)",
+    "keep": "numpy.where(%(mask)s, %(x)s, 0.0)",
+    "mask_weight": "%s",
+    "zero_where": "numpy.where(%(c)s, 0.0, %(x)s)",
+    "outside_unit": "bool(((%(x)s < 0) | (%(x)s > 1)).any())",
+}
+TORCH_WORDS = {
+    "library": "PyTorch",
+    "xp": "torch",
+    "axis": "dim",
+    "asarray": "torch.as_tensor",
+    "shape": "tuple(%s.shape)",
+    "size": "%s.numel()",
+    "ndim": "%s.dim()",
+    "to_dtype": "%s.to(dtype)",
+    "is_index": "not %s.is_floating_point()",
+    "as_index": "%s.long()",
+    "gather": "torch.gather(%(x)s, -1, %(index)s[..., None])[..., 0]",
+    "keep_index": "torch.where(%(mask)s, %(x)s, torch.zeros_like(%(x)s))",
+    "keep": "torch.where(%(mask)s, %(x)s, torch.zeros_like(%(x)s))",
+    "mask_weight": "%s.to(dtype)",
+    "zero_where": "torch.where(%(c)s, torch.zeros_like(per_class), %(x)s)",
+    "outside_unit": "%(x)s.numel() and _outside(%(x)s, 0, 1)",
+}
+JAX_WORDS = {
+    **NUMPY_WORDS,
+    "library": "JAX",
+    "xp": "jnp",
+    "asarray": "jnp.asarray",
+    "to_dtype": "%s.astype(dtype)",
+    "outside_unit": "check and bool(((%(x)s < 0) | (%(x)s > 1)).any())",
+}
+
 NUMPY = register(
     Backend(
         "numpy",
@@ -136,6 +182,7 @@ NUMPY = register(
         module="numpy",
         template="loss_numpy.py.j2",
         always=("_as_real_array", "_reduce"),
+        words=NUMPY_WORDS,
         calls={**_lowered("numpy"), "ShiftedSoftplus": "_softplus({0}, shift={1}, scale={2})"},
     )
 )
@@ -146,6 +193,7 @@ TORCH = register(
         module="torch",
         template="loss_torch.py.j2",
         always=("_as_real_tensor", "_outside", "_reduce"),
+        words=TORCH_WORDS,
         calls={**_lowered("torch"), **_where_softplus("torch")},
     )
 )
@@ -156,6 +204,7 @@ JAX = register(
         module="jax",
         template="loss_jax.py.j2",
         always=("_concrete", "_reduce"),
+        words=JAX_WORDS,
         calls={**_lowered("jnp"), **_where_softplus("jnp")},
     )
 )

@@ -25,7 +25,7 @@ from ..engine.functions import by_name
 from ..engine.functions.logistic import softplus
 from ..engine.functions.logsumexp import logsumexp
 from ..engine.functions.xlog import xlogy
-from ..engine.supports import REAL_LINE
+from ..engine.supports import POSITIVE_REALS, REAL_LINE
 from ..engine.symbols import DETERMINANT, PRECISION, Head, K, Output, y
 from ..errors import NotSupportedError, UnknownChoiceError
 from ..resources import templates_dir
@@ -358,11 +358,14 @@ def source(
         chosen.runtime_module, printer.helpers | set(chosen.always)
     )
     code = "".join(text for text in printed.values() if text)
+    signature = _signature(heads, params, support.binary, onehot, printed, printer, reduction)
     return (
         _environment()
         .get_template(chosen.template)
         .render(
             name=function_name(d, full),
+            signature=signature,
+            w=chosen.words,
             family=d.family,
             link=d.link,
             convention=d.convention,
@@ -383,6 +386,24 @@ def source(
             expression_text=PlainPrinter().doprint(per_sample),
         )
     )
+
+
+def _signature(heads, params, binary, onehot, printed, printer, reduction) -> str:
+    """The exported function's parameters: input and target, the learned heads, then the
+    keyword-only options this loss has, in one order for every backend."""
+    words = ["input", "target", *(h.argument for h in heads), "*"]
+    words += [f"{p.name}={p.default}" for p in params]
+    if binary:
+        words += ["weight=None", "pos_weight=None"]
+    if onehot:
+        words += ["weight=None", "ignore_index=-100", "label_smoothing=0.0"]
+    if any(h.domain == POSITIVE_REALS for h in heads):
+        words.append("eps=1e-6")
+    if printed["stirling_expression"]:
+        words.append("stirling=False")
+    if "_quadratic" in printer.helpers:
+        words.append("covariance=None")
+    return ", ".join([*words, f'reduction="{reduction}"'])
 
 
 @cache
