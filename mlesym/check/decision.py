@@ -48,3 +48,13 @@ class Undecided:
 
 
 Decision = Witness | Counterexample | Undecided
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """What the normalizer Z(f) of exp(-LOSS) is: 'finite' (and constant: LOSS is an NLL up
+    to log Z), 'depends' on the prediction, or 'divergent'; ``detail`` in one sentence."""
+
+    kind: str
+    detail: str
+    findings: tuple[Finding, ...] = ()
