@@ -125,7 +125,7 @@ def _reference(expr: sp.Expr, values: tuple) -> float:
 def _evaluate(backend: str, code: str, arrays: list[np.ndarray], helpers: set[str]) -> np.ndarray:
     chosen = backends.get(backend)
     library = require_backend(backend)
-    source, _ = runtime.helper_source(chosen.runtime_module, helpers)
+    source, _ = runtime.helper_source(chosen.runtime_module, helpers, chosen.namespace)
     namespace: dict = {"math": __import__("math")}
     if backend == "jax":
         import jax.numpy as jnp

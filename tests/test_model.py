@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 import mlesym
-from mlesym.engine.family import Convention, LearnedReferences
+from mlesym.engine.family import Convention
 from mlesym.engine.model import Model
+from mlesym.engine.references import LearnedReferences
 from mlesym.errors import UnknownChoiceError
 from mlesym.families import get, names, variants_of
 

@@ -15,10 +15,20 @@ from mlesym.export import backends, runtime
 
 
 def _module(backend: str):
-    require_backend(backend)
+    """The backend's helpers as a generated loss holds them: every helper its runtime offers
+    (its own and the common ones, spelled in its namespace), executed with its libraries."""
+    import types
+
+    library = require_backend(backend)
+    chosen = backends.get(backend)
+    source, _ = runtime.helper_source(
+        chosen.runtime_module, runtime.names(chosen.runtime_module), chosen.namespace
+    )
+    namespace: dict = {"math": importlib.import_module("math"), backend: library}
     if backend == "jax":
-        require_backend("jax")  # float64
-    return importlib.import_module(f"mlesym.export.runtime.{backends.get(backend).runtime_module}")
+        namespace["jnp"] = library.numpy
+    exec(compile(source, f"<runtime {backend}>", "exec"), namespace)
+    return types.SimpleNamespace(**namespace)
 
 
 def _array(backend: str, values):
@@ -65,7 +75,7 @@ def test_logcosh_and_expm1mx_against_mpmath(backend):
 
 
 def test_numpy_softplus_with_shift_and_scale_and_xlogy():
-    rt = importlib.import_module("mlesym.export.runtime.numpy")
+    rt = _module("numpy")
     u = np.array([-1e4, -30.0, 0.0, 30.0, 1e4])
     shift = np.array([1.0, 2.0, 3.0, -60.0, -2e4])
     with mpmath.workdps(60):
@@ -77,7 +87,7 @@ def test_numpy_softplus_with_shift_and_scale_and_xlogy():
 
 
 def test_numpy_quadratic_form_and_log_determinant():
-    rt = importlib.import_module("mlesym.export.runtime.numpy")
+    rt = _module("numpy")
     covariance = np.array([[2.0, 0.3], [0.3, 1.0]])
     r = np.array([[1.0, -2.0], [0.5, 0.25]])
     chol = rt._cholesky(covariance, 2, np.float64)
@@ -90,11 +100,16 @@ def test_numpy_quadratic_form_and_log_determinant():
 
 def test_helpers_are_copied_with_the_helpers_they_call_in_file_order():
     chosen = runtime.closure("numpy", ["_logrising"])
-    assert chosen == ["_gammaln", "_stirling_tail", "_logrising"]
+    assert chosen == ["_gammaln", "_logrising", "_stirling_tail"]  # its own, then common's
     source, uses_math = runtime.helper_source("numpy", ["_logrising"])
     assert uses_math and "def _logrising" in source and "def _logcosh" not in source
     with pytest.raises(KeyError, match="defines no _nothing"):
         runtime.closure("torch", ["_nothing"])
+
+
+def test_a_common_helper_is_spelled_in_the_backend_namespace():
+    source, _ = runtime.helper_source("jax", ["_expm1mx"], "jnp")
+    assert "jnp.where(near" in source and "xp." not in source and "numpy." not in source
 
 
 @pytest.mark.parametrize("backend", backends.names())

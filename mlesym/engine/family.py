@@ -10,6 +10,7 @@ from typing import Any, Literal
 import sympy as sp
 
 from ..errors import UnknownChoiceError
+from .references import LearnedReferences, References
 from .rules import Rule
 from .supports import (  # noqa: F401  (what family files import, with the declaration types)
     BINARY,
@@ -30,15 +31,6 @@ from .supports import (  # noqa: F401  (what family files import, with the decla
     Support,
     domain,
 )
-
-
-@dataclass(frozen=True)
-class LearnedReferences:
-    """Independent references of a learned variant, used only by tests: the SciPy
-    log-density with the head's value as its parameter, and the hand-written loss."""
-
-    logpdf: Callable[..., Any]
-    loss: Callable[..., Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -142,22 +134,6 @@ class Convention:
     torch: str | None = None  # the torch.nn.functional counterpart, for documents
     scale: sp.Expr = sp.Integer(1)  # the convention's positive factor (1/2 for gaussian_nll_loss)
     offset: sp.Expr = sp.Integer(0)  # a constant it adds (1 in 1 - cos(y - mu), zero at best)
-
-
-@dataclass(frozen=True)
-class References:
-    """Independent references used only by tests: SciPy's log-density, hand-written losses.
-
-    ``logpdf(target, parameter, **nuisance)``: elementwise log-density from scipy.stats.
-    ``loss[link](input, target)``: the conventional per-sample loss written by hand in NumPy.
-    ``torch[link](input, target, reduction)``: the torch.nn.functional call, if any.
-    ``constant_mle(targets)``: the parameter that a constant model fits, in closed form.
-    """
-
-    logpdf: Callable[..., Any]
-    loss: Mapping[str, Callable[..., Any]]
-    torch: Mapping[str, Callable[..., Any]]
-    constant_mle: Callable[[Any], Any]
 
 
 @dataclass(frozen=True)

@@ -355,7 +355,7 @@ def source(
     }
     chosen = backends.get(backend)
     helpers, helpers_use_math = runtime.helper_source(
-        chosen.runtime_module, printer.helpers | set(chosen.always)
+        chosen.runtime_module, printer.helpers | set(chosen.always), chosen.namespace
     )
     code = "".join(text for text in printed.values() if text)
     signature = _signature(heads, params, support.binary, onehot, printed, printer, reduction)

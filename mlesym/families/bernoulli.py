@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..engine.family import BINARY, Convention, Family, References
+from ..engine.family import BINARY, Convention, Family
 from ..engine.lazy import numpy as np
 from ..engine.links import LOGIT, PROBABILITY
+from ..engine.references import References
 
 
 def density(y: sp.Expr, p: sp.Expr) -> sp.Expr:

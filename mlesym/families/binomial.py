@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..engine.family import BOUNDED_COUNT, Convention, Family, Param, References
+from ..engine.family import BOUNDED_COUNT, Convention, Family, Param
 from ..engine.lazy import numpy as np
 from ..engine.links import LOGIT, PROBABILITY
+from ..engine.references import References
 
 N = sp.Symbol("N", positive=True)  # an integer; declared only positive, so that
 # SymPy keeps log Gamma(N + 1) as one function rather than log(Gamma(N + 1))

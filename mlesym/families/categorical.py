@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..engine.family import ONE_HOT, Convention, Family, References
+from ..engine.family import ONE_HOT, Convention, Family
 from ..engine.lazy import numpy as np
 from ..engine.links import PROBABILITIES, SOFTMAX
+from ..engine.references import References
 from ..engine.symbols import K, k
 
 

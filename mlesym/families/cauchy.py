@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..engine.family import (
-    REAL,
-    Convention,
-    Family,
-    LearnedReferences,
-    Param,
-    References,
-    learned_itself,
-)
+from ..engine.family import REAL, Convention, Family, Param, learned_itself
 from ..engine.lazy import numpy as np
 from ..engine.links import IDENTITY
+from ..engine.references import LearnedReferences, References
 
 gamma = sp.Symbol("gamma", positive=True)
 

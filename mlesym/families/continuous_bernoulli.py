@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..engine.family import CLOSED_UNIT, Convention, Family, References
+from ..engine.family import CLOSED_UNIT, Convention, Family
 from ..engine.lazy import numpy as np
 from ..engine.links import LOGIT
+from ..engine.references import References
 
 
 def normalizer(lam: sp.Expr) -> sp.Expr:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..engine.family import POSITIVE, Convention, Family, References
+from ..engine.family import POSITIVE, Convention, Family
 from ..engine.lazy import numpy as np
 from ..engine.links import LOG
 from ..engine.links import POSITIVE as RATE
+from ..engine.references import References
 
 
 def density(y: sp.Expr, rate: sp.Expr) -> sp.Expr:

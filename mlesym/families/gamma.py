@@ -4,20 +4,13 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..engine.family import (
-    POSITIVE,
-    Convention,
-    Family,
-    LearnedReferences,
-    Param,
-    References,
-    learned_itself,
-)
+from ..engine.family import POSITIVE, Convention, Family, Param, learned_itself
 from ..engine.functions.expm1mx import expm1mx
 from ..engine.functions.gammas import lgammatail
 from ..engine.lazy import numpy as np
 from ..engine.links import LOG
 from ..engine.links import POSITIVE as MEAN
+from ..engine.references import LearnedReferences, References
 
 k = sp.Symbol("k", positive=True)
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..engine.family import REAL, Convention, Family, References
+from ..engine.family import REAL, Convention, Family
 from ..engine.lazy import numpy as np
 from ..engine.links import IDENTITY
+from ..engine.references import References
 
 
 def density(y: sp.Expr, mu: sp.Expr) -> sp.Expr:

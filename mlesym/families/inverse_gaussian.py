@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..engine.family import POSITIVE, Convention, Family, Param, References
+from ..engine.family import POSITIVE, Convention, Family, Param
 from ..engine.lazy import numpy as np
 from ..engine.links import LOG
 from ..engine.links import POSITIVE as MEAN
+from ..engine.references import References
 
 lamda = sp.Symbol("lamda", positive=True)  # SymPy prints "lamda" as the Greek letter
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..engine.family import REAL, Convention, Family, Learned, LearnedReferences, Param, References
+from ..engine.family import REAL, Convention, Family, Learned, Param
 from ..engine.lazy import numpy as np
 from ..engine.links import IDENTITY
+from ..engine.references import LearnedReferences, References
 
 b = sp.Symbol("b", positive=True)
 

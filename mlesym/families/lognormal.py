@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..engine.family import (
-    POSITIVE,
-    Convention,
-    Family,
-    Learned,
-    LearnedReferences,
-    Param,
-    References,
-)
+from ..engine.family import POSITIVE, Convention, Family, Learned, Param
 from ..engine.lazy import numpy as np
 from ..engine.links import IDENTITY
+from ..engine.references import LearnedReferences, References
 
 sigma = sp.Symbol("sigma", positive=True)
 

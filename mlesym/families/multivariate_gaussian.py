@@ -7,9 +7,10 @@ import random
 
 import sympy as sp
 
-from ..engine.family import VECTOR, Convention, Family, References
+from ..engine.family import VECTOR, Convention, Family
 from ..engine.lazy import numpy as np
 from ..engine.links import MEAN_VECTOR
+from ..engine.references import References
 from ..engine.symbols import DETERMINANT, PRECISION, K, j, k
 
 

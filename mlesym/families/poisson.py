@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..engine.family import COUNT, Convention, Family, References
+from ..engine.family import COUNT, Convention, Family
 from ..engine.lazy import numpy as np
 from ..engine.links import LOG, POSITIVE
+from ..engine.references import References
 
 
 def density(y: sp.Expr, rate: sp.Expr) -> sp.Expr:

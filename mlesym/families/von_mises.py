@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..engine.family import CIRCLE, Convention, Family, Param, References
+from ..engine.family import CIRCLE, Convention, Family, Param
 from ..engine.lazy import numpy as np
 from ..engine.links import IDENTITY
+from ..engine.references import References
 
 kappa = sp.Symbol("kappa", positive=True)
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..engine.family import POSITIVE, Convention, Family, Param, References
+from ..engine.family import POSITIVE, Convention, Family, Param
 from ..engine.functions.expm1mx import expm1mx
 from ..engine.lazy import numpy as np
 from ..engine.links import LOG
 from ..engine.links import POSITIVE as SCALE
+from ..engine.references import References
 
 k = sp.Symbol("k", positive=True)
 

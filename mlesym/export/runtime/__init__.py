@@ -3,12 +3,14 @@
 They are linted and unit-tested like any other code, and never imported by an exported
 loss: ``helper_source`` copies the source of the helpers an expression needs, and of the
 helpers those call, into the generated file, which stays standalone. The modules are read
-as text (``ast``), so writing PyTorch source needs no PyTorch.
+as text (``ast``), so writing PyTorch source needs no PyTorch. A helper alike in every
+backend but for the namespace is written once, in ``common.py``, over ``xp``.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -16,10 +18,23 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
+COMMON = "common"
+
+
 @cache
 def _definitions(module: str) -> dict[str, tuple[int, str, frozenset[str]]]:
-    """name -> (position, source, names it uses) for each top-level definition of a runtime
-    module: a ``def``, or a ``try:`` that assigns a name (a SciPy import with a fallback)."""
+    """name -> (position, source, names it uses) for each helper a backend's module has:
+    its own top-level definitions (a ``def``, or a ``try:`` that assigns a name, such as a
+    SciPy import with a fallback), then those of ``common.py`` it does not define itself."""
+    own = _parsed(module)
+    if module == COMMON:
+        return own
+    shared = {k: (len(own) + p, s, u) for k, (p, s, u) in _parsed(COMMON).items() if k not in own}
+    return {**own, **shared}
+
+
+@cache
+def _parsed(module: str) -> dict[str, tuple[int, str, frozenset[str]]]:
     text = (HERE / f"{module}.py").read_text()
     found: dict[str, tuple[int, str, frozenset[str]]] = {}
     for position, node in enumerate(ast.parse(text).body):
@@ -61,9 +76,13 @@ def closure(module: str, wanted: Iterable[str]) -> list[str]:
     return sorted(seen, key=lambda name: definitions[name][0])
 
 
-def helper_source(module: str, wanted: Iterable[str]) -> tuple[str, bool]:
-    """The source of ``wanted`` and the helpers they call, and whether it uses ``math``."""
+def helper_source(
+    module: str, wanted: Iterable[str], namespace: str | None = None
+) -> tuple[str, bool]:
+    """The source of ``wanted`` and the helpers they call, ``xp.`` spelled ``namespace.``
+    (the module's name by default), and whether it uses ``math``."""
     definitions = _definitions(module)
     chosen = closure(module, wanted)
     text = "\n\n\n".join(definitions[name][1] for name in chosen)
+    text = re.sub(r"\bxp\.", f"{namespace or module}.", text)
     return text, any("math" in definitions[name][2] for name in chosen)

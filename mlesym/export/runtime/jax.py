@@ -7,6 +7,8 @@ import math
 import jax
 import jax.numpy as jnp
 
+from .common import _stirling_tail  # noqa: F401  (copied with the helpers that call them)
+
 
 def _logsumexp(z, shift=0.0, keepdims=False):
     """log(sum(exp(z), axis=-1)) + shift, as (max + shift) + log1p(sum of the other terms).
@@ -32,15 +34,6 @@ def _logcbnorm(u):
     far = jnp.where(near, 1.0, magnitude)
     large = jnp.log(far) + jnp.log1p(2 / jnp.expm1(far))
     return jnp.where(near, jnp.log(2.0) + small**2 / 12 - small**4 / 1440, large)
-
-
-def _stirling_tail(z):
-    """log Gamma(z) - ((z - 1/2) log z - z + log(2 pi)/2), by Stirling's series (z >= 10)."""
-    w = 1 / (z * z)
-    series = 1 / 12 - w * (
-        1 / 360 - w * (1 / 1260 - w * (1 / 1680 - w * (1 / 1188 - w * (691 / 360360 - w / 156))))
-    )
-    return series / z
 
 
 def _logrising(b, a):
@@ -72,37 +65,6 @@ def _lgammatail(k):
     return jnp.where(large, _stirling_tail(big), direct)
 
 
-def _expm1mx(w):
-    """e^w - 1 - w: its Taylor series for |w| < 0.1 (within 1e-17 there), expm1(w) - w beyond."""
-    near = jnp.abs(w) < 0.1
-    v = jnp.where(near, w, 0.0)
-    series = (
-        v
-        * v
-        * (
-            1 / 2
-            + v
-            * (
-                1 / 6
-                + v
-                * (
-                    1 / 24
-                    + v
-                    * (
-                        1 / 120
-                        + v
-                        * (
-                            1 / 720
-                            + v * (1 / 5040 + v * (1 / 40320 + v * (1 / 362880 + v / 3628800)))
-                        )
-                    )
-                )
-            )
-        )
-    )
-    return jnp.where(near, series, jnp.expm1(w) - w)
-
-
 def _logcosh(u):
     """log(cosh(u)) without overflow or cancellation: log1p(2 sinh(u/2)^2) for |u| < 1,
     else |u| + log1p(exp(-2|u|)) - log 2."""
@@ -111,13 +73,6 @@ def _logcosh(u):
     small = jnp.log1p(2 * jnp.sinh(inner / 2) ** 2)
     large = magnitude + jnp.log1p(jnp.exp(-2 * magnitude)) - jnp.log(2.0)
     return jnp.where(magnitude < 1, small, large)
-
-
-def _stirling(target):
-    """PyTorch's Stirling term for log(target!) in poisson_nll_loss(full=True); 0 where target <= 1."""
-    safe = jnp.where(target > 1, target, 2.0)
-    term = safe * jnp.log(safe) - safe + 0.5 * jnp.log(2 * jnp.pi * safe)
-    return jnp.where(target > 1, term, 0.0)
 
 
 def _cholesky(covariance, size, dtype):
@@ -148,11 +103,3 @@ def _logdet(chol):
 
 def _concrete(*arrays):
     return not any(isinstance(a, jax.core.Tracer) for a in arrays)
-
-
-def _reduce(loss, reduction):
-    if reduction == "none":
-        return loss
-    if reduction == "sum":
-        return jnp.sum(loss)
-    return jnp.mean(loss)

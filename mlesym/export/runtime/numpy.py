@@ -6,6 +6,8 @@ import math
 
 import numpy
 
+from .common import _stirling_tail  # noqa: F401  (copied with the helpers that call them)
+
 
 def _zero_where_x_is_zero(x, y, product):
     """x log(.) as computed, but 0 where x = 0 and y is a number (so 0 log 0 = 0)."""
@@ -96,15 +98,6 @@ def _logcbnorm(u):
     return numpy.where(near, 0.6931471805599453 + small**2 / 12 - small**4 / 1440, large)
 
 
-def _stirling_tail(z):
-    """log Gamma(z) - ((z - 1/2) log z - z + log(2 pi)/2), by Stirling's series (z >= 10)."""
-    w = 1 / (z * z)
-    series = 1 / 12 - w * (
-        1 / 360 - w * (1 / 1260 - w * (1 / 1680 - w * (1 / 1188 - w * (691 / 360360 - w / 156))))
-    )
-    return series / z
-
-
 def _logrising(b, a):
     """log Gamma(b + a) - log Gamma(b) without the cancellation of two large log-gammas:
     (b - 1/2) log1p(a/b) + a log(b + a) - a + tail(b + a) - tail(b) where b >= 10 (Stirling;
@@ -125,19 +118,7 @@ def _logi0e(u):
     small = numpy.where(large, 0.0, u)
     big = numpy.where(large, u, 100.0)
     t = 1 / (8 * big)
-    series = t * (
-        1
-        + t
-        * (
-            9 / 2
-            + t
-            * (
-                225 / 6
-                + t
-                * (11025 / 24 + t * (893025 / 120 + t * (108056025 / 720 + t * 18261468225 / 5040)))
-            )
-        )
-    )
+    series = t * (1 + t * (9 / 2 + t * (225 / 6 + t * (11025 / 24 + t * (893025 / 120 + t * (108056025 / 720 + t * 18261468225 / 5040))))))  # fmt: skip
     asymptotic = numpy.log1p(series) - 0.5 * numpy.log(2 * math.pi * big)
     return numpy.where(large, asymptotic, numpy.log(numpy.i0(small)) - small)
 
@@ -154,37 +135,6 @@ def _lgammatail(k):
     return numpy.where(large, _stirling_tail(big), direct)
 
 
-def _expm1mx(w):
-    """e^w - 1 - w: its Taylor series for |w| < 0.1 (within 1e-17 there), expm1(w) - w beyond."""
-    near = numpy.abs(w) < 0.1
-    v = numpy.where(near, w, 0.0)
-    series = (
-        v
-        * v
-        * (
-            1 / 2
-            + v
-            * (
-                1 / 6
-                + v
-                * (
-                    1 / 24
-                    + v
-                    * (
-                        1 / 120
-                        + v
-                        * (
-                            1 / 720
-                            + v * (1 / 5040 + v * (1 / 40320 + v * (1 / 362880 + v / 3628800)))
-                        )
-                    )
-                )
-            )
-        )
-    )
-    return numpy.where(near, series, numpy.expm1(w) - w)
-
-
 def _logcosh(u):
     """log(cosh(u)) without overflow or cancellation: log1p(2 sinh(u/2)^2) for |u| < 1,
     else |u| + log1p(exp(-2|u|)) - log 2."""
@@ -193,13 +143,6 @@ def _logcosh(u):
         small = numpy.log1p(2 * numpy.sinh(magnitude / 2) ** 2)
     large = magnitude + numpy.log1p(numpy.exp(-2 * magnitude)) - 0.6931471805599453  # log 2
     return numpy.where(magnitude < 1, small, large)
-
-
-def _stirling(target):
-    """PyTorch's Stirling term for log(target!) in poisson_nll_loss(full=True); 0 where target <= 1."""
-    safe = numpy.where(target > 1, target, 2.0)
-    term = safe * numpy.log(safe) - safe + 0.5 * numpy.log(2 * numpy.pi * safe)
-    return numpy.where(target > 1, term, 0.0)
 
 
 def _cholesky(covariance, size, dtype):
@@ -225,21 +168,8 @@ def _quadratic(r, chol):
     return numpy.sum(whitened * whitened, axis=0).reshape(r.shape[:-1])
 
 
-def _logdet(chol):
-    """log det Sigma = 2 sum log diag L."""
-    return 0.0 if chol is None else 2 * numpy.sum(numpy.log(numpy.diagonal(chol)))
-
-
 def _as_real_array(value, name):
     array = numpy.asarray(value)
     if array.dtype.kind not in "biuf" or (array.dtype.kind == "b" and name == "input"):
         raise ValueError(f"{name} must be an array of real numbers; got dtype {array.dtype}")
     return array
-
-
-def _reduce(loss, reduction):
-    if reduction == "none":
-        return loss
-    if reduction == "sum":
-        return numpy.sum(loss)
-    return numpy.mean(loss)

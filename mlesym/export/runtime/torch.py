@@ -6,6 +6,8 @@ import math
 
 import torch
 
+from .common import _stirling_tail  # noqa: F401  (copied with the helpers that call them)
+
 
 def _logsumexp(z, shift=0.0, keepdims=False):
     """log(sum(exp(z), dim=-1)) + shift, as (max + shift) + log1p(sum of the other terms).
@@ -39,15 +41,6 @@ def _logcbnorm(u):
     return torch.where(near, math.log(2.0) + small**2 / 12 - small**4 / 1440, large)
 
 
-def _stirling_tail(z):
-    """log Gamma(z) - ((z - 1/2) log z - z + log(2 pi)/2), by Stirling's series (z >= 10)."""
-    w = 1 / (z * z)
-    series = 1 / 12 - w * (
-        1 / 360 - w * (1 / 1260 - w * (1 / 1680 - w * (1 / 1188 - w * (691 / 360360 - w / 156))))
-    )
-    return series / z
-
-
 def _logrising(b, a):
     """log Gamma(b + a) - log Gamma(b) without the cancellation of two large log-gammas:
     (b - 1/2) log1p(a/b) + a log(b + a) - a + tail(b + a) - tail(b) where b >= 10 (Stirling;
@@ -70,37 +63,6 @@ def _lgammatail(k):
         torch.lgamma(small) - (small - 0.5) * torch.log(small) + small - 0.5 * math.log(2 * math.pi)
     )
     return torch.where(large, _stirling_tail(big), direct)
-
-
-def _expm1mx(w):
-    """e^w - 1 - w: its Taylor series for |w| < 0.1 (within 1e-17 there), expm1(w) - w beyond."""
-    near = torch.abs(w) < 0.1
-    v = torch.where(near, w, 0.0)
-    series = (
-        v
-        * v
-        * (
-            1 / 2
-            + v
-            * (
-                1 / 6
-                + v
-                * (
-                    1 / 24
-                    + v
-                    * (
-                        1 / 120
-                        + v
-                        * (
-                            1 / 720
-                            + v * (1 / 5040 + v * (1 / 40320 + v * (1 / 362880 + v / 3628800)))
-                        )
-                    )
-                )
-            )
-        )
-    )
-    return torch.where(near, series, torch.expm1(w) - w)
 
 
 def _logcosh(u):
@@ -145,11 +107,6 @@ def _quadratic(r, chol):
     return torch.sum(whitened * whitened, dim=0).reshape(r.shape[:-1])
 
 
-def _logdet(chol):
-    """log det Sigma = 2 sum log diag L."""
-    return 0.0 if chol is None else 2 * torch.sum(torch.log(torch.diagonal(chol)))
-
-
 def _as_real_tensor(value, name, dtype=None):
     try:
         tensor = torch.as_tensor(value) if dtype is None else torch.as_tensor(value, dtype=dtype)
@@ -165,11 +122,3 @@ def _as_real_tensor(value, name, dtype=None):
 def _outside(values, low, high):
     values = values.detach()  # elementwise, so that a NaN hides no invalid neighbour
     return bool(((values < low) | (values > high)).any())
-
-
-def _reduce(loss, reduction):
-    if reduction == "none":
-        return loss
-    if reduction == "sum":
-        return torch.sum(loss)
-    return torch.mean(loss)
