@@ -58,7 +58,7 @@ def main() -> None:
         for run in range(3):
             for name, tree in trees.items():
                 cold[name].append(once(tree, ["build", "--out", f"{scratch}/{name}{run}"]))
-        for _ in range(5):
+        for _ in range(15):
             for name, tree in trees.items():
                 warm[name].append(once(tree, ["build", "--out", f"{scratch}/{name}0"]))
 
@@ -86,7 +86,7 @@ def main() -> None:
         "|---|---|---|---|",
         row("`mlesym derive gaussian` (9 runs each)", derive),
         row("`mlesym build`, cold: empty folder (3 runs each)", cold),
-        row("`mlesym build`, warm: unchanged rebuild (5 runs each)", warm),
+        row("`mlesym build`, warm: unchanged rebuild (15 runs each)", warm),
         "",
     ]
     text = "\n".join(lines)
