@@ -27,7 +27,8 @@ from ..engine.family import (
     References,
 )
 from ..engine.numeric import NORMALIZER_DIGITS, compiled_mpmath
-from ..engine.supports import DENSITY_SUPPORTS, by_name
+from ..engine.supports import DENSITY_SUPPORTS, POSITIVE_REALS, UNIT_INTERVAL, by_name
+from ..engine.supports import domain as domain_of
 from ..engine.symbols import Output, i, x
 from ..errors import MlesymError, UnknownChoiceError
 from ..printing.readback import reads_as_itself, shown_latex
@@ -262,7 +263,8 @@ def _symbolic_check(expr, target, predicted, symbols, support, theta_domain) -> 
     the support in closed form, as text ('1' when normalized), or None."""
     support = SUPPORTS[support]
     t = sp.Symbol(target.name, **support.assumptions)
-    p = sp.Symbol(predicted.name, positive=True) if theta_domain == "positive" else predicted
+    positive = domain_of(theta_domain) == POSITIVE_REALS
+    p = sp.Symbol(predicted.name, positive=True) if positive else predicted
     density = expr.xreplace({target: t, predicted: p})
     nonnegative = bool(density.is_nonnegative)
     if support == INTEGERS:
@@ -279,7 +281,7 @@ def _symbolic_check(expr, target, predicted, symbols, support, theta_domain) -> 
 
 
 def _symbol(name: str, domain: str) -> sp.Symbol:
-    if domain == "positive":
+    if domain_of(domain) == POSITIVE_REALS:
         return sp.Symbol(name, positive=True)
     return sp.Symbol(name, real=True)
 
@@ -289,9 +291,11 @@ def _none(*args, **kwargs):
 
 
 def _draw(domain: str, rng: random.Random) -> float:
-    if domain == "positive":
+    """A parameter value at which the density's checks run: well inside its domain."""
+    domain = domain_of(domain)
+    if domain == POSITIVE_REALS:
         return rng.uniform(0.5, 2.5)
-    if domain == "unit":
+    if domain == UNIT_INTERVAL:
         return rng.uniform(0.1, 0.9)
     return rng.uniform(-1.5, 1.5)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -69,6 +69,14 @@ class Model:
             parts.append(self.link)
         parts += [f"{name}_{value}" for name, value in self.variant]
         return re.sub(r"\W", "_", "_".join([*parts, what]))
+
+    def title(self, latex: Callable[[object], str]) -> str:
+        """'Gaussian, $\\sigma$ fixed', 'Gaussian, $\\sigma$ learned': the family's title and
+        each parameter's setting, its symbol printed by ``latex`` (the documents' printer)."""
+        parts = [self.family.title]
+        for param in self.family.params:
+            parts.append(f"${latex(param.symbol)}$ {self.variants.get(param.name, 'fixed')}")
+        return ", ".join(parts)
 
     @property
     def cli_args(self) -> list[str]:

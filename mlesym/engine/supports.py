@@ -65,6 +65,12 @@ class Domain(_Constraint):
     sample_parameter: Callable[[random.Random], float] = field(
         default=lambda rng: rng.uniform(0.3, 3.0), hash=False, compare=False
     )
+    # what an exported loss demands of an array in this domain: nonnegative values (a
+    # positive parameter predicted as it is; a learned one is clamped below at eps), or
+    # probabilities in [0, 1], one per class when ``vector``
+    nonnegative: bool = False
+    probability: bool = False
+    vector: bool = False
 
     def __post_init__(self) -> None:
         DOMAINS.setdefault(self.name, self)
@@ -92,6 +98,7 @@ POSITIVE_REALS = Domain(
     plot_range=(0.05, 6.0),
     neutral=1.0,
     draw=lambda rng, size: [rng.uniform(0.1, 3.0) for _ in range(size)],
+    nonnegative=True,
 )
 UNIT_INTERVAL = Domain(
     "unit",
@@ -103,6 +110,7 @@ UNIT_INTERVAL = Domain(
     neutral=0.5,
     draw=lambda rng, size: [rng.uniform(0.02, 0.98) for _ in range(size)],
     sample_parameter=lambda rng: rng.uniform(0.05, 0.95),
+    probability=True,
 )
 PROBABILITY_SIMPLEX = Domain(
     "simplex",
@@ -113,6 +121,8 @@ PROBABILITY_SIMPLEX = Domain(
     plot_range=(0.01, 0.99),
     neutral=0.5,
     draw=_simplex_draw,
+    probability=True,
+    vector=True,
 )
 
 
@@ -157,6 +167,7 @@ class Support(_Constraint):
         default=None, hash=False, compare=False
     )
     aliases: tuple[str, ...] = ()  # other names the command line accepts
+    special: tuple = ()  # targets where losses often part ways (y = 0 of a count): always tried
 
     @property
     def binary(self) -> bool:
@@ -234,6 +245,7 @@ BINARY = Support(
     assumptions={"integer": True, "nonnegative": True},
     measure="the sum over y in {0, 1}",
     enumerate=lambda num, bound: [0, 1],
+    special=(0, 1),
 )
 POSITIVE = Support(
     "positive",
@@ -258,6 +270,7 @@ COUNT = Support(
     measure="the sum over y = 0, 1, 2, ...",
     enumerate=lambda num, bound: list(range(1000)),
     aliases=("nonnegative-integers",),
+    special=(0, 1),
 )
 ONE_HOT = Support(
     ONE_HOT_NAME,
@@ -291,6 +304,7 @@ BOUNDED_COUNT = Support(
     plot_targets=(0.0, 3.0, 8.0),
     assumptions={"integer": True, "nonnegative": True},
     enumerate=lambda num, bound: list(range(int(bound) + 1)),
+    special=(0,),
 )
 COUNTS = Support(
     "counts",
@@ -320,6 +334,7 @@ INTEGERS = Support(
     plot_targets=(-2.0, 0.0, 3.0),
     assumptions={"integer": True},
     measure="the sum over the integers",
+    special=(0,),
 )
 VECTOR = Support(
     "vector",

@@ -25,7 +25,7 @@ from ..engine.functions import by_name
 from ..engine.functions.logistic import softplus
 from ..engine.functions.logsumexp import logsumexp
 from ..engine.functions.xlog import xlogy
-from ..engine.supports import POSITIVE_REALS, REAL_LINE
+from ..engine.supports import REAL_LINE
 from ..engine.symbols import DETERMINANT, PRECISION, Head, K, Output, y
 from ..errors import NotSupportedError, UnknownChoiceError
 from ..resources import templates_dir
@@ -379,7 +379,7 @@ def source(
             raw_link=raw_link,
             heads=heads,
             command=export_command(d, backend, full),
-            input_domain=d.link.output_domain.name,
+            input_domain=d.link.output_domain,
             params=params,
             reduction=reduction,
             version=__version__,
@@ -397,7 +397,7 @@ def _signature(heads, params, binary, onehot, printed, printer, reduction) -> st
         words += ["weight=None", "pos_weight=None"]
     if onehot:
         words += ["weight=None", "ignore_index=-100", "label_smoothing=0.0"]
-    if any(h.domain == POSITIVE_REALS for h in heads):
+    if any(h.domain.nonnegative for h in heads):  # clamped below at eps
         words.append("eps=1e-6")
     if printed["stirling_expression"]:
         words.append("stirling=False")

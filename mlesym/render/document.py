@@ -146,11 +146,8 @@ def _mle_context(d: Derivation) -> dict:
 
 
 def document_title(d: Derivation) -> str:
-    """'Gaussian, $\\sigma$ fixed', 'Bernoulli', 'Gaussian, $\\sigma$ learned'."""
-    parts = [d.family.title]
-    for param in d.family.params:
-        parts.append(f"${shown_latex(param.symbol)}$ {d.variant.get(param.name, 'fixed')}")
-    return ", ".join(parts)
+    """'Gaussian, $\\sigma$ fixed', 'Bernoulli', 'Gaussian, $\\sigma$ learned' (``Model.title``)."""
+    return d.model.title(shown_latex)
 
 
 def document_name(d: Derivation) -> str:
