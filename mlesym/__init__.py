@@ -40,13 +40,15 @@ def verify(
     link: str | None = None,
     seconds: float = 20.0,
     classes: int = 3,
-    **variants: str,
+    **settings: str | float,
 ):
     """Whether ``loss`` is a positive multiple of ``family``'s NLL plus a constant: a Verdict
-    with its witness or counterexample; ``.document()`` renders the decision step by step."""
+    with its witness or counterexample; ``.document()`` renders the decision step by step.
+    ``settings``: a learned form per parameter (``sigma="learned"``), or a value for a fixed
+    one (``gamma=2``); the verdict states the values it was decided at."""
     from .check.verify import verify as _verify
 
-    return _verify(loss, family, link, seconds=seconds, classes=classes, **variants)
+    return _verify(loss, family, link, seconds=seconds, classes=classes, **settings)
 
 
 def identify(loss: str, support: str | None = None, seconds: float = 60.0):

@@ -235,3 +235,55 @@ def test_the_special_targets_of_a_support_are_always_tried():
     verdict = mlesym.verify("exp(f) - y*f + f*0**y", "poisson", "log")
     assert not verdict.equivalent
     assert mlesym.verify("exp(f) - y*f", "poisson", "log").equivalent
+
+
+def test_a_fixed_parameter_takes_a_value():
+    """log(1 + (y - f)^2 / 4) is the Cauchy NLL at gamma = 2 (hand derivation: the density
+    1 / (pi gamma (1 + r^2 / gamma^2)) gives log(pi gamma) + log(1 + r^2 / gamma^2)): at the
+    default gamma = 1 it is not, and the verdict names the value it was decided at."""
+    loss = "log(1 + (y - f)**2/4)"
+    assert not mlesym.verify(loss, "cauchy").equivalent
+    for value in (2, "2", 2.0):
+        verdict = mlesym.verify(loss, "cauchy", gamma=value)
+        assert verdict.equivalent and "at gamma = 2" in verdict.summary()
+        assert verdict.scale == "1" and verdict.method == "symbolic"
+    result = run_mlesym("verify", loss, "--family", "cauchy", "--gamma", "2")
+    assert result.returncode == 0 and "at gamma = 2" in result.stdout
+
+
+def test_student_t_at_its_default_and_at_a_given_nu():
+    """The Student-t NLL is ((nu + 1) / 2) log(1 + r^2 / (nu s^2)) + const: 2 log(1 + r^2/3)
+    at the default nu = 3 (this was refused: the default s = 1.0 entered as a double and
+    parted the two at the 17th digit), 3 log(1 + r^2/5) at nu = 5."""
+    assert mlesym.verify("2*log(1 + (y - f)**2/3)", "student_t").equivalent
+    assert mlesym.verify("3*log(1 + (y - f)**2/5)", "student_t", nu=5).equivalent
+    assert not mlesym.verify("3*log(1 + (y - f)**2/5)", "student_t", nu=4).equivalent
+
+
+def test_decimals_in_the_formula_meet_decimal_values():
+    """The pinball loss at q = 0.9 typed with 0.9 (a double, exact to 16 digits) is the
+    asymmetric Laplace NLL at q = 0.9; at q = 0.9000001 it is not."""
+    pinball = "max(0.9*(y - f), (0.9 - 1)*(y - f))"
+    assert mlesym.verify(pinball, "asymmetric_laplace", q=0.9).equivalent
+    verdict = mlesym.verify(pinball, "asymmetric_laplace", q="0.9000001")
+    assert not verdict.equivalent and "0.9999999" in verdict.summary()
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (0, "must be positive; got 0"),
+        (-1, "must be positive; got -1"),
+        ("abc", "a number such as 2, 1.345 or 1/9; got 'abc'"),
+        (True, "got True"),
+        (None, "got None"),
+        ("1e400", "beyond what a check can decide"),
+        ("1.5", "must lie in (0, 1)"),
+    ],
+)
+def test_a_bad_value_is_a_one_line_error(value, message):
+    name = "q" if value == "1.5" else "gamma"
+    family = "asymmetric_laplace" if name == "q" else "cauchy"
+    with pytest.raises(MlesymError) as error:
+        mlesym.verify("log(1 + (y - f)**2)", family, **{name: value})
+    assert message in str(error.value) and "\n" not in str(error.value)

@@ -83,6 +83,15 @@ def show(value) -> str:
     return f"{float(value):.6g}"
 
 
+def show_apart(a, b) -> tuple[str, str]:
+    """``a`` and ``b`` with the fewest digits (6 to 17) at which they read differently."""
+    for digits in range(6, 18):
+        left, right = f"{float(a):.{digits}g}", f"{float(b):.{digits}g}"
+        if left != right:
+            return left, right
+    return f"{float(a):.17g}", f"{float(b):.17g}"
+
+
 def tex(value) -> str:
     """A number for LaTeX: 1.5e-07 becomes 1.5 \\times 10^{-7}."""
     mantissa, _, exponent = show(value).partition("e")

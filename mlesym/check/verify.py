@@ -12,6 +12,7 @@ other, or a point where LOSS - c * NLL changes with the model output.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -19,7 +20,7 @@ import sympy as sp
 from ..engine.functions import elementary
 from ..engine.numeric import CHECK_DIGITS as DIGITS
 from ..engine.symbols import Head, K, Output, i, x, y
-from ..errors import MlesymError
+from ..errors import MlesymError, require_text
 from ..printing.readback import shown_latex
 from ..render.report import Finding, Report
 from ..safety.bounded import check_seconds, run_bounded
@@ -44,20 +45,27 @@ class Verdict:
     counterexample: str | None = None
     loss: str = ""  # the formula as typed
     findings: tuple[Finding, ...] = ()  # the steps of the decision, for the document
+    values: dict[str, str] = field(default_factory=dict)  # fixed parameters given values
 
     @classmethod
-    def of(cls, decision: Witness | Counterexample, family: str, link: str, variant, loss: str):
+    def of(
+        cls, decision: Witness | Counterexample, family: str, link: str, variant, loss: str,
+        values: dict[str, str] | None = None,
+    ):  # fmt: skip
         """The verdict of a decision about ``loss`` and one model."""
+        values = dict(values or {})
         if isinstance(decision, Witness):
             return cls(
                 True, family, link, variant, decision.scale, decision.offset, decision.method,
-                None, loss, decision.findings,
+                None, loss, decision.findings, values,
             )  # fmt: skip
         return cls(False, family, link, variant, counterexample=decision.reason, loss=loss,
-                   findings=decision.findings)  # fmt: skip
+                   findings=decision.findings, values=values)  # fmt: skip
 
     def summary(self) -> str:
         where = self.family + (f" (link {self.link})" if self.link else "")
+        if self.values:
+            where += " at " + ", ".join(f"{k} = {v}" for k, v in self.values.items())
         if self.equivalent:
             return (
                 f"equivalent: LOSS = c * NLL + d for {where}, with c = {self.scale} > 0 and "
@@ -112,15 +120,20 @@ def verify(
     link: str | None = None,
     seconds: float = 20.0,
     classes: int = CLASSES,
-    **variants: str,
+    **settings: str | float,
 ) -> Verdict:
     """Decide whether ``loss`` is a positive multiple of the family's NLL plus a constant.
 
-    For families with vector targets the formula names the components y1..yK and f1..fK
-    (or z1..zK), and the relation is decided at K = ``classes``.
+    ``settings``: per parameter, a learned form (``sigma="learned"``) or a value for a fixed
+    one (``gamma=2``, ``delta="1.345"``, ``tau="1/9"``); a fixed parameter without a value
+    is decided at its default. For families with vector targets the formula names the
+    components y1..yK and f1..fK (or z1..zK), and the relation is decided at K = ``classes``.
     """
+    from ..families import get
     from ..pipeline.verified import derived as derive
 
+    require_text("family", family, "a name such as 'gaussian'")
+    variants, values = parameter_values(get(family), settings)
     d = derive(family, link, **variants)
     classes = _classes(classes)
     seconds = check_seconds(seconds)
@@ -129,11 +142,54 @@ def verify(
     if not expr.has(Output):
         outputs = "f, or z" if d.family.target == "scalar" else f"f1..f{classes}, or z1..z{classes}"
         raise MlesymError(f"the formula does not involve the model output ({outputs})")
-    defaults = defaults_of(d.family, classes)
-    decision = run_bounded(decide, expr, d, defaults, classes, seconds=seconds)
+    defaults = {**defaults_of(d.family, classes), **values}
+    decision = run_bounded(decide, expr, d, defaults, classes, False, values, seconds=seconds)
     if isinstance(decision, Undecided):
         raise MlesymError(decision.reason)
-    return Verdict.of(decision, family, d.link.name, dict(variants), loss)
+    shown = {s.name: str(v) for s, v in values.items()}
+    return Verdict.of(decision, family, d.link.name, dict(variants), loss, shown)
+
+
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?\d+/\d+")
+
+
+def parameter_values(family, settings: dict) -> tuple[dict[str, str], dict[sp.Symbol, sp.Expr]]:
+    """Split ``settings`` into learned forms (names) and values of fixed parameters (exact
+    numbers: 1.345 is 269/200, '1/9' is 1/9), each checked against its parameter's domain."""
+    params = {p.name: p for p in family.params}
+    variants: dict[str, str] = {}
+    values: dict[sp.Symbol, sp.Expr] = {}
+    for name, setting in settings.items():
+        param = params.get(name)
+        if param is None or (isinstance(setting, str) and setting in param.variants):
+            variants[name] = setting  # a learned form, or a name the derivation refuses
+            continue
+        values[param.symbol] = _value(param, setting)
+    return variants, values
+
+
+def _value(param, setting) -> sp.Expr:
+    """A fixed parameter's value, exact, in its domain; a one-line error otherwise."""
+    learned = "".join(f", {v!r}" for v in param.variants[1:])
+    accepted = f"'fixed'{learned} or a number such as 2, 1.345 or 1/9"
+    if isinstance(setting, bool) or not isinstance(setting, int | float | str):
+        raise MlesymError(f"{param.name} must be {accepted}; got {setting!r}")
+    text = (setting if isinstance(setting, str) else repr(setting)).strip()
+    if len(text) > 40 or not _NUMBER.fullmatch(text):
+        raise MlesymError(f"{param.name} must be {accepted}; got {text[:40]!r}")
+    value = sp.Rational(text)
+    fine = value.is_positive and (value.is_integer or not param.integer)
+    if param.domain.probability:
+        fine = fine and value < 1
+    if not fine:
+        raise MlesymError(
+            f"{param.name} ({param.description}) must {param.requirement}; got {text}"
+        )
+    if value > 10**30 or value.q > 10**30:
+        raise MlesymError(
+            f"{param.name} = {text} is beyond what a check can decide (1e-30 to 1e30)"
+        )
+    return value
 
 
 def _classes(classes) -> int:
@@ -146,10 +202,9 @@ def _classes(classes) -> int:
 
 def defaults_of(family, classes: int = CLASSES) -> dict:
     """The fixed parameters at the values exports default to (binomial N = 10, sigma = 1;
-    a multivariate Gaussian's identity covariance)."""
-    values = {
-        p.symbol: sp.Integer(p.default) if p.integer else sp.Float(p.default) for p in family.params
-    }
+    a multivariate Gaussian's identity covariance), as exact numbers: a default of 1.0 read
+    as a double would round 1/(3 s) and part two equal losses at the 17th digit."""
+    values = {p.symbol: sp.Rational(repr(float(p.default))) for p in family.params}  # exact
     if family.constants is not None:
         values.update(_exact(family.constants(classes, None)))
     return values
@@ -173,11 +228,18 @@ def _concrete(d, classes: int) -> tuple[sp.Expr, list]:
 
 
 def decide(
-    loss: sp.Expr, d, defaults: dict, classes: int = CLASSES, numeric_first: bool = False
+    loss: sp.Expr,
+    d,
+    defaults: dict,
+    classes: int = CLASSES,
+    numeric_first: bool = False,
+    values: dict | None = None,
 ) -> Decision:
     """Whether LOSS = c * NLL + d for the derivation ``d``: symbolically where SymPy shows
-    it, otherwise by sampling (``numeric_first``: sample first, a cheap screen)."""
+    it, otherwise by sampling (``numeric_first``: sample first, a cheap screen). ``values``:
+    fixed parameters set to values, substituted into the NLL before anything is decided."""
     nll, targets = _concrete(d, classes)
+    nll = nll.xreplace(values or {})
     applied = sorted(nll.atoms(Output), key=str)
     symbols = {out: sp.Symbol(_name(out), real=True) for out in applied}
     domains = {symbols[out]: _domain(out, d) for out in applied}
