@@ -7,6 +7,7 @@ from typing import Any
 
 from .engine.derivation import Derivation
 from .engine.family import Family
+from .engine.model import parameter_values
 from .errors import require_flag, require_text
 from .export import source as export
 from .families import get, names
@@ -24,21 +25,23 @@ def get_family(name: str) -> Family:
     return get(name)
 
 
-def derive(family: str, link: str | None = None, **variants: str) -> Derivation:
+def derive(family: str, link: str | None = None, **settings: Any) -> Derivation:
     """The derivation of ``family``'s maximum-likelihood loss under ``link``, verified.
 
-    ``variants`` choose which nuisance parameters the model learns, e.g. ``sigma="learned"``
-    (the default for each is ``"fixed"``).
+    ``settings`` choose which nuisance parameters the model learns, e.g. ``sigma="learned"``
+    (the default for each is ``"fixed"``), or give a fixed one a value, e.g. ``gamma=2``:
+    the derivation, its documents and exports are then at that value.
     """
-    return derived(family, link, **variants)
+    return derived(family, link, **settings)
 
 
-def _split_options(name: str, options: dict[str, Any]) -> tuple[str | None, dict[str, str]]:
-    """Separate ``link`` from the variant keywords; unknown names raise with the valid ones."""
+def _split_options(name: str, options: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+    """Separate ``link`` from the parameter settings; unknown names raise with the valid ones."""
     require_text("family", name, "a name such as 'gaussian'")
     options = dict(options)
     link = options.pop("link", None)
-    get(name).learned(options)  # validates names and values
+    variants, _ = parameter_values(get(name), options)  # validates values
+    get(name).learned(variants)  # validates names and learned forms
     return link, options
 
 

@@ -172,4 +172,4 @@ def test_cli_accepts_learned_options(tmp_path):
         and "def gaussian_sigma_learned_nll(input, target, var" in result.stdout
     )
     bad = mlesym("derive", "gaussian", "--sigma", "sometimes")
-    assert bad.returncode == 2 and "choose from: fixed, learned, learned-log" in bad.stderr
+    assert bad.returncode == 2 and "'fixed', 'learned', 'learned-log' or a number" in bad.stderr

@@ -12,12 +12,12 @@ other, or a point where LOSS - c * NLL changes with the model output.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import sympy as sp
 
 from ..engine.functions import elementary
+from ..engine.model import parameter_values
 from ..engine.numeric import CHECK_DIGITS as DIGITS
 from ..engine.symbols import Head, K, Output, i, x, y
 from ..errors import MlesymError, require_text
@@ -78,7 +78,7 @@ class Verdict:
         extended by the verified step to the given loss; otherwise a Report of the decision."""
         from ..pipeline.verified import derived as derive
 
-        d = derive(self.family, self.link, **self.variant)
+        d = derive(self.family, self.link, **self.variant, **self.values)
         if self.equivalent and self.method == "symbolic" and d.family.target == "scalar":
             expr = elementary(parse_bounded(self.loss, output_names(d), seconds))
             extended = run_bounded(_given_loss_derivation, expr, d, seconds=seconds)
@@ -133,7 +133,8 @@ def verify(
     from ..pipeline.verified import derived as derive
 
     require_text("family", family, "a name such as 'gaussian'")
-    variants, values = parameter_values(get(family), settings)
+    variants, named = parameter_values(get(family), settings)
+    values = {p.symbol: named[p.name] for p in get(family).params if p.name in named}
     d = derive(family, link, **variants)
     classes = _classes(classes)
     seconds = check_seconds(seconds)
@@ -148,48 +149,6 @@ def verify(
         raise MlesymError(decision.reason)
     shown = {s.name: str(v) for s, v in values.items()}
     return Verdict.of(decision, family, d.link.name, dict(variants), loss, shown)
-
-
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?\d+/\d+")
-
-
-def parameter_values(family, settings: dict) -> tuple[dict[str, str], dict[sp.Symbol, sp.Expr]]:
-    """Split ``settings`` into learned forms (names) and values of fixed parameters (exact
-    numbers: 1.345 is 269/200, '1/9' is 1/9), each checked against its parameter's domain."""
-    params = {p.name: p for p in family.params}
-    variants: dict[str, str] = {}
-    values: dict[sp.Symbol, sp.Expr] = {}
-    for name, setting in settings.items():
-        param = params.get(name)
-        if param is None or (isinstance(setting, str) and setting in param.variants):
-            variants[name] = setting  # a learned form, or a name the derivation refuses
-            continue
-        values[param.symbol] = _value(param, setting)
-    return variants, values
-
-
-def _value(param, setting) -> sp.Expr:
-    """A fixed parameter's value, exact, in its domain; a one-line error otherwise."""
-    learned = "".join(f", {v!r}" for v in param.variants[1:])
-    accepted = f"'fixed'{learned} or a number such as 2, 1.345 or 1/9"
-    if isinstance(setting, bool) or not isinstance(setting, int | float | str):
-        raise MlesymError(f"{param.name} must be {accepted}; got {setting!r}")
-    text = (setting if isinstance(setting, str) else repr(setting)).strip()
-    if len(text) > 40 or not _NUMBER.fullmatch(text):
-        raise MlesymError(f"{param.name} must be {accepted}; got {text[:40]!r}")
-    value = sp.Rational(text)
-    fine = value.is_positive and (value.is_integer or not param.integer)
-    if param.domain.probability:
-        fine = fine and value < 1
-    if not fine:
-        raise MlesymError(
-            f"{param.name} ({param.description}) must {param.requirement}; got {text}"
-        )
-    if value > 10**30 or value.q > 10**30:
-        raise MlesymError(
-            f"{param.name} = {text} is beyond what a check can decide (1e-30 to 1e30)"
-        )
-    return value
 
 
 def _classes(classes) -> int:
@@ -367,6 +326,7 @@ def _given_loss_derivation(expr: sp.Expr, d):
         nll=d.nll,
         loss_name="LOSS",
         context=d.context,
+        values=d.values,
     ).verify()
     gradient(extended)
     constant_mle(extended)

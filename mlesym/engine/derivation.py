@@ -101,6 +101,7 @@ class Derivation:
     nll: sp.Expr  # exact per-sample negative log-likelihood, every constant kept
     loss_name: str
     context: Context = field(repr=False, compare=False)
+    values: Mapping[str, sp.Expr] = field(default_factory=dict)  # fixed parameters' values
     _checks: list[Check] = field(default_factory=list, repr=False, compare=False)
     _memo: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
@@ -117,6 +118,7 @@ class Derivation:
             dict(self.variant),
             self.loss_name,
             dumps(expressions),
+            {k: str(v) for k, v in self.values.items()},
         )
 
     def memo(self, key: str, compute: Callable[[], object]) -> object:
@@ -140,7 +142,7 @@ class Derivation:
     @property
     def model(self) -> Model:
         """The typed key of this derivation: (family, link, variant)."""
-        return Model.of(self.family, self.link.name, self.variant)
+        return Model.of(self.family, self.link.name, self.variant, self.values)
 
     @property
     def convention(self):
@@ -229,7 +231,7 @@ class Derivation:
         return compile_loss(self, backend=backend, reduction=reduction, full=full)
 
 
-def _restored(family, link, variant, loss_name, expressions: bytes) -> Derivation:
+def _restored(family, link, variant, loss_name, expressions: bytes, values=None) -> Derivation:
     from .transport import loads
 
     steps, loss, nll, checks, memo = loads(expressions)
@@ -242,7 +244,8 @@ def _restored(family, link, variant, loss_name, expressions: bytes) -> Derivatio
         loss,
         nll,
         loss_name,
-        context(family, link_, variant),
+        context(family, link_, variant, values),
+        {k: sp.Rational(v) for k, v in (values or {}).items()},
         checks,
         memo,
     )

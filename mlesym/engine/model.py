@@ -14,7 +14,12 @@ import re
 import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING
+
+import sympy as sp
+
+from ..errors import MlesymError
 
 if TYPE_CHECKING:
     from .family import Family
@@ -28,18 +33,30 @@ class Model:
     name: str
     link: str
     variant: tuple[tuple[str, str], ...] = ()
+    values: tuple[tuple[str, str], ...] = ()  # fixed parameters at given values (exact text)
     family: Family | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def of(
-        cls, family: Family, link: str | None = None, variants: Mapping[str, str] | None = None
+        cls,
+        family: Family,
+        link: str | None = None,
+        variants: Mapping[str, str] | None = None,
+        values: Mapping[str, sp.Rational] | None = None,
     ) -> Model:
         """The model of ``family`` under ``link`` (its first when None) with ``variants``
-        (param -> 'fixed' or a learned form), validated against the family's declaration."""
+        (param -> 'fixed' or a learned form) and ``values`` (param -> exact number for a
+        fixed one), validated against the family's declaration."""
         variants = dict(variants or {})
         family.learned(variants)  # unknown names and values raise with the valid ones
         chosen = tuple(sorted((k, v) for k, v in variants.items() if v != "fixed"))
-        return cls(family.name, family.link(link).name, chosen, family)
+        given = tuple(sorted((k, str(sp.Rational(v))) for k, v in (values or {}).items()))
+        return cls(family.name, family.link(link).name, chosen, given, family)
+
+    @property
+    def settings(self) -> dict[str, object]:
+        """Learned forms and values together, as ``derive`` takes them."""
+        return {**dict(self.variant), **{k: sp.Rational(v) for k, v in self.values}}
 
     @property
     def variants(self) -> dict[str, str]:
@@ -48,7 +65,8 @@ class Model:
     @property
     def key(self) -> str:
         """'gaussian|identity|sigma=learned': the model as one string, for caches."""
-        return "|".join([self.name, self.link, ",".join(f"{k}={v}" for k, v in self.variant)])
+        settings = [*(f"{k}={v}" for k, v in self.variant), *(f"{k}:{v}" for k, v in self.values)]
+        return "|".join([self.name, self.link, ",".join(settings)])
 
     @property
     def stem(self) -> str:
@@ -58,6 +76,7 @@ class Model:
         if self.family is None or self.link != self.family.links[0].name:
             parts.append(self.link)
         parts += [f"{name}-{value}" for name, value in self.variant]
+        parts += [f"{name}-{_slug(value)}" for name, value in self.values]
         return "-".join(parts)
 
     def function_name(self, loss_name: str, full: bool) -> str:
@@ -68,14 +87,19 @@ class Model:
         if self.link != "identity":
             parts.append(self.link)
         parts += [f"{name}_{value}" for name, value in self.variant]
+        parts += [f"{name}_{_slug(value)}" for name, value in self.values]
         return re.sub(r"\W", "_", "_".join([*parts, what]))
 
     def title(self, latex: Callable[[object], str]) -> str:
         """'Gaussian, $\\sigma$ fixed', 'Gaussian, $\\sigma$ learned': the family's title and
         each parameter's setting, its symbol printed by ``latex`` (the documents' printer)."""
         parts = [self.family.title]
+        given = dict(self.values)
         for param in self.family.params:
-            parts.append(f"${latex(param.symbol)}$ {self.variants.get(param.name, 'fixed')}")
+            if param.name in given:
+                parts.append(f"${latex(param.symbol)} = {shown_value(given[param.name])}$")
+            else:
+                parts.append(f"${latex(param.symbol)}$ {self.variants.get(param.name, 'fixed')}")
         return ", ".join(parts)
 
     @property
@@ -86,6 +110,8 @@ class Model:
             words += ["--link", self.link]
         for name, value in self.variant:
             words += [f"--{name}", value]
+        for name, value in self.values:
+            words += [f"--{name}", shown_value(value)]
         return words
 
     @property
@@ -97,6 +123,24 @@ class Model:
     def variant_words(self) -> str:
         """Its learned parameters in prose, each after a comma: ``, sigma learned``."""
         return "".join(f", {name} {value}" for name, value in self.variant)
+
+
+def shown_value(value: str) -> str:
+    """An exact value as options and titles write it: 269/200 as 1.345; 1/9 stays 1/9."""
+    number = sp.Rational(value)
+    q = number.q
+    while q % 2 == 0:
+        q //= 2
+    while q % 5 == 0:
+        q //= 5
+    if q == 1:  # a terminating decimal
+        return format(Decimal(number.p) / Decimal(number.q), "f").rstrip("0").rstrip(".") or "0"
+    return f"{number.p}/{number.q}"
+
+
+def _slug(value: str) -> str:
+    """An exact value in a file name: 1.345, or 1over9."""
+    return shown_value(value).replace("/", "over")
 
 
 def command(family: Family, verb: str) -> str:
@@ -111,3 +155,48 @@ def command(family: Family, verb: str) -> str:
     if support != "real":
         words += ["--support", support]
     return " ".join(words)
+
+
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?\d+/\d+")
+
+
+def parameter_values(family: Family, settings: Mapping) -> tuple[dict[str, str], dict]:
+    """Split ``settings`` into learned forms (names) and values of fixed parameters (exact
+    numbers: 1.345 is 269/200, '1/9' is 1/9), each checked against its parameter's domain;
+    values by parameter name."""
+    params = {p.name: p for p in family.params}
+    variants: dict[str, str] = {}
+    values: dict[str, sp.Rational] = {}
+    for name, setting in settings.items():
+        param = params.get(name)
+        if param is None or (isinstance(setting, str) and setting in param.variants):
+            variants[name] = setting  # a learned form, or a name the derivation refuses
+            continue
+        values[name] = _value(param, setting)
+    return variants, values
+
+
+def _value(param, setting) -> sp.Expr:
+    """A fixed parameter's value, exact, in its domain; a one-line error otherwise."""
+    learned = "".join(f", {v!r}" for v in param.variants[1:])
+    accepted = f"'fixed'{learned} or a number such as 2, 1.345 or 1/9"
+    if isinstance(setting, sp.Rational):
+        setting = str(setting)
+    if isinstance(setting, bool) or not isinstance(setting, int | float | str):
+        raise MlesymError(f"{param.name} must be {accepted}; got {setting!r}")
+    text = (setting if isinstance(setting, str) else repr(setting)).strip()
+    if len(text) > 40 or not _NUMBER.fullmatch(text):
+        raise MlesymError(f"{param.name} must be {accepted}; got {text[:40]!r}")
+    value = sp.Rational(text)
+    fine = value.is_positive and (value.is_integer or not param.integer)
+    if param.domain.probability:
+        fine = fine and value < 1
+    if not fine:
+        raise MlesymError(
+            f"{param.name} ({param.description}) must {param.requirement}; got {text}"
+        )
+    if value > 10**30 or value.q > 10**30:
+        raise MlesymError(
+            f"{param.name} = {text} is beyond what a check can decide (1e-30 to 1e30)"
+        )
+    return value

@@ -47,13 +47,24 @@ class Context:
     sample: Callable[[random.Random], tuple[int, int, dict[sp.Basic, sp.Expr]]]
 
 
-def model(family: Family, link: Link, variants: dict[str, str]) -> tuple[sp.Expr, dict]:
-    """The density of sample i under ``link``, and the learned parameters' expressions."""
+def model(
+    family: Family, link: Link, variants: dict[str, str], values: Mapping | None = None
+) -> tuple[sp.Expr, dict]:
+    """The density of sample i under ``link``, with fixed parameters at ``values`` (by
+    name) where given, and the learned parameters' expressions."""
     heads = {
         name: option.to_param(head(option.argument, option.latex, option.domain)(x[i]))
         for name, (_, option) in family.learned(variants).items()
     }
-    return family.density(target_of(family), link.parameter(), **heads), heads
+    pdf = family.density(target_of(family), link.parameter(), **heads)
+    return pdf.xreplace(symbols_at(family, values)), heads
+
+
+def symbols_at(family: Family, values: Mapping | None) -> dict:
+    """{parameter symbol: value} for the fixed parameters given values (by name)."""
+    return {
+        p.symbol: sp.Rational(values[p.name]) for p in family.params if p.name in (values or {})
+    }
 
 
 def target_of(family: Family) -> sp.Expr:
@@ -61,9 +72,11 @@ def target_of(family: Family) -> sp.Expr:
     return y[i] if family.target == "scalar" else y[i, k]
 
 
-def context(family: Family, link: Link, variants: dict[str, str]) -> Context:
+def context(
+    family: Family, link: Link, variants: dict[str, str], values: Mapping | None = None
+) -> Context:
     """The verifier's context of a derivation (rebuilt when a derivation is unpickled)."""
-    pdf, _ = model(family, link, variants)
+    pdf, _ = model(family, link, variants, values)
     return domain_context(family, link, pdf, list(pdf.atoms(Head)))
 
 

@@ -10,9 +10,10 @@ import sympy as sp
 from ..engine import rules
 from ..engine.derivation import Derivation, Relation, Step
 from ..engine.family import Family, Link
+from ..engine.model import parameter_values
 from ..engine.stable import stable_form
 from ..engine.symbols import Density, Head, i, n, y
-from ..engine.verifier import domain_context, model, target_of
+from ..engine.verifier import domain_context, model, symbols_at, target_of
 from ..errors import MlesymError
 from ..families import get
 from ..printing.latex import Label, is_negative_term
@@ -24,21 +25,23 @@ NEGATIVE_LOG_LIKELIHOOD = Label(r"\operatorname{NLL}(\theta)")
 THETA_HAT = Label(r"\hat{\theta}_{\mathrm{MLE}}")
 
 
-def derive(family: str | Family, link: str | None = None, **variants: str) -> Derivation:
+def derive(family: str | Family, link: str | None = None, **settings) -> Derivation:
     """Derive the maximum-likelihood loss of ``family`` under ``link``, step by step.
 
-    ``variants`` name nuisance parameters the model learns, e.g. ``sigma="learned"``.
+    ``settings`` name nuisance parameters the model learns, e.g. ``sigma="learned"``, or
+    give a fixed one a value, e.g. ``gamma=2`` (the derivation is then at that value).
     """
     family = family if isinstance(family, Family) else get(family)
+    variants, values = parameter_values(family, settings)
     link_ = family.link(link)
     convention = family.convention(link_.name, variants)
-    pdf, heads = model(family, link_, variants)
+    pdf, heads = model(family, link_, variants, values)
     chain = _Chain()
 
     likelihood = chain.add(_likelihood())
     log_likelihood = chain.add(_log_likelihood(likelihood))
     chain.add(_negative_log_likelihood(log_likelihood))
-    density = chain.add(_density(family, link_, pdf, heads, variants))
+    density = chain.add(_density(family, link_, pdf, heads, variants, values))
     log_p, last_rewrite = chain.rewrite(pdf, density, (*rules.LOG_DENSITY_RULES, *link_.rewrites))
 
     constant, scale, core = rules.split_constant(log_p)
@@ -48,7 +51,7 @@ def derive(family: str | Family, link: str | None = None, **variants: str) -> De
     mean = chain.add(_mean(outer, summand, convention, total))
     last, factor, summand = chain.convention(convention, outer, summand, mean)
     factor, summand = chain.stable(factor, summand, family.support.positive, convention, last)
-    nll = chain.stable_nll(family, link_, heads, log_p, last_rewrite)
+    nll = chain.stable_nll(family, link_, heads, log_p, last_rewrite, values)
     return Derivation(
         family=family,
         link=link_,
@@ -58,6 +61,7 @@ def derive(family: str | Family, link: str | None = None, **variants: str) -> De
         nll=nll,
         loss_name=convention.loss_name,
         context=domain_context(family, link_, pdf, [h for h in pdf.atoms(Head)]),
+        values=values,
     )
 
 
@@ -154,11 +158,12 @@ class _Chain:
         )
         return factor, summand
 
-    def stable_nll(self, family: Family, link: Link, heads, log_p, last_rewrite: int):
+    def stable_nll(self, family: Family, link: Link, heads, log_p, last_rewrite: int, values):
         """The exact NLL, every constant kept, in a stable form (the family's own, if any)."""
         exact, notes = -log_p, []
         if family.stable_nll is not None:
             exact = family.stable_nll(target_of(family), link.parameter(), **heads)
+            exact = exact.xreplace(symbols_at(family, values))
             notes.append(family.stable_nll_note)
         nll, used = stable_form(exact, positive_target=family.support.positive)
         if used or notes:
@@ -216,7 +221,11 @@ def _negative_log_likelihood(log_likelihood: int) -> Step:
     )
 
 
-def _density(family: Family, link: Link, pdf: sp.Expr, heads: dict, variants) -> Step:
+def _density(family: Family, link: Link, pdf: sp.Expr, heads: dict, variants, values) -> Step:
+    given = "".join(
+        rf", ${shown_latex(symbol)} = {shown_latex(value)}$"
+        for symbol, value in symbols_at(family, values).items()
+    )
     learned = "".join(
         rf"; the {param.description} is learned, "
         rf"${shown_latex(param.symbol)} = {shown_latex(heads[name])}$"
@@ -227,7 +236,8 @@ def _density(family: Family, link: Link, pdf: sp.Expr, heads: dict, variants) ->
     return Step(
         "density",
         "Write out the density",
-        rf"The model says $y_{{i}} \mid x_{{i}} \sim {statement}$: {link.description}{learned}.",
+        rf"The model says $y_{{i}} \mid x_{{i}} \sim {statement}${given}: "
+        rf"{link.description}{learned}.",
         Density(i),
         pdf,
         Relation.equal(),

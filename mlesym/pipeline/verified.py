@@ -6,27 +6,26 @@ from __future__ import annotations
 from functools import cache
 
 from ..engine.derivation import Derivation
-from ..engine.model import Model
+from ..engine.model import Model, parameter_values
 from ..errors import require_text
 from ..families import get
 from . import chain
 
 
-def derived(family: str, link: str | None = None, **variants: str) -> Derivation:
+def derived(family: str, link: str | None = None, **settings) -> Derivation:
     """The derivation of ``family``'s maximum-likelihood loss under ``link``, verified.
 
-    ``variants`` choose which nuisance parameters the model learns, e.g. ``sigma="learned"``
-    (the default for each is ``"fixed"``).
+    ``settings`` choose which nuisance parameters the model learns, e.g. ``sigma="learned"``
+    (the default for each is ``"fixed"``), or give a fixed one a value, e.g. ``gamma=2``.
     """
     require_text("family", family, "a name such as 'gaussian'")
     if link is not None:
         require_text("link", link, "a link's name such as 'logit', or None")
-    for name, value in variants.items():
-        require_text(name, value, "'fixed' or a learned form such as 'learned'")
-    return verified(Model.of(get(family), link, variants))
+    variants, values = parameter_values(get(family), settings)
+    return verified(Model.of(get(family), link, variants, values))
 
 
 @cache
 def verified(model: Model) -> Derivation:
     """The derivation of ``model``, verified; once per model and process."""
-    return chain.derive(model.family, model.link, **model.variants).verify()
+    return chain.derive(model.family, model.link, **model.settings).verify()
