@@ -287,3 +287,18 @@ def test_a_bad_value_is_a_one_line_error(value, message):
     with pytest.raises(MlesymError) as error:
         mlesym.verify("log(1 + (y - f)**2)", family, **{name: value})
     assert message in str(error.value) and "\n" not in str(error.value)
+
+
+def test_a_named_support_admits_only_its_families():
+    """On targets in {0, 1}, a Gaussian is not a likelihood: the Brier score (y - f)^2 is
+    not an NLL there (its normalizer over {0, 1} depends on f), though it is the Gaussian's
+    on the real line. And y log(y / f) on counts matched the Bernoulli, whose targets are
+    0 and 1 only; with the support named, only count families are candidates."""
+    from mlesym.check.identify import identify
+
+    brier = identify("(y - f)**2", "binary")
+    assert not brier.matches and brier.normalizer == "depends"
+    assert identify("(y - f)**2").matches  # on the real line: the Gaussian NLL
+    assert not identify("y*log(y/f)", "count").matches
+    poisson = identify("exp(f) - y*f", "count")
+    assert [m.family for m in poisson.matches] == ["poisson"]

@@ -130,6 +130,7 @@ def identify(loss: str, support: str | None = None, seconds: float = 60.0) -> Id
             + ("f1..fK, or z1..zK" if indexed else "f, or z")
             + ")"
         )
+    given = support is not None  # a support the user named: only its families are likelihoods
     support = support or (ONE_HOT if indexed else REAL)
     if (support == ONE_HOT) != bool(indexed):
         raise MlesymError(
@@ -141,6 +142,7 @@ def identify(loss: str, support: str | None = None, seconds: float = 60.0) -> Id
         (name, link, variants)
         for name in names()
         if (get(name).target == "scalar") == (target == "scalar")
+        and (not given or get(name).support == support)
         for link, variants in variants_of(name)
     ]
     return run_bounded(_identify, loss, candidates, support, classes or CLASSES, seconds=seconds)
