@@ -302,3 +302,16 @@ def test_a_named_support_admits_only_its_families():
     assert not identify("y*log(y/f)", "count").matches
     poisson = identify("exp(f) - y*f", "count")
     assert [m.family for m in poisson.matches] == ["poisson"]
+
+
+def test_the_normalizer_is_tested_only_where_the_loss_is_defined():
+    """log(1 + f) is no real number at f = -1.3, the first prediction the normalizer tried:
+    exp(-LOSS) there was a complex number, reported as a divergent integral. Predictions
+    where LOSS is undefined are passed over now; y log(y/f), which is nan at y = 0 for every
+    f (0 log 0 as written), is undecided, not declared divergent."""
+    from mlesym.check.identify import identify
+
+    shifted = identify("(y - log(1 + f))**2/2")
+    assert shifted.normalizer == "finite" and "-1.3" not in shifted.summary()
+    kl = identify("y*log(y/f)", "count")
+    assert kl.normalizer == "undecided" and kl.summary().startswith("undecided: ")

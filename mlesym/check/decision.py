@@ -53,7 +53,8 @@ Decision = Witness | Counterexample | Undecided
 @dataclass(frozen=True)
 class Normalized:
     """What the normalizer Z(f) of exp(-LOSS) is: 'finite' (and constant: LOSS is an NLL up
-    to log Z), 'depends' on the prediction, or 'divergent'; ``detail`` in one sentence."""
+    to log Z), 'depends' on the prediction, 'divergent', or 'undecided' (LOSS is defined at
+    too few predictions to tell); ``detail`` in one sentence."""
 
     kind: str
     detail: str

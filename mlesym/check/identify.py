@@ -31,7 +31,7 @@ class Identification:
     """Every family, link and variant whose NLL the formula is; else what its normalizer says."""
 
     matches: tuple[Verdict, ...]
-    normalizer: str | None = None  # "finite", "depends", "divergent", when nothing matched
+    normalizer: str | None = None  # "finite", "depends", "divergent", "undecided"
     detail: str = ""
     findings: tuple[Finding, ...] = ()  # the normalizer's steps, when nothing matched
 
@@ -54,6 +54,8 @@ class Identification:
             return f"the NLL of the density exp(-LOSS) / Z, with {self.detail}"
         if self.normalizer == "depends":
             return f"not an NLL: the normalizer depends on the prediction ({self.detail})"
+        if self.normalizer == "undecided":
+            return f"undecided: {self.detail}"
         return f"not an NLL: exp(-LOSS) is not integrable over the targets ({self.detail})"
 
     def document(self) -> Report:

@@ -85,7 +85,16 @@ def normalizer(loss: str, support: Support) -> Normalized:
 
     values = []
     with mpmath.workdps(NORMALIZER_DIGITS):
-        for at in (-1.3, 0.0, 0.4, 2.1):
+        predictions = _defined_at(loss_at, support)
+        if len(predictions) < 2:
+            targets = ", ".join(map(str, PROBES[support]))
+            return Normalized(
+                "undecided",
+                f"LOSS is a finite real number at y = {targets} for fewer than two of the "
+                "predictions tried, so its normalizer cannot be compared across predictions",
+                stated,
+            )
+        for at in predictions:
             far = _not_vanishing(density, at, support)
             if far is not None:
                 return Normalized(
@@ -182,6 +191,27 @@ def normalizer(loss: str, support: Support) -> Normalized:
             ),
         ),
     )
+
+
+PREDICTIONS = (-1.3, 0.0, 0.4, 2.1, 0.7, 1.6, 3.5, 5.0)  # the first four where LOSS is defined
+PROBES = {BINARY: (0, 1), COUNT: (0, 1, 2, 5), POSITIVE: (0.5, 1.0, 3.0), REAL: (-1.0, 0.5, 2.0)}
+
+
+def _defined_at(loss_at, support: Support) -> list[float]:
+    """The first four predictions at which LOSS is a finite real number at every probe
+    target of the support: log(y / f) is no density's log at f = -1.3, and Z there would be
+    a complex number mistaken for a divergent integral."""
+    chosen = []
+    for at in PREDICTIONS:
+        try:
+            values = [complex(loss_at(mpmath.mpf(t), mpmath.mpf(at))) for t in PROBES[support]]
+        except (ZeroDivisionError, OverflowError, ValueError, TypeError):
+            continue
+        if all(abs(v.imag) < 1e-20 and mpmath.isfinite(v.real) for v in values):
+            chosen.append(at)
+        if len(chosen) == 4:
+            break
+    return chosen
 
 
 def onehot_normalizer(loss: str, classes: int) -> Normalized:
