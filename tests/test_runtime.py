@@ -9,6 +9,7 @@ import mpmath
 import numpy as np
 import pytest
 from scipy.special import logsumexp as scipy_logsumexp
+from test_backends import to_backend, to_numpy
 
 from conftest import require_backend
 from mlesym.export import backends, runtime
@@ -32,19 +33,11 @@ def _module(backend: str):
 
 
 def _array(backend: str, values):
-    library = require_backend(backend)
-    values = np.asarray(values, dtype=float)
-    if backend == "torch":
-        return library.from_numpy(values)
-    if backend == "jax":
-        return library.numpy.asarray(values)
-    return values
+    return to_backend(backend, np.asarray(values, dtype=float))
 
 
 def _numpy(value) -> np.ndarray:
-    if hasattr(value, "detach"):
-        value = value.detach()
-    return np.asarray(value, dtype=float)
+    return np.asarray(to_numpy(value), dtype=float)
 
 
 @pytest.mark.parametrize("backend", backends.names())

@@ -14,12 +14,8 @@ from ..render.report import Finding
 from .decision import Counterexample, Decision, Undecided, Witness
 from .findings import show, show_apart, show_point, show_target, tex, tex_point, tex_target
 
-CLASSES = 3
 
-
-def decide_numerically(
-    loss, nll, outputs, domains, d, defaults, targets, classes=CLASSES
-) -> Decision:
+def decide_numerically(loss, nll, outputs, domains, d, defaults, targets, classes) -> Decision:
     """Sample the relation at 40 digits; a witness if it holds everywhere, else a counterexample."""
     rng = random.Random(20261121)
     # a decimal number typed in the formula (0.9) is a double, exact to 16 digits only: the

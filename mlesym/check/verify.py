@@ -26,7 +26,6 @@ from ..render.report import Finding, Report
 from ..safety.bounded import check_seconds, run_bounded
 from . import findings
 from .decision import Counterexample, Decision, Undecided, Witness
-from .findings import given_finding  # noqa: F401  (identify's, by way of verify)
 from .parse import normalized, parse_bounded
 from .sampling import decide_numerically
 

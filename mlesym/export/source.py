@@ -358,13 +358,15 @@ def source(
         chosen.runtime_module, printer.helpers | set(chosen.always), chosen.namespace
     )
     code = "".join(text for text in printed.values() if text)
-    signature = _signature(heads, params, support.binary, onehot, printed, printer, reduction)
+    quadratic = "_quadratic" in printer.helpers  # a fixed covariance: its Cholesky factor
+    signature = _signature(heads, params, support.binary, onehot, printed, quadratic, reduction)
     return (
         _environment()
         .get_template(chosen.template)
         .render(
             name=function_name(d, full),
             signature=signature,
+            quadratic=quadratic,
             w=chosen.words,
             family=d.family,
             link=d.link,
@@ -388,7 +390,7 @@ def source(
     )
 
 
-def _signature(heads, params, binary, onehot, printed, printer, reduction) -> str:
+def _signature(heads, params, binary, onehot, printed, quadratic, reduction) -> str:
     """The exported function's parameters: input and target, the learned heads, then the
     keyword-only options this loss has, in one order for every backend."""
     words = ["input", "target", *(h.argument for h in heads), "*"]
@@ -401,7 +403,7 @@ def _signature(heads, params, binary, onehot, printed, printer, reduction) -> st
         words.append("eps=1e-6")
     if printed["stirling_expression"]:
         words.append("stirling=False")
-    if "_quadratic" in printer.helpers:
+    if quadratic:
         words.append("covariance=None")
     return ", ".join([*words, f'reduction="{reduction}"'])
 

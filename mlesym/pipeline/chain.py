@@ -45,8 +45,9 @@ def derive(family: str | Family, link: str | None = None, **settings) -> Derivat
     log_p, last_rewrite = chain.rewrite(pdf, density, (*rules.LOG_DENSITY_RULES, *link_.rewrites))
 
     constant, scale, core = rules.split_constant(log_p)
-    summed = chain.add(_sum(constant, scale, core, log_likelihood))
-    outer, summand, relation, explanation = _to_argmin(_summed(constant), scale, core)
+    total_constant = _summed(constant)
+    summed = chain.add(_sum(total_constant, scale, core, log_likelihood))
+    outer, summand, relation, explanation = _to_argmin(total_constant, scale, core)
     total = chain.add(_argmin(outer, summand, relation, explanation, convention, summed))
     mean = chain.add(_mean(outer, summand, convention, total))
     last, factor, summand = chain.convention(convention, outer, summand, mean)
@@ -254,14 +255,14 @@ def _summed(constant: sp.Expr) -> sp.Expr:
     return n * constant
 
 
-def _sum(constant, scale, core, log_likelihood: int) -> Step:
+def _sum(total_constant, scale, core, log_likelihood: int) -> Step:
     return Step(
         "sum",
         "Sum over the samples",
         r"Put the log-density back into the sum; terms that do not depend on $i$ add up "
         r"to $n$ times themselves, and common factors come out of the sum.",
         LOG_LIKELIHOOD,
-        _summed(constant) + scale * sp.Sum(core, (i, 1, n)),
+        total_constant + scale * sp.Sum(core, (i, 1, n)),
         Relation.equal(),
         log_likelihood,
     )
