@@ -290,7 +290,7 @@ def _run(args: argparse.Namespace) -> int:
             document = verdict.document(seconds=args.timeout)
             _emit(args, _document(document, args.format, args.templates))
         print(verdict.summary())
-        return 0 if verdict.equivalent else 1
+        return verdict.status
     if args.command == "identify":
         from .check.identify import identify
 
@@ -299,7 +299,7 @@ def _run(args: argparse.Namespace) -> int:
             document = found.document()
             _emit(args, _document(document, args.format, args.templates))
         print(found.summary())
-        return 0 if found.matches or found.normalizer == "finite" else 1
+        return found.status
     if args.command == "build":
         from .build.gallery import build
 

@@ -8,6 +8,7 @@ import time
 
 import numpy as np
 import pytest
+import sympy as sp
 
 import mlesym
 from conftest import run_mlesym
@@ -157,12 +158,19 @@ def test_identify_finds_the_family(loss, support, expected):
 
 
 def test_identify_without_a_match_reports_the_normalizer():
-    """log cosh(r) is the NLL of sech(r) / pi (not a catalogue scale); hinge and focal losses
+    """r^2 + |r| is no catalogue family's NLL but exp(-LOSS) has the constant normalizer
+    Z = 2 * integral_0^inf exp(-r^2 - r) dr (checked by quadrature); hinge and focal losses
     have a normalizer that depends on the prediction; -r^2 is not integrable."""
+    from scipy.integrate import quad
+
     from mlesym.check.identify import identify
 
-    found = identify("log(cosh(y - f))")
-    assert not found.matches and found.normalizer == "finite" and "Z = pi" in found.summary()
+    found = identify("(y - f)**2 + abs(y - f)")
+    assert not found.matches and found.normalizer == "finite", found.summary()
+    reference = 2 * quad(lambda r: np.exp(-r * r - r), 0, np.inf)[0]
+    shown = re.search(r"Z = (.*), the same", found.summary()).group(1)
+    value = float(sp.sympify(shown.replace(" (numerically)", "")))
+    assert value == pytest.approx(reference, rel=1e-9)
     hinge = identify("max(0, 1 - (2*y - 1)*z)", "binary")
     assert hinge.normalizer == "depends"
     # the binary normalizer of the hinge loss, by hand: e^-max(0, 1 + z) + e^-max(0, 1 - z)
@@ -242,7 +250,9 @@ def test_a_fixed_parameter_takes_a_value():
     1 / (pi gamma (1 + r^2 / gamma^2)) gives log(pi gamma) + log(1 + r^2 / gamma^2)): at the
     default gamma = 1 it is not, and the verdict names the value it was decided at."""
     loss = "log(1 + (y - f)**2/4)"
-    assert not mlesym.verify(loss, "cauchy").equivalent
+    assert not mlesym.verify(loss, "cauchy", gamma=1).equivalent
+    solved = mlesym.verify(loss, "cauchy")  # no value given: gamma is solved for
+    assert solved.equivalent and solved.values == {"gamma": "2"} and solved.solved == ("gamma",)
     for value in (2, "2", 2.0):
         verdict = mlesym.verify(loss, "cauchy", gamma=value)
         assert verdict.equivalent and "at gamma = 2" in verdict.summary()
@@ -257,7 +267,11 @@ def test_student_t_at_its_default_and_at_a_given_nu():
     parted the two at the 17th digit), 3 log(1 + r^2/5) at nu = 5."""
     assert mlesym.verify("2*log(1 + (y - f)**2/3)", "student_t").equivalent
     assert mlesym.verify("3*log(1 + (y - f)**2/5)", "student_t", nu=5).equivalent
-    assert not mlesym.verify("3*log(1 + (y - f)**2/5)", "student_t", nu=4).equivalent
+    assert not mlesym.verify("3*log(1 + (y - f)**2/5)", "student_t", nu=4, s=1).equivalent
+    # with s left free it is solved for: (5/2) log(1 + r^2 / (4 s^2)) needs 4 s^2 = 5
+    free = mlesym.verify("3*log(1 + (y - f)**2/5)", "student_t", nu=4)
+    assert free.equivalent and free.values == {"nu": "4", "s": "sqrt(5)/2"}
+    assert sp.sympify(free.scale) == sp.Rational(6, 5)  # 3 / (5/2)
 
 
 def test_decimals_in_the_formula_meet_decimal_values():
@@ -297,7 +311,7 @@ def test_a_named_support_admits_only_its_families():
     from mlesym.check.identify import identify
 
     brier = identify("(y - f)**2", "binary")
-    assert not brier.matches and brier.normalizer == "depends"
+    assert not brier.matches and brier.normalizer == "none"  # proved: see test_corpus
     assert identify("(y - f)**2").matches  # on the real line: the Gaussian NLL
     assert not identify("y*log(y/f)", "count").matches
     poisson = identify("exp(f) - y*f", "count")
@@ -314,4 +328,4 @@ def test_the_normalizer_is_tested_only_where_the_loss_is_defined():
     shifted = identify("(y - log(1 + f))**2/2")
     assert shifted.normalizer == "finite" and "-1.3" not in shifted.summary()
     kl = identify("y*log(y/f)", "count")
-    assert kl.normalizer == "undecided" and kl.summary().startswith("undecided: ")
+    assert kl.normalizer == "undecided" and kl.summary().startswith("undecided (targets: count)")

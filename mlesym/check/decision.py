@@ -17,10 +17,19 @@ class Witness:
     offset: str
     method: str
     findings: tuple[Finding, ...] = ()
+    evidence: str = ""  # for a numeric witness: the points and regions it was sampled at
+    general: tuple[str, ...] = ()  # fixed parameters it holds for at every value (symbolic)
     equivalent = True
 
     def with_findings(self, before: tuple[Finding, ...]) -> Witness:
-        return Witness(self.scale, self.offset, self.method, (*before, *self.findings))
+        return Witness(
+            self.scale,
+            self.offset,
+            self.method,
+            (*before, *self.findings),
+            self.evidence,
+            self.general,
+        )
 
 
 @dataclass(frozen=True)
@@ -54,7 +63,8 @@ Decision = Witness | Counterexample | Undecided
 class Normalized:
     """What the normalizer Z(f) of exp(-LOSS) is: 'finite' (and constant: LOSS is an NLL up
     to log Z), 'depends' on the prediction, 'divergent', or 'undecided' (LOSS is defined at
-    too few predictions to tell); ``detail`` in one sentence."""
+    too few predictions to tell); on a finite support also 'measure' (c and a base measure
+    h(y) found) or 'none' (proved: no c and h); ``detail`` in one sentence."""
 
     kind: str
     detail: str

@@ -14,16 +14,18 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from ..engine.functions import elementary
 from ..engine.model import Model
-from ..engine.supports import IDENTIFY_SUPPORTS, ONE_HOT, REAL, Support
+from ..engine.supports import BINARY, IDENTIFY_SUPPORTS, ONE_HOT, REAL, Support
 from ..errors import MlesymError, UnknownChoiceError
 from ..render.report import Finding, Report
 from ..safety.bounded import check_seconds, run_bounded
-from .decision import Normalized, Witness
+from .base_measure import base_measure
+from .decision import Normalized, Undecided, Witness
 from .findings import GIVEN
 from .normalizer import normalizer, onehot_normalizer
 from .parse import normalized, parse, parse_bounded
-from .verify import CLASSES, MAX_CLASSES, Verdict, decide, defaults_of, output_names
+from .verify import CLASSES, MAX_CLASSES, Verdict, output_names, settle, shown_value
 
 
 @dataclass(frozen=True)
@@ -31,32 +33,57 @@ class Identification:
     """Every family, link and variant whose NLL the formula is; else what its normalizer says."""
 
     matches: tuple[Verdict, ...]
-    normalizer: str | None = None  # "finite", "depends", "divergent", "undecided"
+    normalizer: str | None = None  # finite, measure, depends, divergent, undecided, none
     detail: str = ""
     findings: tuple[Finding, ...] = ()  # the normalizer's steps, when nothing matched
+    support: str = ""  # the targets' support assumed: named, or each family's own
+    undecided: tuple[Verdict, ...] = ()  # families the decision could not settle
 
     @classmethod
-    def of(cls, normalized: Normalized) -> Identification:
+    def of(cls, normalized: Normalized, support: str, undecided=()) -> Identification:
         """No family matched: what the normalizer says."""
-        return cls((), normalized.kind, normalized.detail, normalized.findings)
+        return cls((), normalized.kind, normalized.detail, normalized.findings, support, undecided)
+
+    @property
+    def status(self) -> int:
+        """The command line's exit status: 0 an NLL, 1 not an NLL, 3 undecided."""
+        if self.matches or self.normalizer in ("finite", "measure"):
+            return 0
+        return 1 if self.normalizer in ("none", "divergent", "depends") else 3
 
     def summary(self) -> str:
         if self.matches:
-            lines = [f"the NLL of {len(self.matches)} model(s):"]
+            lines = [f"the NLL of {len(self.matches)} model(s) (targets: {self.support}):"]
             for m in self.matches:
                 model = _model(m)
+                values = "".join(f" --{k} {m.values[k]}" for k in m.solved)
+                at = ", ".join(f"{k} = {v}" for k, v in m.values.items())
                 lines.append(
-                    f"  {m.family} --link {m.link}{model.variant_args}: c = {m.scale}, "
+                    f"  {m.family} --link {m.link}{model.variant_args}{values}: c = {m.scale}, "
                     f"d = {m.offset}"
+                    + (f", at {at}" if at else "")
+                    + f" ({'proved symbolically' if m.method == 'symbolic' else 'on evidence'})"
                 )
             return "\n".join(lines)
+        assumed = f" (targets: {self.support})"
         if self.normalizer == "finite":
-            return f"the NLL of the density exp(-LOSS) / Z, with {self.detail}"
+            return f"the NLL of the density exp(-LOSS) / Z{assumed}, with {self.detail}"
+        if self.normalizer == "measure":
+            return f"c times the NLL of p(y | f) = h(y) exp(-LOSS / c){assumed}, with {self.detail}"
+        if self.normalizer == "none":
+            return f"not an NLL, for any c > 0 and any base measure{assumed}: {self.detail}"
         if self.normalizer == "depends":
-            return f"not an NLL: the normalizer depends on the prediction ({self.detail})"
+            return (
+                f"no family of the catalogue matched, and exp(-LOSS) is not a density{assumed}: "
+                f"its normalizer depends on the prediction ({self.detail}); a base measure "
+                "h(y) or a scale c was not excluded"
+            )
         if self.normalizer == "undecided":
-            return f"undecided: {self.detail}"
-        return f"not an NLL: exp(-LOSS) is not integrable over the targets ({self.detail})"
+            return f"undecided{assumed}: {self.detail}"
+        return (
+            f"no family of the catalogue matched, and exp(-LOSS) is not integrable over the "
+            f"targets{assumed} ({self.detail}); a base measure h(y) or a scale c was not excluded"
+        )
 
     def document(self) -> Report:
         """The identification step by step: each match's decision, or the normalizer's."""
@@ -144,18 +171,23 @@ def identify(loss: str, support: str | None = None, seconds: float = 60.0) -> Id
         (name, link, variants)
         for name in names()
         if (get(name).target == "scalar") == (target == "scalar")
-        and (not given or get(name).support == support)
+        and (not given or get(name).support.contains(support))
         for link, variants in variants_of(name)
     ]
-    return run_bounded(_identify, loss, candidates, support, classes or CLASSES, seconds=seconds)
+    assumed = support.name if given else "each family's own support"
+    if indexed and not given:
+        assumed = support.name
+    return run_bounded(
+        _identify, loss, candidates, support, classes or CLASSES, assumed, seconds=seconds
+    )
 
 
-def _identify(loss: str, candidates, support: Support, classes: int) -> Identification:
+def _identify(loss: str, candidates, support: Support, classes: int, assumed: str):
     from ..pipeline.chain import (
         derive,  # the pipeline alone: each NLL is verified by the test suite
     )
 
-    matches = []
+    matches, undecided = [], []
     for name, link, variants in candidates:
         d = derive(name, link, **variants)
         try:
@@ -163,14 +195,41 @@ def _identify(loss: str, candidates, support: Support, classes: int) -> Identifi
         except MlesymError:
             continue  # uses a name this family does not have
         try:
-            defaults = defaults_of(d.family, classes)
-            decision = decide(expr, d, defaults, classes, numeric_first=True)
+            decision, used, solved, defaulted = settle(expr, d, classes, {}, True)
         except MlesymError:
             continue  # this family's names do not fit the formula
-        if isinstance(decision, Witness):  # undecided is not a match either
-            matches.append(Verdict.of(decision, name, link, dict(variants), loss))
+        shown = {s.name: shown_value(v) for s, v in used.items()}
+        verdict = Verdict.of(decision, name, link, dict(variants), loss, shown, solved, defaulted)
+        if isinstance(decision, Witness):
+            matches.append(verdict)
+        elif isinstance(decision, Undecided):
+            undecided.append(verdict)
     if matches:
-        return Identification(tuple(matches))
+        return Identification(tuple(matches), support=assumed)
     if support == ONE_HOT:
-        return Identification.of(onehot_normalizer(loss, classes))
-    return Identification.of(normalizer(loss, support))
+        normalized = onehot_normalizer(loss, classes)
+    else:
+        normalized = normalizer(loss, support)
+    if normalized.kind != "finite" and support in (BINARY, ONE_HOT):
+        normalized = _finite_support(loss, support, classes, normalized)
+    return Identification.of(normalized, assumed, tuple(undecided))
+
+
+def _finite_support(loss: str, support: Support, classes: int, normalized: Normalized):
+    """On binary or one-hot targets, what the base-measure decision adds to a normalizer that
+    depends on the prediction: proved no base measure, or one found; else the normalizer."""
+    if support == BINARY:
+        target, output = sp.Symbol("y", real=True), sp.Symbol("f", real=True)
+        expr = elementary(parse(loss, {"y": target, "f": output, "z": output}))
+        targets, outputs = [(0,), (1,)], [output]
+    else:
+        ys = [sp.Symbol(f"y{c}", real=True) for c in range(1, classes + 1)]
+        outputs = [sp.Symbol(f"f{c}", real=True) for c in range(1, classes + 1)]
+        names = {t.name: t for t in ys} | {o.name: o for o in outputs}
+        names |= {f"z{c}": o for c, o in enumerate(outputs, start=1)}
+        expr = elementary(parse(loss, names))
+        targets = [tuple(int(c == k) for c in range(classes)) for k in range(classes)]
+    decided = base_measure(expr, targets, outputs, normalized.findings)
+    if decided is None:
+        return normalized
+    return decided

@@ -16,59 +16,109 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from ..engine.functions import elementary
+from ..engine.functions import elementary, evaluated
 from ..engine.model import parameter_values
 from ..engine.numeric import CHECK_DIGITS as DIGITS
 from ..engine.symbols import Head, K, Output, i, x, y
 from ..errors import MlesymError, require_text
 from ..printing.readback import shown_latex
 from ..render.report import Finding, Report
-from ..safety.bounded import check_seconds, run_bounded
+from ..safety.bounded import UndecidedError, check_seconds, run_bounded
 from . import findings
 from .decision import Counterexample, Decision, Undecided, Witness
+from .fit import fit
 from .parse import normalized, parse_bounded
 from .sampling import decide_numerically
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """The outcome of ``verify``: a witness when equivalent, else a counterexample."""
+    """The outcome of ``verify``, one of four: equivalent, proved symbolically; equivalent on
+    evidence (sampled); not equivalent, with a counterexample; undecided, with the reason.
+    ``equivalent`` is True, False, or None for undecided."""
 
-    equivalent: bool
+    equivalent: bool | None
     family: str
     link: str
     variant: dict[str, str] = field(default_factory=dict)
     scale: str | None = None  # c, as text, when equivalent
     offset: str | None = None  # d, as text, when equivalent
     method: str = ""  # "symbolic" or "numeric"
-    counterexample: str | None = None
+    counterexample: str | None = None  # why not equivalent, or why undecided
     loss: str = ""  # the formula as typed
     findings: tuple[Finding, ...] = ()  # the steps of the decision, for the document
-    values: dict[str, str] = field(default_factory=dict)  # fixed parameters given values
+    values: dict[str, str] = field(default_factory=dict)  # every fixed parameter's value
+    solved: tuple[str, ...] = ()  # the parameters whose values were solved for
+    defaulted: tuple[str, ...] = ()  # the parameters at their defaults, none found better
+    evidence: str = ""  # where a numeric witness was sampled
+    general: tuple[str, ...] = ()  # the parameters it holds for at every value (symbolic)
 
     @classmethod
     def of(
-        cls, decision: Witness | Counterexample, family: str, link: str, variant, loss: str,
-        values: dict[str, str] | None = None,
+        cls, decision: Decision, family: str, link: str, variant, loss: str,
+        values: dict[str, str] | None = None, solved: tuple[str, ...] = (),
+        defaulted: tuple[str, ...] = (),
     ):  # fmt: skip
         """The verdict of a decision about ``loss`` and one model."""
         values = dict(values or {})
+        common = dict(values=values, solved=solved, defaulted=defaulted, loss=loss)
         if isinstance(decision, Witness):
             return cls(
                 True, family, link, variant, decision.scale, decision.offset, decision.method,
-                None, loss, decision.findings, values,
+                findings=decision.findings, evidence=decision.evidence,
+                general=decision.general, **common,
             )  # fmt: skip
-        return cls(False, family, link, variant, counterexample=decision.reason, loss=loss,
-                   findings=decision.findings, values=values)  # fmt: skip
+        return cls(
+            decision.equivalent, family, link, variant, counterexample=decision.reason,
+            findings=decision.findings, **common,
+        )  # fmt: skip
 
-    def summary(self) -> str:
+    @property
+    def kind(self) -> str:
+        """'proved', 'evidence', 'refuted' or 'undecided'."""
+        if self.equivalent is None:
+            return "undecided"
+        if not self.equivalent:
+            return "refuted"
+        return "proved" if self.method == "symbolic" else "evidence"
+
+    @property
+    def status(self) -> int:
+        """The command line's exit status: 0 equivalent, 1 not equivalent, 3 undecided."""
+        return {True: 0, False: 1, None: 3}[self.equivalent]
+
+    def where(self) -> str:
+        """The model and the parameter values the verdict was decided at."""
         where = self.family + (f" (link {self.link})" if self.link else "")
         if self.values:
             where += " at " + ", ".join(f"{k} = {v}" for k, v in self.values.items())
+        notes = []
+        if self.general:
+            notes.append(f"for every value of {', '.join(self.general)}")
+        if self.solved:
+            notes.append(f"{', '.join(self.solved)} solved for")
+        if self.defaulted:
+            names = ", ".join(self.defaulted)
+            notes.append(
+                f"{names} at the default; no other value was found at which it holds"
+                if self.equivalent is False
+                else f"{names} at the default"
+            )
+        return where + (f" ({'; '.join(notes)})" if notes else "")
+
+    def summary(self) -> str:
+        where = self.where()
+        if self.equivalent is None:
+            return f"undecided for {where}: {self.counterexample}"
         if self.equivalent:
+            how = (
+                "proved symbolically"
+                if self.method == "symbolic"
+                else f"on evidence: sampled at {self.evidence}"
+            )
             return (
                 f"equivalent: LOSS = c * NLL + d for {where}, with c = {self.scale} > 0 and "
-                f"d = {self.offset}, free of the model output (checked {self.method}ally)"
+                f"d = {self.offset}, free of the model output ({how})"
             )
         return f"not equivalent to the NLL of {where}: {self.counterexample}"
 
@@ -83,9 +133,8 @@ class Verdict:
             extended = run_bounded(_given_loss_derivation, expr, d, seconds=seconds)
             if extended is not None:
                 return extended
-        options = d.model.variant_args
         return Report(
-            f"Is LOSS the NLL of {self.family} (link {self.link}{options})?",
+            f"Is LOSS the NLL of {self.where()}?",
             self.summary(),
             self.findings,
         )
@@ -142,12 +191,48 @@ def verify(
     if not expr.has(Output):
         outputs = "f, or z" if d.family.target == "scalar" else f"f1..f{classes}, or z1..z{classes}"
         raise MlesymError(f"the formula does not involve the model output ({outputs})")
+    try:
+        decision, used, solved, defaulted = run_bounded(
+            settle, expr, d, classes, values, False, seconds=seconds
+        )
+    except UndecidedError as error:
+        decision, used, solved, defaulted = Undecided(str(error)), values, (), ()
+    shown = {s.name: shown_value(v) for s, v in used.items()}
+    return Verdict.of(decision, family, d.link.name, dict(variants), loss, shown, solved, defaulted)
+
+
+def shown_value(value) -> str:
+    """A parameter value as a reader types it: a fraction with a power-of-ten denominator as
+    a decimal (269/200 as 1.345, 9/10 as 0.9), any other as SymPy writes it (1/9, sqrt(5))."""
+    if isinstance(value, sp.Rational) and not isinstance(value, sp.Integer):
+        for digits in range(1, 7):
+            if (10**digits) % value.q == 0:
+                return f"{float(value):.{digits}f}"
+    return str(value)
+
+
+def settle(expr, d, classes: int, values: dict, numeric_first: bool):
+    """decide() at the given values of the fixed parameters, the rest at their defaults; when
+    that fails, at the values ``fit`` solves for (each decided afresh). Returns the decision,
+    every fixed parameter's value, and the names solved for and left at their defaults."""
     defaults = {**defaults_of(d.family, classes), **values}
-    decision = run_bounded(decide, expr, d, defaults, classes, False, values, seconds=seconds)
-    if isinstance(decision, Undecided):
-        raise MlesymError(decision.reason)
-    shown = {s.name: str(v) for s, v in values.items()}
-    return Verdict.of(decision, family, d.link.name, dict(variants), loss, shown)
+    fixed = [p for p in d.family.params if p.symbol in defaults and d.nll.has(p.symbol)]
+    used = {p.symbol: defaults[p.symbol] for p in fixed}
+    decision = decide(expr, d, defaults, classes, numeric_first, values=values)
+    free = {p.symbol for p in fixed} - set(values)
+    at_defaults = tuple(p.name for p in fixed if p.symbol in free)
+    if isinstance(decision, Witness) and decision.general:  # at every value of the others
+        return decision, dict(values), (), ()
+    if isinstance(decision, Witness) or not free:
+        return decision, used, (), at_defaults
+    _, numeric, nll, outputs, domains, targets = _prepared(expr, d, classes)
+    for candidate in fit(numeric, nll, outputs, domains, d, defaults, free, targets, classes):
+        trial = {**used, **candidate}
+        attempt = decide(expr, d, {**defaults, **trial}, classes, numeric_first, values=trial)
+        if isinstance(attempt, Witness):
+            solved = tuple(s.name for s in candidate if candidate[s] != defaults[s])
+            return attempt, trial, solved, tuple(n for n in at_defaults if n not in solved)
+    return decision, used, (), at_defaults
 
 
 def _classes(classes) -> int:
@@ -196,13 +281,8 @@ def decide(
     """Whether LOSS = c * NLL + d for the derivation ``d``: symbolically where SymPy shows
     it, otherwise by sampling (``numeric_first``: sample first, a cheap screen). ``values``:
     fixed parameters set to values, substituted into the NLL before anything is decided."""
-    nll, targets = _concrete(d, classes)
+    loss, numeric, nll, outputs, domains, targets = _prepared(loss, d, classes)
     nll = nll.xreplace(values or {})
-    applied = sorted(nll.atoms(Output), key=str)
-    symbols = {out: sp.Symbol(_name(out), real=True) for out in applied}
-    domains = {symbols[out]: _domain(out, d) for out in applied}
-    loss, nll = elementary(loss).xreplace(symbols), nll.xreplace(symbols)
-    outputs = list(symbols.values())
     stated = findings.stated(loss, nll, d, outputs, targets)
     if loss.has(Output) or not loss.has(*outputs):
         names = ", ".join(f"${shown_latex(o)}$" for o in outputs)
@@ -222,7 +302,7 @@ def decide(
             ),
         )
     if numeric_first:  # a cheap screen before any symbolic work
-        screened = decide_numerically(loss, nll, outputs, domains, d, defaults, targets, classes)
+        screened = decide_numerically(numeric, nll, outputs, domains, d, defaults, targets, classes)
         if not isinstance(screened, Witness):
             return screened.with_findings(stated)
     symbolic = _symbolic_witness(loss, nll, outputs, targets)
@@ -231,14 +311,30 @@ def decide(
         sign = sp.sign(sp.N(scale.xreplace(defaults), DIGITS))
         if sign > 0:
             shown = findings.written(targets)
+            general = tuple(
+                p.name for p in d.family.params if p.symbol in nll.free_symbols
+            ) if scale.is_positive else ()  # fmt: skip
             return Witness(
                 str(scale.xreplace(shown)),
                 str(offset.xreplace(shown)),
                 "symbolic",
                 (*stated, *findings.witness_findings(scale, offset, outputs, defaults, targets)),
+                general=general,
             )
-    decided = decide_numerically(loss, nll, outputs, domains, d, defaults, targets, classes)
+    decided = decide_numerically(numeric, nll, outputs, domains, d, defaults, targets, classes)
     return decided.with_findings(stated)
+
+
+def _prepared(loss: sp.Expr, d, classes: int):
+    """LOSS (elementary, and as numeric evaluation keeps it: xlogy for 0 log 0), the NLL,
+    the outputs as real symbols with their domains, and the targets."""
+    nll, targets = _concrete(d, classes)
+    applied = sorted(nll.atoms(Output), key=str)
+    symbols = {out: sp.Symbol(_name(out), real=True) for out in applied}
+    domains = {symbols[out]: _domain(out, d) for out in applied}
+    numeric = elementary(loss, evaluated()).xreplace(symbols)
+    loss, nll = elementary(loss).xreplace(symbols), nll.xreplace(symbols)
+    return loss, numeric, nll, list(symbols.values()), domains, targets
 
 
 def _symbolic_witness(loss, nll, outputs, targets=(y[i],)):

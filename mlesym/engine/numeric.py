@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 import mpmath
 import sympy as sp
 
-from .functions import elementary, mpmath_table
+from .functions import elementary, evaluated, mpmath_table
 from .symbols import Output
 
 # Every precision mlesym computes at, named here.
@@ -156,9 +156,10 @@ def _integer(value: Number) -> int:
 def compiled_mpmath(symbols: list[sp.Symbol], expr: sp.Expr) -> Callable[..., Number]:
     """``expr`` compiled to a function of ``symbols`` over mpmath numbers, as it is (complex
     values and errors included): named functions by their elementary meaning, the rest by
-    ``functions.mpmath_table``. The caller sets the precision."""
+    ``functions.mpmath_table`` (xlogy by its own value, 0 at x = 0). The caller sets the
+    precision."""
     names = {cls.__name__: function for cls, function in mpmath_table().items()}
-    return sp.lambdify(symbols, elementary(expr), [names, "mpmath"])
+    return sp.lambdify(symbols, elementary(expr, evaluated()), [names, "mpmath"])
 
 
 def mpmath_function(

@@ -189,6 +189,12 @@ class Support(_Constraint):
     def __reduce__(self):
         return support, (self.name,)
 
+    def contains(self, other: Support) -> bool:
+        """Whether every target of ``other`` is a target of this support, with the same kind
+        of measure (counting or length): a count family is a likelihood for binary targets,
+        a Gaussian is not (its density is not a probability at y = 0)."""
+        return other.name in (self.name, *CONTAINED.get(self.name, ()))
+
     def points(self, num_classes: int = 3, bound: int | None = None) -> list[Any]:
         """Every point of a discrete support (one-hot vectors of length ``num_classes``).
 
@@ -201,6 +207,16 @@ class Support(_Constraint):
 
 
 BINARY_NAME, ONE_HOT_NAME = "binary", "onehot"
+
+
+CONTAINED = {  # support -> the smaller supports whose targets it holds, by the same measure
+    "real": ("positive", "unit", "circle"),
+    "positive": ("unit",),
+    "closed-unit": ("unit",),
+    "integers": ("count", "bounded-count", BINARY_NAME),
+    "count": ("bounded-count", BINARY_NAME),
+    "bounded-count": (BINARY_NAME,),  # N >= 1
+}
 
 
 def support(name: str | Support) -> Support:

@@ -96,6 +96,7 @@ _CALLS = {  # \name{\left(...\right)} or \name\left(...\right)
 _OPERATORS = {  # \operatorname{name}
     "log1p": log1p,
     "erf": sp.erf,
+    "erfc": sp.erfc,
     "atan": sp.atan,
     "atanh": sp.atanh,
     "asinh": sp.asinh,

@@ -106,6 +106,17 @@ def mpmath_table() -> Mapping[type, Callable]:
 
 
 @cache
+def evaluated() -> frozenset[type]:
+    """Functions with both an elementary meaning and an mpmath value of their own, which
+    numeric evaluation keeps: xlogy's value is 0 at x = 0 where x log y is 0 log 0."""
+    return frozenset(
+        named.function
+        for named in declarations()
+        if named.mpmath is not None and named.elementary is not None
+    )
+
+
+@cache
 def _rewrites() -> Mapping[type, Callable[..., sp.Expr]]:
     return {
         named.function: named.elementary
@@ -114,10 +125,10 @@ def _rewrites() -> Mapping[type, Callable[..., sp.Expr]]:
     }
 
 
-def elementary(expr: sp.Expr) -> sp.Expr:
+def elementary(expr: sp.Expr, keep: frozenset[type] = frozenset()) -> sp.Expr:
     """Rewrite the named functions (sigmoid, softplus, xlogy, ...) into exp, log and SymPy's
-    own functions: what they mean, for the verifier."""
-    rewrites = _rewrites()
+    own functions: what they mean, for the verifier. ``keep``: functions left as they are."""
+    rewrites = {k: v for k, v in _rewrites().items() if k not in keep}
     while True:
         rewritten = expr.replace(
             lambda e: type(e) in rewrites, lambda e: rewrites[type(e)](*e.args)

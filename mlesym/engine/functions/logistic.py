@@ -72,4 +72,11 @@ FUNCTIONS = (
         },
         examples=((-30.0,), (2.0,), (50.0,)),
     ),
+    Named(  # log sigmoid(z) = -softplus(-z), as torch.nn.functional.logsigmoid
+        None,
+        "log_sigmoid",
+        build=lambda z: -softplus(-z),
+        estimate=lambda z: -(max(-z, 0) + mpmath.log1p(_exp_estimate(-abs(z)))),
+        examples=((-30.0,), (2.0,), (50.0,)),
+    ),
 )

@@ -3,6 +3,7 @@ PyTorch define them."""
 
 from __future__ import annotations
 
+import mpmath
 import sympy as sp
 from sympy import Function
 from sympy.codegen.cfunctions import log1p
@@ -55,8 +56,11 @@ class xlog1py(_XLog):  # noqa: N801
 FUNCTIONS = (
     Named(
         xlogy,
+        "xlogy",
+        arity=2,
         operator="xlogy",
         elementary=lambda a, b: a * sp.log(b),
+        mpmath=lambda a, b: 0 * b if a == 0 else a * mpmath.log(b),
         arrays={
             "numpy": "_xlogy({0}, {1})",
             "torch": "torch.xlogy({0}, {1})",
@@ -67,8 +71,11 @@ FUNCTIONS = (
     ),
     Named(
         xlog1py,
+        "xlog1py",
+        arity=2,
         operator="xlog1py",
         elementary=lambda a, b: a * sp.log(1 + b),
+        mpmath=lambda a, b: 0 * b if a == 0 else a * mpmath.log1p(b),
         arrays={
             "numpy": "_xlog1py({0}, {1})",
             "torch": "torch.special.xlog1py({0}, {1})",

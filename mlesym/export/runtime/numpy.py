@@ -42,6 +42,73 @@ except ImportError:  # NumPy alone: math.lgamma, element by element
     _gammaln = numpy.vectorize(math.lgamma, otypes=[float])
 
 
+try:
+    from scipy.special import erfc as _erfc
+except ImportError:  # NumPy alone: math.erfc, element by element
+    _erfc = numpy.vectorize(math.erfc, otypes=[float])
+
+
+def _ndtr_erfc(x):
+    """Phi(x) = erfc(-x / sqrt 2) / 2 with NumPy alone."""
+    return 0.5 * _erfc(-numpy.asarray(x, dtype=float) / math.sqrt(2))
+
+
+def _log_ndtr_erfc(x):
+    """log Phi(x) with NumPy alone: log of erfc to x = -20, the asymptotic series of Mills'
+    ratio beyond (where erfc would underflow)."""
+    x = numpy.asarray(x, dtype=float)
+    far = numpy.minimum(x, -20.0)
+    w = 1.0 / (far * far)
+    tail = (
+        -0.5 * far * far
+        - numpy.log(-far)
+        - 0.5 * math.log(2 * math.pi)
+        + numpy.log1p(-w * (1 - 3 * w * (1 - 5 * w * (1 - 7 * w * (1 - 9 * w)))))
+    )
+    with numpy.errstate(divide="ignore"):
+        near = numpy.where(x > 5, -_ndtr_erfc(-x), numpy.log(_ndtr_erfc(numpy.maximum(x, -20.0))))
+        near = numpy.where(x > 5, numpy.log1p(numpy.where(x > 5, near, 0.0)), near)
+    return numpy.where(x < -20, tail, near)
+
+
+try:
+    from scipy.special import ndtr as _ndtr
+except ImportError:
+    _ndtr = _ndtr_erfc
+
+
+try:
+    from scipy.special import log_ndtr as _log_ndtr
+except ImportError:
+    _log_ndtr = _log_ndtr_erfc
+
+
+def _digamma_series(x):
+    """psi(x) with NumPy alone: reflected below 1/2, shifted up past 10, then the asymptotic
+    series log z - 1/(2z) - sum B_2k / (2k z^2k)."""
+    x = numpy.asarray(x, dtype=float)
+    reflected = x < 0.5
+    z = numpy.where(reflected, 1.0 - x, x)
+    shift = numpy.zeros_like(z)
+    for _ in range(10):
+        small = z < 10
+        shift = shift - numpy.where(small, 1.0 / z, 0.0)
+        z = numpy.where(small, z + 1, z)
+    w = 1.0 / (z * z)
+    series = w * (
+        1 / 12 - w * (1 / 120 - w * (1 / 252 - w * (1 / 240 - w * (1 / 132 - w * 691 / 32760))))
+    )
+    psi = numpy.log(z) - 0.5 / z - series + shift
+    with numpy.errstate(divide="ignore", invalid="ignore"):
+        return numpy.where(reflected, psi - math.pi / numpy.tan(math.pi * x), psi)
+
+
+try:
+    from scipy.special import digamma as _digamma
+except ImportError:
+    _digamma = _digamma_series
+
+
 def _gamma(x):
     """Gamma(x) for real x: exp(log|Gamma(x)|) with Gamma's sign, which alternates between
     its poles at 0, -1, -2, ..."""

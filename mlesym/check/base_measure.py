@@ -1,0 +1,216 @@
+"""Base measures on a finite support: is there any c > 0 and weights h(y) > 0 making
+h(y) exp(-LOSS(y, f) / c) a distribution over the targets at every model output f?
+
+On binary targets (or K one-hot classes) that asks, for each c, a finite linear system in
+the weights, one equation per model output: sum_y h(y) exp(-LOSS(y, f) / c) = 1. Then
+LOSS = c * (-log p(y | f)) + c log h(y), an NLL with base measure h. ``base_measure``
+answers three ways: proved impossible (LOSS tends to +infinity at every target as the output
+tends to an end of its domain, so the sum tends to 0, for every c and h); found (c and h
+solved for at 40 digits, confirmed at fresh outputs); or None, not excluded.
+"""
+
+from __future__ import annotations
+
+import random
+
+import mpmath
+import sympy as sp
+
+from ..engine.numeric import compiled_mpmath
+from ..printing.readback import shown_latex
+from ..render.report import Finding
+from .decision import Normalized
+from .findings import tex
+
+DIGITS = 40
+SCALES = [mpmath.mpf(10) ** (k / 10) for k in range(-20, 21)]  # c from 0.01 to 100
+OUTPUTS = 12  # model outputs the weights are solved over; as many again confirm them
+
+
+def base_measure(expr, targets, outputs, stated=()) -> Normalized | None:
+    """The verdict on h(y) exp(-LOSS / c) for the finite list ``targets`` (each a tuple of
+    values of the target symbols), outputs ``outputs`` (one real symbol, or K on the simplex)."""
+    symbols = sorted(expr.free_symbols - set(outputs), key=str)
+    loss_at = compiled_mpmath([*symbols, *outputs], expr)
+    with mpmath.workdps(DIGITS):
+        if len(outputs) == 1:
+            proof = _tends_to_infinity(expr, symbols, targets, outputs[0], loss_at)
+            if proof is not None:
+                return Normalized("none", proof[0], (*stated, proof[1]))
+        found = _solved(loss_at, targets, outputs)
+    if found is None:
+        return None
+    c, weights = found
+    shown = ", ".join(
+        f"h({_target(t)}) = {mpmath.nstr(w, 10)}" for t, w in zip(targets, weights, strict=True)
+    )
+    return Normalized(
+        "measure",
+        f"c = {mpmath.nstr(c, 12)} and base measure {shown}: p(y | f) = h(y) exp(-LOSS / c) "
+        "sums to 1 at every model output",
+        (
+            *stated,
+            Finding(
+                "A base measure makes it a distribution",
+                "With the scale $c$ and the weights $h$ below, "
+                r"$\sum_y h(y)\, e^{-\mathrm{LOSS}/c} = 1$ at every model output tried "
+                f"({2 * OUTPUTS} in all, half of them fresh), so LOSS is $c$ times the NLL of "
+                r"$p(y \mid f) = h(y)\, e^{-\mathrm{LOSS}/c}$ plus $c \log h(y)$",
+                rf"c = {tex(c)}, \quad "
+                + r", \quad ".join(
+                    rf"h({_target(t)}) = {tex(w)}" for t, w in zip(targets, weights, strict=True)
+                ),
+                f"solved and confirmed to 1e-25 in {DIGITS}-digit arithmetic (mpmath)",
+            ),
+        ),
+    )
+
+
+def _target(t) -> str:
+    return str(t[0]) if len(t) == 1 else "e_" + str(t.index(1) + 1)
+
+
+def _tends_to_infinity(expr, symbols, targets, output, loss_at):
+    """(detail, finding) when, as the output tends to one end of where LOSS is defined,
+    SymPy shows LOSS -> +infinity at every target; else None."""
+    for end, direction, shown in _ends(loss_at, len(symbols)):
+        limits = []
+        for t in targets:
+            at = expr.xreplace(dict(zip(symbols, t, strict=True)))
+            try:
+                limit = sp.limit(at, output, end, direction)
+            except Exception:  # noqa: BLE001  (SymPy could not take it: no proof from here)
+                limit = None
+            limits.append(limit)
+        if all(limit is sp.oo for limit in limits):
+            names = ", ".join(f"y = {_target(t)}" for t in targets)
+            f = shown_latex(output)
+            return (
+                f"as f -> {shown}, LOSS -> +infinity at {names}, so "
+                "sum_y h(y) exp(-LOSS / c) -> 0 for every c > 0 and all weights h: it cannot "
+                "stay 1",
+                Finding(
+                    "No base measure and no scale make it a distribution",
+                    f"As ${f} \\to {tex(end) if end not in (sp.oo, -sp.oo) else shown_latex(end)}"
+                    "$, LOSS tends to $+\\infty$ at every target, so "
+                    r"$\sum_y h(y)\, e^{-\mathrm{LOSS}/c} \to 0$ whatever $c > 0$ and $h$ are: "
+                    "no distribution has LOSS as $c$ times its NLL plus a term in $y$",
+                    r"\lim \mathrm{LOSS} = +\infty \text{ at every target}",
+                    "limits by SymPy",
+                ),
+            )
+    return None
+
+
+def _ends(loss_at, arity: int):
+    """The ends of where LOSS is defined, probed numerically: the real line, (0, inf) or (0, 1)."""
+
+    def defined(f) -> bool:
+        for t in ((0,) * arity, (1,) * arity):
+            try:
+                value = complex(loss_at(*t, mpmath.mpf(f)))
+            except (ZeroDivisionError, OverflowError, ValueError, TypeError):
+                return False
+            if value.imag or not mpmath.isfinite(value.real):
+                return False
+        return True
+
+    negative, above = defined(-1.5), defined(1.5)
+    if negative:
+        return [(sp.oo, "-", "+infinity"), (-sp.oo, "+", "-infinity")]
+    if above:
+        return [(sp.oo, "-", "+infinity"), (sp.S.Zero, "+", "0")]
+    return [(sp.S.Zero, "+", "0"), (sp.S.One, "-", "1")]
+
+
+def _draw(outputs, rng, negative: bool):
+    if len(outputs) > 1:  # on the simplex, as the one-hot normalizer draws them
+        raw = [mpmath.mpf(rng.uniform(0.1, 1.0)) for _ in outputs]
+        return [r / mpmath.fsum(raw) for r in raw]
+    return [mpmath.mpf(rng.uniform(-3, 3) if negative else rng.uniform(0.05, 0.95))]
+
+
+def _solved(loss_at, targets, outputs):
+    """(c, weights) solving sum_y h(y) exp(-LOSS / c) = 1 at 2 * OUTPUTS model outputs to
+    1e-25, the weights positive; else None."""
+    rng = random.Random(20261202)
+    negative = _defined(loss_at, targets, [mpmath.mpf(-1.5)] * len(outputs))
+    points = []
+    for _ in range(20 * OUTPUTS):
+        if len(points) == 2 * OUTPUTS:
+            break
+        at = _draw(outputs, rng, negative)
+        row = _losses(loss_at, targets, at)
+        if row is not None:
+            points.append(row)
+    if len(points) < 2 * OUTPUTS:
+        return None
+    fit, fresh = points[:OUTPUTS], points[OUTPUTS:]
+    square = fit[: len(targets) + 1]
+    for c in _roots(lambda c: _determinant(square, c)):
+        residual, weights = _residual(fit, c)
+        if residual is None or residual > 1e-25 or min(weights) <= 0:
+            continue
+        totals = [
+            mpmath.fsum(w * mpmath.exp(-v / c) for w, v in zip(weights, row, strict=True))
+            for row in fresh
+        ]
+        if all(abs(total - 1) <= 1e-25 for total in totals):
+            return c, weights
+    return None
+
+
+def _determinant(rows, c):
+    """det [exp(-LOSS(y, f_k) / c) ... 1]: zero where some weights solve the first rows."""
+    return mpmath.det(mpmath.matrix([[mpmath.exp(-v / c) for v in row] + [1] for row in rows]))
+
+
+def _roots(function) -> list:
+    """The roots of function(c) on 0.01..100, one per sign change on the grid SCALES."""
+    values = []
+    for c in SCALES:
+        try:
+            values.append((c, function(c)))
+        except (ZeroDivisionError, OverflowError, ValueError):
+            continue
+    roots = []
+    for (a, fa), (b, fb) in zip(values, values[1:], strict=False):
+        if fa == 0:
+            roots.append(a)
+        elif fa * fb < 0:
+            try:
+                roots.append(mpmath.findroot(function, (a, b), solver="anderson"))
+            except (ValueError, ZeroDivisionError):
+                continue
+    return roots
+
+
+def _defined(loss_at, targets, at) -> bool:
+    return _losses(loss_at, targets, at) is not None
+
+
+def _losses(loss_at, targets, at):
+    row = []
+    for t in targets:
+        try:
+            value = mpmath.mpmathify(loss_at(*t, *at))
+        except (ZeroDivisionError, OverflowError, ValueError, TypeError):
+            return None
+        if mpmath.im(value) != 0 or not mpmath.isfinite(value):
+            return None
+        row.append(mpmath.re(value))
+    return row
+
+
+def _residual(rows, c):
+    """The least-squares residual of sum_y h(y) exp(-LOSS / c) = 1 over ``rows``, and the
+    weights; (None, None) where not computable."""
+    if c <= 0:
+        return None, None
+    try:
+        A = mpmath.matrix([[mpmath.exp(-v / c) for v in row] for row in rows])
+        b = mpmath.matrix([1] * len(rows))
+        weights, residual = mpmath.qr_solve(A, b)
+    except (ZeroDivisionError, OverflowError, ValueError):
+        return None, None
+    return residual, list(weights)
