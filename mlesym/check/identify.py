@@ -19,7 +19,7 @@ from ..engine.model import Model
 from ..engine.supports import BINARY, IDENTIFY_SUPPORTS, ONE_HOT, REAL, Support
 from ..errors import MlesymError, UnknownChoiceError
 from ..render.report import Finding, Report
-from ..safety.bounded import check_seconds, run_bounded
+from ..safety.bounded import UndecidedError, check_seconds, run_bounded
 from .base_measure import base_measure
 from .decision import Normalized, Undecided, Witness
 from .findings import GIVEN
@@ -177,9 +177,12 @@ def identify(loss: str, support: str | None = None, seconds: float = 60.0) -> Id
     assumed = support.name if given else "each family's own support"
     if indexed and not given:
         assumed = support.name
-    return run_bounded(
-        _identify, loss, candidates, support, classes or CLASSES, assumed, seconds=seconds
-    )
+    try:
+        return run_bounded(
+            _identify, loss, candidates, support, classes or CLASSES, assumed, seconds=seconds
+        )
+    except UndecidedError as error:  # the time or memory limit: an answer, not bad input
+        return Identification((), "undecided", str(error), support=assumed)
 
 
 def _identify(loss: str, candidates, support: Support, classes: int, assumed: str):

@@ -187,7 +187,12 @@ def verify(
     classes = _classes(classes)
     seconds = check_seconds(seconds)
     loss = normalized(loss)
-    expr = parse_bounded(loss, output_names(d, classes), seconds)
+    try:
+        expr = parse_bounded(loss, output_names(d, classes), seconds)
+    except UndecidedError as error:
+        return Verdict(
+            None, family, d.link.name, dict(variants), counterexample=str(error), loss=loss
+        )
     if not expr.has(Output):
         outputs = "f, or z" if d.family.target == "scalar" else f"f1..f{classes}, or z1..z{classes}"
         raise MlesymError(f"the formula does not involve the model output ({outputs})")
