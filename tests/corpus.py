@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import special, stats
+from scipy import optimize, special, stats
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,35 @@ class Case:
     def label(self) -> str:
         against = self.family or f"identify {self.support or ''}".strip()
         return f"{self.source}: {self.loss} ~ {against}"
+
+
+def binary_residual(loss: str) -> float:
+    """min over c of the least-squares residual of h(0) exp(-L(0, f) / c) + h(1) exp(-L(1, f)
+    / c) = 1 over model outputs f, the weights h free: about 0 when some c and h make
+    exp(-LOSS / c) h(y) a distribution on {0, 1}, not when none does (float64, by brute force
+    over 400 values of c; outputs where LOSS is defined, on the line or in (0, 1))."""
+    f = np.linspace(-3, 3, 61)
+    rows = np.stack(
+        [loss_values(loss, np.zeros_like(f), f), loss_values(loss, np.ones_like(f), f)], 1
+    )
+    if not np.all(np.isfinite(rows)):
+        f = np.linspace(0.02, 0.98, 61)
+        rows = np.stack(
+            [loss_values(loss, np.zeros_like(f), f), loss_values(loss, np.ones_like(f), f)], 1
+        )
+
+    def residual(u: float) -> float:
+        A = np.exp(-(rows - rows.min(0)) / np.exp(u))  # columns rescaled: the same span
+        h, *_ = np.linalg.lstsq(A, np.ones(len(f)), rcond=None)
+        return float(np.linalg.norm(A @ h - 1))
+
+    grid = np.linspace(np.log(0.01), np.log(100), 400)
+    start = grid[int(np.argmin([residual(u) for u in grid]))]
+    step = grid[1] - grid[0]
+    found = optimize.minimize_scalar(
+        residual, bounds=(start - step, start + step), method="bounded", options={"xatol": 1e-12}
+    )
+    return min(found.fun, residual(start))
 
 
 def _max(*args):
@@ -86,8 +115,11 @@ def loss_values(loss: str, y, f):
             )  # noqa: S307
 
     values = at(y)
+    if np.all(np.isfinite(values)):
+        return values
     near, nearer = at(y + 1e-10), at(y + 1e-13)
-    limit = ~np.isfinite(values) & np.isfinite(nearer) & (np.abs(near - nearer) < 1e-8)
+    with np.errstate(all="ignore"):
+        limit = ~np.isfinite(values) & np.isfinite(nearer) & (np.abs(near - nearer) < 1e-8)
     return np.where(limit, nearer, values)
 
 
@@ -448,7 +480,19 @@ CASES: list[Case] = [
       matches=(("binomial", "identity", {"N": "5"}),)),
     E("sklearn brier_score_loss", "(y - f)**2", support="binary", normalizer="none"),
     E("sklearn hinge on {0, 1}", "max(0, 1 - (2*y - 1)*z)", support="binary",
-      normalizer="depends", decided=False),
+      normalizer="none"),
+    E("keras squared_hinge on {0, 1}", "max(0, 1 - (2*y - 1)*z)**2", support="binary",
+      normalizer="none"),
+    E("Lin et al. focal loss gamma=2",
+      "-(1 - sigmoid(z))**2*y*log(sigmoid(z)) - sigmoid(z)**2*(1 - y)*log(1 - sigmoid(z))",
+      support="binary", normalizer="none"),
+    E("pytorch bce_with_logits pos_weight=3", "-3*y*log_sigmoid(z) - (1 - y)*log_sigmoid(-z)",
+      support="binary", normalizer="none"),
+    E("weighted log loss on probabilities", "-3*y*log(f) - (1 - y)*log(1 - f)",
+      support="binary", normalizer="none"),
+    E("mae on labels", "abs(y - f)", support="binary", normalizer="none"),
+    E("Bernoulli written with probabilities", "-y*log(f) - (1 - y)*log(1 - f)",
+      support="binary", matches=(("bernoulli", "identity", {}),)),
     E("sigmoid of z^3 (a link no family has)", "y*softplus(-z**3) + (1 - y)*softplus(z**3)",
       support="binary", normalizer="finite"),
     E("scaled, with a term in y", "2*y*softplus(-z**3) + 2*(1 - y)*softplus(z**3) + 3*y",

@@ -171,15 +171,19 @@ def test_identify_without_a_match_reports_the_normalizer():
     shown = re.search(r"Z = (.*), the same", found.summary()).group(1)
     value = float(sp.sympify(shown.replace(" (numerically)", "")))
     assert value == pytest.approx(reference, rel=1e-9)
-    hinge = identify("max(0, 1 - (2*y - 1)*z)", "binary")
-    assert hinge.normalizer == "depends"
-    # the binary normalizer of the hinge loss, by hand: e^-max(0, 1 + z) + e^-max(0, 1 - z)
-    values = dict(re.findall(r"Z\((-?[\d.]+)\) = ([\d.]+)", hinge.detail))
+    # Z(f) = integral of exp(-(1 + f^2) r^2) dr = sqrt(pi / (1 + f^2)), by hand
+    scaled = identify("(1 + f**2)*(y - f)**2")
+    assert scaled.normalizer == "depends" and scaled.status == 1, scaled.summary()
+    assert "a base measure h(y) or a scale c was not excluded" in scaled.summary()
+    values = dict(re.findall(r"Z\((-?[\d.]+)\) = ([\d.]+)", scaled.detail))
+    assert len(values) >= 3
     for at, z in values.items():
-        a = float(at)
-        assert float(z) == pytest.approx(np.exp(-max(0, 1 + a)) + np.exp(-max(0, 1 - a)), rel=1e-7)
+        assert float(z) == pytest.approx(np.sqrt(np.pi / (1 + float(at) ** 2)), rel=1e-7)
+    # on {0, 1} the hinge and the focal loss are no NLL for any c and base measure (the
+    # brute-force reference is in test_corpus)
+    assert identify("max(0, 1 - (2*y - 1)*z)", "binary").normalizer == "none"
     focal = "-(1 - sigmoid(z))**2*y*log(sigmoid(z)) - sigmoid(z)**2*(1 - y)*log(1 - sigmoid(z))"
-    assert identify(focal, "binary").normalizer == "depends"
+    assert identify(focal, "binary").normalizer == "none"
     assert identify("-(y - f)**2").normalizer == "divergent"
 
 

@@ -210,7 +210,7 @@ def test_verdict_documents_on_the_command_line(tmp_path):
         "--format",
         "tex",
     )
-    assert hinge.returncode == 1 and "depends on the prediction" in hinge.stdout
+    assert hinge.returncode == 1 and "not an NLL, for any c > 0" in hinge.stdout
     assert (
         "\\section*{3. The normalizer depends on the prediction}"
         in (tmp_path / "h.tex").read_text()

@@ -33,11 +33,16 @@ def base_measure(expr, targets, outputs, stated=()) -> Normalized | None:
     symbols = sorted(expr.free_symbols - set(outputs), key=str)
     loss_at = compiled_mpmath([*symbols, *outputs], expr)
     with mpmath.workdps(DIGITS):
+        found = None
         if len(outputs) == 1:
-            proof = _tends_to_infinity(expr, symbols, targets, outputs[0], loss_at)
-            if proof is not None:
+            limits = _limits(expr, symbols, targets, outputs[0], loss_at)
+            proof = _tends_to_infinity(limits, targets, outputs[0])
+            if proof is None and len(targets) == 2:
+                proof = _pinned(limits, targets, loss_at)
+            if isinstance(proof, tuple) and isinstance(proof[0], str):
                 return Normalized("none", proof[0], (*stated, proof[1]))
-        found = _solved(loss_at, targets, outputs)
+            found = proof
+        found = found or _solved(loss_at, targets, outputs)
     if found is None:
         return None
     c, weights = found
@@ -70,19 +75,60 @@ def _target(t) -> str:
     return str(t[0]) if len(t) == 1 else "e_" + str(t.index(1) + 1)
 
 
-def _tends_to_infinity(expr, symbols, targets, output, loss_at):
-    """(detail, finding) when, as the output tends to one end of where LOSS is defined,
-    SymPy shows LOSS -> +infinity at every target; else None."""
+def _limits(expr, symbols, targets, output, loss_at) -> list:
+    """For each end of the output's domain: (end, shown, [limit of LOSS at each target])."""
+    found = []
     for end, direction, shown in _ends(loss_at, len(symbols)):
         limits = []
         for t in targets:
             at = expr.xreplace(dict(zip(symbols, t, strict=True)))
             try:
-                limit = sp.limit(at, output, end, direction)
+                branch = _branch_at(at, output, end, direction)
+                limit = None if branch is None else sp.limit(branch, output, end, direction)
             except Exception:  # noqa: BLE001  (SymPy could not take it: no proof from here)
                 limit = None
             limits.append(limit)
-        if all(limit is sp.oo for limit in limits):
+        found.append((end, shown, limits))
+    return found
+
+
+def _branch_at(expr, output, end, direction):
+    """expr with each max, min and abs replaced by the branch it takes near the end (SymPy
+    takes no limit through them), chosen by the sign of the limit of the branches'
+    difference; None where that sign is not clear."""
+    for node in sp.postorder_traversal(expr):
+        if isinstance(node, sp.Abs):
+            (u,) = node.args
+            sign = _limit_sign(u, output, end, direction)
+            if sign is None:
+                return None
+            return _branch_at(expr.xreplace({node: sign * u}), output, end, direction)
+        if isinstance(node, sp.Max | sp.Min) and len(node.args) == 2:
+            a, b = node.args
+            sign = _limit_sign(a - b, output, end, direction)
+            if sign is None:
+                return None
+            keep = a if (sign > 0) == isinstance(node, sp.Max) else b
+            return _branch_at(expr.xreplace({node: keep}), output, end, direction)
+        if isinstance(node, sp.Max | sp.Min | sp.Heaviside | sp.Piecewise | sp.sign):
+            return None
+    return expr
+
+
+def _limit_sign(u, output, end, direction):
+    limit = sp.limit(u, output, end, direction)
+    if limit is sp.oo or (limit.is_extended_real and limit.is_finite and limit > 0):
+        return 1
+    if limit is sp.S.NegativeInfinity or (limit.is_extended_real and limit.is_finite and limit < 0):
+        return -1
+    return None
+
+
+def _tends_to_infinity(limits, targets, output):
+    """(detail, finding) when, as the output tends to one end of where LOSS is defined,
+    SymPy shows LOSS -> +infinity at every target; else None."""
+    for end, shown, at_targets in limits:
+        if all(limit is sp.oo for limit in at_targets):
             names = ", ".join(f"y = {_target(t)}" for t in targets)
             f = shown_latex(output)
             return (
@@ -91,15 +137,79 @@ def _tends_to_infinity(expr, symbols, targets, output, loss_at):
                 "stay 1",
                 Finding(
                     "No base measure and no scale make it a distribution",
-                    f"As ${f} \\to {tex(end) if end not in (sp.oo, -sp.oo) else shown_latex(end)}"
-                    "$, LOSS tends to $+\\infty$ at every target, so "
-                    r"$\sum_y h(y)\, e^{-\mathrm{LOSS}/c} \to 0$ whatever $c > 0$ and $h$ are: "
-                    "no distribution has LOSS as $c$ times its NLL plus a term in $y$",
+                    f"As ${f} \\to {shown_latex(end)}$, LOSS tends to $+\\infty$ at every "
+                    r"target, so $\sum_y h(y)\, e^{-\mathrm{LOSS}/c} \to 0$ whatever $c > 0$ "
+                    "and $h$ are: no distribution has LOSS as $c$ times its NLL plus a term in $y$",
                     r"\lim \mathrm{LOSS} = +\infty \text{ at every target}",
                     "limits by SymPy",
                 ),
             )
     return None
+
+
+def _pinned(limits, targets, loss_at):
+    """Two targets, each the only one with a finite limit ell_j of LOSS at one end: the sum
+    must tend to 1 there, which pins h_j = exp(ell_j / c). Then at an output f0 where
+    a_j = LOSS(y_j, f0) - ell_j > 0 for both, sum_j exp(-a_j / c) rises from 0 to 2 with c:
+    it is 1 at one c0 only. Either the sum is 1 at c0 at fresh outputs too (returns (c0, h)),
+    or it is not (returns the proof, as (detail, finding)); None when the ends do not pin."""
+    pinned: dict[int, tuple] = {}
+    for _, shown, at_targets in limits:
+        finite = [j for j, v in enumerate(at_targets) if v is not None and v.is_finite]
+        if len(finite) == 1 and all(v is sp.oo for j, v in enumerate(at_targets) if j != finite[0]):
+            pinned.setdefault(finite[0], (mpmath.mpf(sp.N(at_targets[finite[0]], DIGITS)), shown))
+    if len(pinned) != 2:
+        return None
+    ell = [pinned[0][0], pinned[1][0]]
+    rng = random.Random(20261203)
+    excess = []
+    for k in range(80):  # on the real line, then in (0, 1) for probabilities
+        at = [mpmath.mpf(rng.uniform(-3, 3) if k < 40 else rng.uniform(0.02, 0.98))]
+        row = _losses(loss_at, targets, at)
+        if row is not None:
+            a = [v - e for v, e in zip(row, ell, strict=True)]
+            if min(a) > 0:
+                excess.append((at[0], a))
+        if len(excess) == 4:
+            break
+    if len(excess) < 4:
+        return None
+
+    def total(u, a):  # sum_j exp(-a_j / c) - 1 at c = exp(u)
+        return mpmath.fsum(mpmath.exp(-v / mpmath.exp(u)) for v in a) - 1
+
+    (f0, a0), rest = excess[0], excess[1:]
+    try:
+        u = mpmath.findroot(
+            lambda u: total(u, a0), (mpmath.mpf(-30), mpmath.mpf(30)), solver="anderson"
+        )
+    except (ValueError, ZeroDivisionError):
+        return None
+    c0 = mpmath.exp(u)
+    gaps = [(f, total(u, a)) for f, a in rest]
+    weights = [mpmath.exp(e / c0) for e in ell]
+    if all(abs(g) < 1e-25 for _, g in gaps):
+        return c0, weights
+    f1, gap = max(gaps, key=lambda item: abs(item[1]))
+    if abs(gap) < 1e-15:
+        return None
+    ends = ", ".join(f"y = {_target(targets[j])} as f -> {pinned[j][1]}" for j in (0, 1))
+    return (
+        f"the sum must tend to 1 at both ends ({ends}), which fixes h(y) = exp(lim LOSS / c); "
+        f"then at f = {mpmath.nstr(f0, 6)} it is 1 only at c = {mpmath.nstr(c0, 10)} (it rises "
+        f"with c), and there at f = {mpmath.nstr(f1, 6)} it is {mpmath.nstr(1 + gap, 10)}: "
+        "no c > 0 and no weights h make exp(-LOSS / c) h(y) a distribution",
+        Finding(
+            "No base measure and no scale make it a distribution",
+            "At each end of the output's domain LOSS stays finite at one target only, so "
+            r"$\sum_y h(y)\, e^{-\mathrm{LOSS}/c} \to 1$ fixes that target's weight: "
+            r"$h(y) = e^{\ell_y / c}$ with $\ell_y$ the limit. At $f_0$ the sum then increases "
+            "with $c$ and is 1 at a single $c_0$; at $f_1$ it is not 1 there",
+            rf"f_0 = {tex(f0)}: \ c_0 = {tex(c0)}, \qquad f_1 = {tex(f1)}: \ "
+            rf"\sum_y h(y)\, e^{{-\mathrm{{LOSS}}/c_0}} = {tex(1 + gap)}",
+            f"limits by SymPy; the root and the sum in {DIGITS}-digit arithmetic (mpmath)",
+        ),
+    )
 
 
 def _ends(loss_at, arity: int):

@@ -123,26 +123,13 @@ def normalizer(loss: str, support: Support) -> Normalized:
                 or total.imag
                 or total.real > 1e100
                 or total.real <= 0
-            ):
-                shown = (
-                    "\\infty"
-                    if total.real > 1e100 or not mpmath.isfinite(total.real)
-                    else (_tex(total.real))
-                )
+            ):  # the tails decay (the test above), so this is the quadrature's failure
+                shown = "infinite" if not mpmath.isfinite(total.real) else f"{total.real:.6g}"
                 return Normalized(
-                    "divergent",
-                    f"at f = {at} the integral is {total.real:.6g}",
-                    (
-                        *stated,
-                        Finding(
-                            "The normalizer does not exist",
-                            f"At $f = {at}$, {support.measure} of $e^{{-\\mathrm{{LOSS}}}}$ "
-                            "is not a finite positive number, so no density is proportional to "
-                            "it: LOSS is not an NLL",
-                            rf"Z({at}) = {shown}",
-                            "mpmath quadrature (tanh-sinh) or summation at 30 digits",
-                        ),
-                    ),
+                    "undecided",
+                    f"at f = {at}, exp(-LOSS) decays in the tails, but quadrature gave {shown}; "
+                    "neither a finite normalizer nor a divergence was shown",
+                    stated,
                 )
             values.append((at, total.real))
     spread = max(v for _, v in values) - min(v for _, v in values)
