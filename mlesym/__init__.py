@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from ._version import __version__
 from .api import (
+    convexity,
     derive,
     derive_pdf,
     export_source,
     families,
     get_family,
+    gradient_function,
+    gradient_source,
     loss_function,
 )
 from .engine.derivation import Derivation, Relation, Step
@@ -21,6 +24,7 @@ __all__ = [
     "MlesymError",
     "Relation",
     "Step",
+    "convexity",
     "UnknownChoiceError",
     "VerificationError",
     "derive",
@@ -28,6 +32,8 @@ __all__ = [
     "export_source",
     "families",
     "get_family",
+    "gradient_function",
+    "gradient_source",
     "loss_function",
     "verify",
     "identify",

@@ -79,6 +79,41 @@ def export_source(
     return export.source(d, full=require_flag("full", full), reduction=reduction, backend=backend)
 
 
+def gradient_function(
+    name: str, backend: str = "numpy", full: bool = False, **options: Any
+) -> Callable[..., Any]:
+    """A vectorized ``fn(input, target, **params, sample_weight=None) -> (grad, hess)``: the
+    gradient and Hessian of the per-sample loss (``full``: the exact NLL) in the raw model
+    output, off the kinks, as a boosting library's custom objective needs them. With learned
+    heads, tuples over (input, heads) and the Hessian matrix as a nested tuple. Scalar
+    families; options as for ``loss_function``."""
+    from .export.gradients import compile_gradient
+
+    require_text("backend", backend, "'numpy', 'torch' or 'jax'")
+    link, variants = _split_options(name, options)
+    d = derive(name, link, **variants)
+    return compile_gradient(d, backend, require_flag("full", full))
+
+
+def gradient_source(name: str, backend: str = "numpy", full: bool = False, **options: Any) -> str:
+    """The Python source of the function ``gradient_function`` returns."""
+    from .export.gradients import gradient_source as source
+
+    require_text("backend", backend, "'numpy', 'torch' or 'jax'")
+    link, variants = _split_options(name, options)
+    d = derive(name, link, **variants)
+    return source(d, backend, require_flag("full", full))
+
+
+def convexity(name: str, full: bool = False, **options: Any):
+    """Whether the per-sample loss is convex in the raw model outputs: a ``Convexity`` whose
+    ``kind`` is 'proved', 'refuted' (with the point) or 'undecided'."""
+    from .engine.second_order import convexity as decide
+
+    link, variants = _split_options(name, options)
+    return decide(derive(name, link, **variants), require_flag("full", full))
+
+
 def derive_pdf(
     pdf: str,
     var: str = "y",

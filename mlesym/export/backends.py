@@ -73,6 +73,7 @@ LOWERED_HELPERS = {  # the helpers of the exporter's own operations (their names
     "LogDetCovariance": ("_logdet",),
     "StirlingLogFactorial": ("_stirling",),
     "ShiftedSoftplus": ("_softplus",),
+    "Trigamma": ("_trigamma",),
 }
 
 
@@ -91,6 +92,7 @@ def _lowered(xp: str) -> dict[str, str]:
         "LogDetCovariance": "_logdet(chol)",
         "KeepDims": "{0}[..., None]",
         "StirlingLogFactorial": "_stirling({0})",
+        "Trigamma": "_trigamma({0})",
     }
 
 

@@ -103,3 +103,8 @@ def _logdet(chol):
 
 def _concrete(*arrays):
     return not any(isinstance(a, jax.core.Tracer) for a in arrays)
+
+
+def _trigamma(x):
+    """psi'(x), the trigamma function."""
+    return jax.scipy.special.polygamma(1, x)

@@ -109,6 +109,25 @@ except ImportError:
     _digamma = _digamma_series
 
 
+def _trigamma(x):
+    """psi'(x) with NumPy alone: reflected below 1/2 (psi'(1 - x) + psi'(x) = pi^2 /
+    sin^2(pi x)), shifted up past 10, then the asymptotic series 1/z + 1/(2 z^2) +
+    sum B_2k / z^(2k + 1)."""
+    x = numpy.asarray(x, dtype=float)
+    reflected = x < 0.5
+    z = numpy.where(reflected, 1.0 - x, x)
+    shift = numpy.zeros_like(z)
+    for _ in range(10):
+        small = z < 10
+        shift = shift + numpy.where(small, 1.0 / (z * z), 0.0)
+        z = numpy.where(small, z + 1, z)
+    w = 1.0 / (z * z)
+    tail = w / z * (1 / 6 - w * (1 / 30 - w * (1 / 42 - w * (1 / 30 - w * 5 / 66))))
+    value = 1 / z + w / 2 + tail + shift
+    with numpy.errstate(divide="ignore", invalid="ignore"):
+        return numpy.where(reflected, (math.pi / numpy.sin(math.pi * x)) ** 2 - value, value)
+
+
 def _gamma(x):
     """Gamma(x) for real x: exp(log|Gamma(x)|) with Gamma's sign, which alternates between
     its poles at 0, -1, -2, ..."""

@@ -122,3 +122,8 @@ def _as_real_tensor(value, name, dtype=None):
 def _outside(values, low, high):
     values = values.detach()  # elementwise, so that a NaN hides no invalid neighbour
     return bool(((values < low) | (values > high)).any())
+
+
+def _trigamma(x):
+    """psi'(x), the trigamma function."""
+    return torch.special.polygamma(1, x)

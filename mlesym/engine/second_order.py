@@ -1,0 +1,235 @@
+"""Second order: the Hessian of the per-sample loss in the raw model outputs, and whether the
+loss is convex in them.
+
+A boosting library takes a Newton step with the gradient and the Hessian in the raw
+prediction (the link's input); a convex loss has one minimum and Newton steps that go
+downhill. The Hessian is SymPy's second derivative of the verified loss; at a kink (an abs,
+max or Huber switch) it has a point mass, DiracDelta, which a convexity proof keeps (a kink
+that bends upwards keeps a loss convex) and an export drops (the Hessian almost everywhere).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import mpmath
+import sympy as sp
+
+from .derivation import Derivation
+from .functions import elementary
+from .mle import outputs_of
+from .supports import POSITIVE_REALS, UNIT_INTERVAL
+from .symbols import Head, y
+
+CONVEXITY_POINTS = 400  # sampled (target, output) points a refutation is looked for at
+
+
+def derivatives(d: Derivation, full: bool = False) -> tuple[list, sp.Matrix]:
+    """(gradient, Hessian) of the per-sample loss (``full``: the exact NLL) in the model's
+    scalar outputs: the raw prediction, then each learned head. Scalar families only."""
+    if d.family.target != "scalar":
+        raise NotImplementedError(f"{d.family.name}: second order for vector targets")
+    return d.memo(f"second order {full}", lambda: _derivatives(d, full))
+
+
+def _derivatives(d: Derivation, full: bool):
+    outputs = outputs_of(d)
+    dummies = [sp.Dummy(f"z{k}", real=True) for k in range(len(outputs))]
+    loss = (d.nll if full else d.loss).xreplace(dict(zip(outputs, dummies, strict=True)))
+    back = dict(zip(dummies, outputs, strict=True))
+    gradient = [sp.diff(loss, z) for z in dummies]
+    hessian = sp.Matrix(
+        [[sp.diff(g, z) for z in dummies] for g in gradient]
+    )  # symmetric: SymPy's derivatives commute
+    tidy = [_tidy(g).xreplace(back) for g in gradient]
+    return tidy, hessian.applyfunc(lambda e: _tidy(e).xreplace(back))
+
+
+def _tidy(expr: sp.Expr) -> sp.Expr:
+    candidate = sp.factor(sp.together(expr)) if not expr.has(sp.Piecewise) else expr
+    return min((expr, candidate), key=sp.count_ops)
+
+
+def almost_everywhere(expr: sp.Expr) -> sp.Expr:
+    """The expression off the kinks: point masses dropped, steps as signs (for export)."""
+    expr = expr.replace(sp.DiracDelta, lambda *args: sp.S.Zero)
+    return expr.replace(sp.Heaviside, lambda u, *rest: (sp.sign(u) + 1) / 2)
+
+
+@dataclass(frozen=True)
+class Convexity:
+    """'proved' (the Hessian is positive semidefinite for every target and output, shown by
+    SymPy), 'refuted' (a point where it is not, in ``point``), or 'undecided'."""
+
+    kind: str
+    detail: str
+    point: dict | None = None
+
+    @property
+    def convex(self) -> bool | None:
+        return {"proved": True, "refuted": False}.get(self.kind)
+
+
+def convexity(d: Derivation, full: bool = False) -> Convexity:
+    """Whether the per-sample loss is convex in the raw model outputs (jointly, with heads)."""
+    return d.memo(f"convexity {full}", lambda: _convexity(d, full))
+
+
+def _convexity(d: Derivation, full: bool) -> Convexity:
+    _, hessian = derivatives(d, full)
+    outputs = outputs_of(d)
+    domains = [_output_domain(d, out) for out in outputs]
+    symbols = [sp.Symbol(f"eta{k}", real=True) for k in range(len(outputs))]
+    target = sp.Symbol("t", real=True)
+    matrix = (
+        hessian.applyfunc(elementary)
+        .xreplace(dict(zip(outputs, symbols, strict=True)))
+        .replace(lambda e: isinstance(e, sp.Indexed) and e.base == y, lambda e: target)
+    )
+    proof = matrix.xreplace(  # each symbol written over its domain, for SymPy's assumptions
+        {s: _over(f"u{k}", dom) for k, (s, dom) in enumerate(zip(symbols, domains, strict=True))}
+    ).xreplace({target: _target_over(d)})
+    over = _target_over(d)
+    cases = [proof.xreplace({over: t}) for t in (0, 1)] if d.family.support.binary else [proof]
+    alternatives = _encodings(d, over)
+    if all(_semidefinite(case, alternatives) for case in cases):
+        return Convexity(
+            "proved",
+            "the Hessian in the raw output"
+            + (" and the heads" if len(outputs) > 1 else "")
+            + " is positive semidefinite for every target and output (SymPy, from the "
+            "assumptions on their domains; a kink counts by the sign of its jump)",
+        )
+    point = _negative_point(d, matrix, target, symbols, domains)
+    if point is not None:
+        shown = ", ".join(f"{k} = {v}" for k, v in point.items() if k != "value")
+        return Convexity(
+            "refuted",
+            f"at {shown} the Hessian has a negative eigenvalue ({point['value']})",
+            point,
+        )
+    return Convexity(
+        "undecided",
+        f"the Hessian is positive semidefinite at {CONVEXITY_POINTS} sampled points, but "
+        "SymPy could not show it everywhere",
+    )
+
+
+def _target_over(d: Derivation) -> sp.Expr:
+    """The target as an expression whose assumptions say its support: nonnegative integers
+    for counts, positive for positive targets, 1/(1 + s) with s > 0 for the unit interval."""
+    support = d.family.support
+    if support.name in ("count", "bounded-count", "binary"):
+        return sp.Symbol("t", integer=True, nonnegative=True)
+    if support.name == "positive":
+        return sp.Symbol("t", positive=True)
+    if support.name in ("unit", "closed-unit"):
+        return 1 / (1 + sp.Symbol("s", positive=True))
+    return sp.Symbol("t", real=True)
+
+
+def _encodings(d: Derivation, over: sp.Expr) -> tuple:
+    """Other ways to write the target for a term-by-term proof: N - m for counts out of N."""
+    if d.family.support.name != "bounded-count":
+        return ()
+    number = next(p.symbol for p in d.family.params if p.integer)
+    return ({over: number - sp.Symbol("m", integer=True, nonnegative=True)},)
+
+
+def _output_domain(d: Derivation, out):
+    return type(out).domain if isinstance(out, Head) else d.link.output_domain
+
+
+def _over(name: str, domain) -> sp.Expr:
+    if domain == POSITIVE_REALS:
+        return sp.Symbol(name, positive=True)
+    if domain == UNIT_INTERVAL:
+        return 1 / (1 + sp.Symbol(name, positive=True))
+    return sp.Symbol(name, real=True)
+
+
+def _semidefinite(matrix: sp.Matrix, alternatives: tuple = ()) -> bool:
+    """SymPy shows a 1x1 or 2x2 matrix positive semidefinite (a 2x2 is iff both diagonal
+    entries and the determinant are nonnegative); a point mass at a kink counts when its
+    coefficient is nonnegative."""
+    entries = [matrix[0, 0]] if matrix.shape == (1, 1) else None
+    if matrix.shape == (2, 2):
+        entries = [matrix[0, 0], matrix[1, 1], matrix.det()]
+    if entries is None:
+        return False
+    return all(_nonnegative_everywhere(e, alternatives) for e in entries)
+
+
+def _nonnegative(expr: sp.Expr, alternatives: tuple = ()) -> bool:
+    """SymPy shows expr >= 0: its point masses with nonnegative coefficients (DiracDelta is
+    even: its argument is written one way first), the rest nonnegative as a whole or term by
+    term, each term under one of the target's encodings (``alternatives``: y = N - m)."""
+    expr = expr.replace(
+        sp.DiracDelta,
+        lambda u, *rest: (
+            sp.DiracDelta(-u, *rest) if u.could_extract_minus_sign() else sp.DiracDelta(u, *rest)
+        ),
+    )
+    expanded = sp.expand(expr)
+    for delta in expanded.atoms(sp.DiracDelta):
+        coefficient = expanded.coeff(delta)
+        if coefficient == 0 or sp.simplify(coefficient).is_nonnegative is not True:
+            return False
+    regular = expr.replace(sp.DiracDelta, lambda *args: sp.S.Zero)
+    if sp.simplify(regular).is_nonnegative:
+        return True
+    terms = sp.Add.make_args(regular)
+    return len(terms) > 1 and all(
+        any(sp.simplify(term.xreplace(a)).is_nonnegative for a in ({}, *alternatives))
+        for term in terms
+    )
+
+
+def _nonnegative_everywhere(expr: sp.Expr, alternatives: tuple = ()) -> bool:
+    if isinstance(expr, sp.Piecewise):
+        return all(_nonnegative_everywhere(branch, alternatives) for branch, _ in expr.args)
+    return _nonnegative(expr, alternatives)
+
+
+def _negative_point(d: Derivation, matrix, target, symbols, domains) -> dict | None:
+    """A sampled (target, outputs) point where the Hessian's smallest eigenvalue is below
+    -1e-10 at 30 digits, parameters at their defaults; None if none was found."""
+    defaults = {p.symbol: sp.Rational(repr(float(p.default))) for p in d.family.params}
+    regular = matrix.applyfunc(almost_everywhere).xreplace(defaults)
+    free = [target, *symbols]
+    function = sp.lambdify(free, regular, "mpmath")
+    rng = random.Random(20261202)
+    discrete = d.family.support.name in ("count", "bounded-count", "binary")
+    special = list(d.family.support.special) if discrete else []
+    with mpmath.workdps(30):
+        for k in range(CONVEXITY_POINTS):
+            t = special[k % len(special)] if special and k % 4 == 0 else _draw_target(d, rng)
+            values = [_draw(domain, rng) for domain in domains]
+            try:
+                m = mpmath.matrix(function(t, *values))
+            except (ZeroDivisionError, OverflowError, ValueError, TypeError):
+                continue
+            if not all(isinstance(v, mpmath.mpf) and mpmath.isfinite(v) for v in m):
+                continue
+            smallest = min(mpmath.eigsy(m)[0]) if m.rows > 1 else m[0, 0]
+            if smallest < -1e-10:
+                point = {"y": mpmath.nstr(t, 6)}
+                for out, v in zip(outputs_of(d), values, strict=True):
+                    point[type(out).argument if isinstance(out, Head) else "f"] = mpmath.nstr(v, 6)
+                point["value"] = mpmath.nstr(smallest, 6)
+                return point
+    return None
+
+
+def _draw_target(d: Derivation, rng: random.Random):
+    value = d.family.draw_target(rng, 3)
+    return mpmath.mpf(float(value))
+
+
+def _draw(domain, rng: random.Random) -> mpmath.mpf:
+    if domain == POSITIVE_REALS:
+        return mpmath.mpf(rng.uniform(0.05, 5))
+    if domain == UNIT_INTERVAL:
+        return mpmath.mpf(rng.uniform(0.02, 0.98))
+    return mpmath.mpf(rng.gauss(0, 3))

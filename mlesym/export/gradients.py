@@ -1,0 +1,180 @@
+"""Export the gradient and Hessian of a derived loss in the raw model outputs, for NumPy,
+PyTorch or JAX: what a boosting library's custom objective returns.
+
+The expressions are those of ``engine.second_order`` (SymPy's derivatives of the verified
+loss), off the kinks; they are printed by the same ``ArrayPrinter`` as the losses, so each
+stable function (softplus, sigmoid, xlogy, log-gamma) keeps its overflow-free spelling.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sympy as sp
+
+from .._version import __version__
+from ..engine.derivation import Derivation
+from ..engine.functions.logistic import sigmoid
+from ..engine.mle import outputs_of
+from ..engine.second_order import almost_everywhere, derivatives
+from ..engine.symbols import Head
+from ..errors import MlesymError, NotSupportedError
+from . import backends, runtime
+from .source import (
+    ArrayPrinter,
+    PlainPrinter,
+    _compiled,
+    _environment,
+    array_expression,
+    check_backend,
+)
+
+_REAL = {
+    "numpy": """def _real(value, name, like=None):
+    array = numpy.asarray(value)
+    if array.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must be an array of real numbers; got dtype {array.dtype}")
+    if like is not None:
+        return array.astype(like.dtype, copy=False)
+    return array.astype(array.dtype if array.dtype == numpy.float32 else numpy.float64)""",
+    "torch": """def _real(value, name, like=None):
+    try:
+        tensor = torch.as_tensor(value)
+    except (TypeError, ValueError, RuntimeError):
+        raise ValueError(f"{name} must be a tensor of real numbers") from None
+    if tensor.is_complex():
+        raise ValueError(f"{name} must be a tensor of real numbers; got dtype {tensor.dtype}")
+    if like is not None:
+        return tensor.to(like.dtype)
+    return tensor if tensor.is_floating_point() else tensor.to(torch.float64)""",
+    "jax": """def _real(value, name, like=None):
+    array = jnp.asarray(value)
+    if jnp.issubdtype(array.dtype, jnp.complexfloating):
+        raise ValueError(f"{name} must be an array of real numbers; got dtype {array.dtype}")
+    if like is not None:
+        return array.astype(like.dtype)
+    return array if jnp.issubdtype(array.dtype, jnp.floating) else array.astype(float)""",
+}
+_IMPORTS = {
+    "numpy": "import numpy",
+    "torch": "import torch",
+    "jax": "import jax\nimport jax.numpy as jnp\nimport jax.scipy.special  # noqa: F401",
+}
+
+
+class Trigamma(sp.Function):
+    """psi'(u): polygamma(1, u), exported as the runtime's _trigamma."""
+
+
+def _exportable(expr: sp.Expr) -> sp.Expr:
+    """Derivatives of log-gamma as functions the backends spell (digamma, trigamma), and
+    1 - sigmoid(u) as sigmoid(-u), which keeps its digits for large u."""
+    u = sp.Wild("u")
+    expr = expr.replace(1 - sigmoid(u), sigmoid(-u))
+    return expr.replace(
+        sp.polygamma,
+        lambda order, u: (
+            sp.digamma(u, evaluate=False) if order == 0 else Trigamma(u) if order == 1 else None
+        ),
+    )
+
+
+def gradient_source(d: Derivation, backend: str = "numpy", full: bool = False) -> str:
+    """The Python source of ``gradient_function``: (gradient, Hessian) in the raw outputs."""
+    check_backend(backend)
+    if backend not in _REAL:
+        raise NotSupportedError(
+            f"no gradient export for the {backend} backend yet; choose from {', '.join(_REAL)}"
+        )
+    try:
+        gradient, hessian = derivatives(d, full)
+    except NotImplementedError as error:
+        raise NotSupportedError(f"no gradient export yet: {error}") from None
+    chosen = backends.get(backend)
+    printer = ArrayPrinter(backend)
+    kinks = any(e.has(sp.DiracDelta, sp.Heaviside) for e in [*gradient, *hessian])
+    smooth = [_exportable(array_expression(almost_everywhere(g))) for g in gradient]
+    matrix = [
+        [_exportable(array_expression(almost_everywhere(h))) for h in row]
+        for row in hessian.tolist()
+    ]
+    printed = [printer.doprint(g) for g in smooth]
+    printed_matrix = [[printer.doprint(h) for h in row] for row in matrix]
+    per_sample = d.nll if full else d.loss
+    heads = sorted({type(h) for h in per_sample.atoms(Head)}, key=lambda h: h.argument)
+    symbols = set().union(*(e.free_symbols for e in [*smooth, *sum(matrix, [])]))
+    params = [p for p in d.family.params if p.symbol in symbols]
+    helpers, uses_math = runtime.helper_source(
+        chosen.runtime_module, printer.helpers, chosen.namespace
+    )
+    words = ["input", "target", *(h.argument for h in heads), "*"]
+    words += [f"{p.name}={p.default}" for p in params] + ["sample_weight=None"]
+    plain = PlainPrinter()
+    outputs = [_output_name(o) for o in outputs_of(d)]
+    code = "".join(printed) + "".join(sum(printed_matrix, []))
+    return (
+        _environment()
+        .get_template("gradient.py.j2")
+        .render(
+            name=gradient_name(d, full),
+            signature=", ".join(words),
+            family=d.family,
+            link=d.link,
+            convention=d.convention,
+            full=full,
+            library={"numpy": "NumPy", "torch": "PyTorch", "jax": "JAX"}.get(backend, backend),
+            version=__version__,
+            command=_command(d, backend, full),
+            expression_text=plain.doprint(per_sample),
+            outputs=outputs,
+            kinks=kinks,
+            gradient_text=[plain.doprint(almost_everywhere(g)) for g in gradient],
+            hessian_text=[
+                [plain.doprint(almost_everywhere(h)) for h in row] for row in hessian.tolist()
+            ],
+            gradient=printed,
+            hessian=printed_matrix,
+            heads=heads,
+            params=params,
+            xp=chosen.namespace,
+            imports=_IMPORTS.get(backend, f"import {chosen.module}"),
+            real=_REAL[backend],
+            helpers=helpers,
+            needs_math=uses_math or "math." in code,
+        )
+    )
+
+
+def gradient_name(d: Derivation, full: bool) -> str:
+    return d.model.function_name(d.convention.loss_name, full) + "_grad_hess"
+
+
+def _output_name(out) -> str:
+    return type(out).argument if isinstance(out, Head) else "input"
+
+
+def _command(d: Derivation, backend: str, full: bool) -> str:
+    words = [f"mlesym.gradient_function({d.family.name!r}"]
+    if d.link.name != (d.family.links[0].name):
+        words.append(f"link={d.link.name!r}")
+    if backend != "numpy":
+        words.append(f"backend={backend!r}")
+    words += [f"{k}={v!r}" for k, v in d.variant.items() if v != "fixed"]
+    words += [f"{k}={str(v)!r}" for k, v in d.values.items()]
+    if full:
+        words.append("full=True")
+    return ", ".join(words) + ")"
+
+
+def compile_gradient(
+    d: Derivation, backend: str = "numpy", full: bool = False
+) -> Callable[..., Any]:
+    """Compile ``gradient_source`` and return its function."""
+    code = gradient_source(d, backend, full)
+    try:
+        return _compiled(code, gradient_name(d, full))
+    except ImportError as error:
+        raise MlesymError(
+            f"the {backend} backend needs {error.name}: pip install 'mlesym[{backend}]'"
+        ) from None
