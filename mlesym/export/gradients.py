@@ -19,15 +19,15 @@ from ..engine.functions.logistic import sigmoid
 from ..engine.mle import outputs_of
 from ..engine.second_order import almost_everywhere, derivatives
 from ..engine.symbols import Head
-from ..errors import MlesymError, NotSupportedError
+from ..errors import NotSupportedError
 from . import backends, runtime
 from .source import (
     ArrayPrinter,
     PlainPrinter,
-    _compiled,
     _environment,
     array_expression,
     check_backend,
+    compiled,
 )
 
 _REAL = {
@@ -171,10 +171,4 @@ def compile_gradient(
     d: Derivation, backend: str = "numpy", full: bool = False
 ) -> Callable[..., Any]:
     """Compile ``gradient_source`` and return its function."""
-    code = gradient_source(d, backend, full)
-    try:
-        return _compiled(code, gradient_name(d, full))
-    except ImportError as error:
-        raise MlesymError(
-            f"the {backend} backend needs {error.name}: pip install 'mlesym[{backend}]'"
-        ) from None
+    return compiled(gradient_source(d, backend, full), gradient_name(d, full), backend)

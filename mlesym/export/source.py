@@ -451,11 +451,16 @@ def compile_loss(
     d: Derivation, backend: str = "numpy", reduction: str = "mean", full: bool = False
 ) -> Callable[..., Any]:
     """Compile the exported source of ``d`` and return its loss function."""
+    code = source(d, full=full, reduction=reduction, backend=backend)  # checks both names
+    return compiled(code, function_name(d, full), backend)
+
+
+def compiled(code: str, name: str, backend: str) -> Callable[..., Any]:
+    """The function ``name`` of generated ``code``; a missing backend library is one line."""
     from ..errors import MlesymError
 
-    code = source(d, full=full, reduction=reduction, backend=backend)  # checks both names
     try:
-        return _compiled(code, function_name(d, full))
+        return _compiled(code, name)
     except ImportError as error:
         raise MlesymError(
             f"the {backend} backend needs {error.name}: pip install 'mlesym[{backend}]'"
