@@ -38,11 +38,16 @@ def base_measure(expr, targets, outputs, stated=()) -> Normalized | None:
             limits = _limits(expr, symbols, targets, outputs[0], loss_at)
             proof = _tends_to_infinity(limits, targets, outputs[0])
             if proof is None and len(targets) == 2:
-                proof = _pinned(limits, targets, loss_at)
-            if isinstance(proof, tuple) and isinstance(proof[0], str):
+                proof, found = _pinned(limits, targets, loss_at)
+            if proof is not None:
                 return Normalized("none", proof[0], (*stated, proof[1]))
-            found = proof
-        found = found or _solved(loss_at, targets, outputs)
+        rows = _rows(loss_at, targets, outputs)
+        if rows is None:
+            return None
+        if found is None:
+            found = _solved(rows, targets)
+        elif not _sums_to_one(rows, *found):
+            found = None
     if found is None:
         return None
     c, weights = found
@@ -151,15 +156,16 @@ def _pinned(limits, targets, loss_at):
     """Two targets, each the only one with a finite limit ell_j of LOSS at one end: the sum
     must tend to 1 there, which pins h_j = exp(ell_j / c). Then at an output f0 where
     a_j = LOSS(y_j, f0) - ell_j > 0 for both, sum_j exp(-a_j / c) rises from 0 to 2 with c:
-    it is 1 at one c0 only. Either the sum is 1 at c0 at fresh outputs too (returns (c0, h)),
-    or it is not (returns the proof, as (detail, finding)); None when the ends do not pin."""
+    it is 1 at one c0 only. Returns (proof, found): the proof (detail, finding) when the sum
+    is not 1 at c0 at another output, or the candidate (c0, h) when it is, to be confirmed;
+    (None, None) when the ends do not pin."""
     pinned: dict[int, tuple] = {}
     for _, shown, at_targets in limits:
         finite = [j for j, v in enumerate(at_targets) if v is not None and v.is_finite]
         if len(finite) == 1 and all(v is sp.oo for j, v in enumerate(at_targets) if j != finite[0]):
             pinned.setdefault(finite[0], (mpmath.mpf(sp.N(at_targets[finite[0]], DIGITS)), shown))
     if len(pinned) != 2:
-        return None
+        return None, None
     ell = [pinned[0][0], pinned[1][0]]
     rng = random.Random(20261203)
     excess = []
@@ -173,7 +179,7 @@ def _pinned(limits, targets, loss_at):
         if len(excess) == 4:
             break
     if len(excess) < 4:
-        return None
+        return None, None
 
     def total(u, a):  # sum_j exp(-a_j / c) - 1 at c = exp(u)
         return mpmath.fsum(mpmath.exp(-v / mpmath.exp(u)) for v in a) - 1
@@ -184,15 +190,15 @@ def _pinned(limits, targets, loss_at):
             lambda u: total(u, a0), (mpmath.mpf(-30), mpmath.mpf(30)), solver="anderson"
         )
     except (ValueError, ZeroDivisionError):
-        return None
+        return None, None
     c0 = mpmath.exp(u)
     gaps = [(f, total(u, a)) for f, a in rest]
     weights = [mpmath.exp(e / c0) for e in ell]
     if all(abs(g) < 1e-25 for _, g in gaps):
-        return c0, weights
+        return None, (c0, weights)
     f1, gap = max(gaps, key=lambda item: abs(item[1]))
     if abs(gap) < 1e-15:
-        return None
+        return None, None
     ends = ", ".join(f"y = {_target(targets[j])} as f -> {pinned[j][1]}" for j in (0, 1))
     return (
         f"the sum must tend to 1 at both ends ({ends}), which fixes h(y) = exp(lim LOSS / c); "
@@ -209,23 +215,14 @@ def _pinned(limits, targets, loss_at):
             rf"\sum_y h(y)\, e^{{-\mathrm{{LOSS}}/c_0}} = {tex(1 + gap)}",
             f"limits by SymPy; the root and the sum in {DIGITS}-digit arithmetic (mpmath)",
         ),
-    )
+    ), None
 
 
 def _ends(loss_at, arity: int):
     """The ends of where LOSS is defined, probed numerically: the real line, (0, inf) or (0, 1)."""
 
-    def defined(f) -> bool:
-        for t in ((0,) * arity, (1,) * arity):
-            try:
-                value = complex(loss_at(*t, mpmath.mpf(f)))
-            except (ZeroDivisionError, OverflowError, ValueError, TypeError):
-                return False
-            if value.imag or not mpmath.isfinite(value.real):
-                return False
-        return True
-
-    negative, above = defined(-1.5), defined(1.5)
+    probes = [(0,) * arity, (1,) * arity]
+    negative, above = (_defined(loss_at, probes, [mpmath.mpf(f)]) for f in (-1.5, 1.5))
     if negative:
         return [(sp.oo, "-", "+infinity"), (-sp.oo, "+", "-infinity")]
     if above:
@@ -240,34 +237,42 @@ def _draw(outputs, rng, negative: bool):
     return [mpmath.mpf(rng.uniform(-3, 3) if negative else rng.uniform(0.05, 0.95))]
 
 
-def _solved(loss_at, targets, outputs):
-    """(c, weights) solving sum_y h(y) exp(-LOSS / c) = 1 at 2 * OUTPUTS model outputs to
-    1e-25, the weights positive; else None."""
+def _rows(loss_at, targets, outputs):
+    """LOSS at every target, at 2 * OUTPUTS model outputs where it is defined at all of them
+    (half to solve with, half fresh); None where too few are."""
     rng = random.Random(20261202)
     negative = _defined(loss_at, targets, [mpmath.mpf(-1.5)] * len(outputs))
-    points = []
+    rows = []
     for _ in range(20 * OUTPUTS):
-        if len(points) == 2 * OUTPUTS:
+        if len(rows) == 2 * OUTPUTS:
             break
-        at = _draw(outputs, rng, negative)
-        row = _losses(loss_at, targets, at)
+        row = _losses(loss_at, targets, _draw(outputs, rng, negative))
         if row is not None:
-            points.append(row)
-    if len(points) < 2 * OUTPUTS:
-        return None
-    fit, fresh = points[:OUTPUTS], points[OUTPUTS:]
+            rows.append(row)
+    return rows if len(rows) == 2 * OUTPUTS else None
+
+
+def _solved(rows, targets):
+    """(c, weights) solving sum_y h(y) exp(-LOSS / c) = 1 at the first half of ``rows`` to
+    1e-25, the weights positive, and confirmed at the fresh half; else None."""
+    fit = rows[:OUTPUTS]
     square = fit[: len(targets) + 1]
     for c in _roots(lambda c: _determinant(square, c)):
         residual, weights = _residual(fit, c)
         if residual is None or residual > 1e-25 or min(weights) <= 0:
             continue
-        totals = [
-            mpmath.fsum(w * mpmath.exp(-v / c) for w, v in zip(weights, row, strict=True))
-            for row in fresh
-        ]
-        if all(abs(total - 1) <= 1e-25 for total in totals):
+        if _sums_to_one(rows, c, weights):
             return c, weights
     return None
+
+
+def _sums_to_one(rows, c, weights) -> bool:
+    """sum_y h(y) exp(-LOSS / c) = 1 to 1e-25 at the fresh half of ``rows``."""
+    return all(
+        abs(mpmath.fsum(w * mpmath.exp(-v / c) for w, v in zip(weights, row, strict=True)) - 1)
+        <= 1e-25
+        for row in rows[OUTPUTS:]
+    )
 
 
 def _determinant(rows, c):
