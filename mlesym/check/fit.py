@@ -21,8 +21,8 @@ import mpmath
 import numpy
 import sympy as sp
 
-from ..engine.numeric import compiled_mpmath, mpmath_function
-from .sampling import breakpoints, sample_pairs
+from ..engine.numeric import compiled_mpmath
+from .sampling import breakpoints, evaluator, sample_pairs
 
 FIT_DIGITS = 30
 GRID = 49  # grid points per parameter (7 per decade from 1e-3 to 1e4)
@@ -40,10 +40,10 @@ def fit(loss, nll, outputs, domains, d, defaults, free, targets, classes) -> lis
     rng = random.Random(20261202)
     kinks = breakpoints(loss, outputs, defaults)
     pairs = sample_pairs(d, defaults, targets, classes, outputs, domains, kinks, rng)[:PAIRS]
-    loss_at = _at(loss, defaults, [*targets], [])
+    loss_at = evaluator(loss, defaults, targets)
     changes = []
     for target, a, b, _ in pairs:
-        la, lb = loss_at(target, a, ()), loss_at(target, b, ())
+        la, lb = loss_at(target, a), loss_at(target, b)
         if la is not None and lb is not None:
             changes.append((target, a, b, la - lb))
     if len(changes) < 6:
@@ -55,20 +55,6 @@ def fit(loss, nll, outputs, domains, d, defaults, free, targets, classes) -> lis
         if found:
             break
     return found
-
-
-def _at(expr, defaults, targets, free):
-    """expr at (target, outputs, free parameter values) in mpmath, None where not real."""
-    names = [sp.Symbol(f"target{c}", real=True) for c in range(len(targets))]
-    fixed = {k: v for k, v in defaults.items() if k not in free}
-    expr = expr.xreplace(fixed).xreplace(dict(zip(targets, names, strict=True)))
-    symbols = sorted(expr.free_symbols - set(names) - set(free), key=str)
-    function = mpmath_function([*names, *symbols, *free], expr, FIT_DIGITS)
-
-    def at(target, values, parameters):
-        return function(*(target[t] for t in targets), *(values[s] for s in symbols), *parameters)
-
-    return at
 
 
 def _lgamma(u: float) -> float:

@@ -32,8 +32,8 @@ def decide_numerically(loss, nll, outputs, domains, d, defaults, targets, classe
     )  # or a fitted value known to 15 digits
     digits = 12 if doubles else 20
     limits: list = []
-    loss_at = _evaluator(loss, defaults, targets, limits)
-    nll_at = _evaluator(nll, defaults, targets)
+    loss_at = evaluator(loss, defaults, targets, limits)
+    nll_at = evaluator(nll, defaults, targets)
     kinks = breakpoints(loss, outputs, defaults) + breakpoints(nll, outputs, defaults)
     points = sample_pairs(d, defaults, targets, classes, outputs, domains, kinks, rng)
     regions = len({(tuple(t.values()), r) for t, _, _, r in points if r is not None})
@@ -300,7 +300,7 @@ def _roots(kinks, out, target, a, domain) -> list:
     return list(dict.fromkeys(found))
 
 
-def _evaluator(expr, defaults, targets, limits: list | None = None):
+def evaluator(expr, defaults, targets, limits: list | None = None):
     """expr at ({target: value}, {output: value}), in mpmath at DIGITS digits; None where it
     is not a finite real number. With ``limits`` (a list to record them in), where expr is
     undefined at a target it is taken as its limit there when the values at 1e-20 and 1e-35
