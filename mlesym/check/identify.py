@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from ..engine.functions import elementary
 from ..engine.model import Model
 from ..engine.supports import BINARY, IDENTIFY_SUPPORTS, ONE_HOT, REAL, Support
 from ..errors import MlesymError, UnknownChoiceError
@@ -23,7 +22,7 @@ from ..safety.bounded import UndecidedError, check_seconds, run_bounded
 from .base_measure import base_measure
 from .decision import Normalized, Undecided, Witness
 from .findings import GIVEN
-from .normalizer import normalizer, onehot_normalizer
+from .normalizer import normalizer, onehot_formula, onehot_normalizer, scalar_formula
 from .parse import normalized, parse, parse_bounded
 from .verify import CLASSES, MAX_CLASSES, Verdict, output_names, settle, shown_value
 
@@ -222,15 +221,10 @@ def _finite_support(loss: str, support: Support, classes: int, normalized: Norma
     """On binary or one-hot targets, what the base-measure decision adds to a normalizer that
     depends on the prediction: proved no base measure, or one found; else the normalizer."""
     if support == BINARY:
-        target, output = sp.Symbol("y", real=True), sp.Symbol("f", real=True)
-        expr = elementary(parse(loss, {"y": target, "f": output, "z": output}))
+        expr, _, output = scalar_formula(loss)
         targets, outputs = [(0,), (1,)], [output]
     else:
-        ys = [sp.Symbol(f"y{c}", real=True) for c in range(1, classes + 1)]
-        outputs = [sp.Symbol(f"f{c}", real=True) for c in range(1, classes + 1)]
-        names = {t.name: t for t in ys} | {o.name: o for o in outputs}
-        names |= {f"z{c}": o for c, o in enumerate(outputs, start=1)}
-        expr = elementary(parse(loss, names))
+        expr, _, outputs = onehot_formula(loss, classes)
         targets = [tuple(int(c == k) for c in range(classes)) for k in range(classes)]
     decided = base_measure(expr, targets, outputs, normalized.findings)
     if decided is None:

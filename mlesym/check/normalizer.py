@@ -46,15 +46,36 @@ Z_LATEX = {
 }
 
 
+def scalar_formula(loss: str):
+    """(LOSS, y, f): the formula in a real target y and output f (or z), elementary."""
+    target, output = sp.Symbol("y", real=True), sp.Symbol("f", real=True)
+    expr = elementary(parse(loss, {"y": target, "f": output, "z": output}))
+    _no_parameters(expr, {target, output})
+    return expr, target, output
+
+
+def onehot_formula(loss: str, classes: int):
+    """(LOSS, [y1..yK], [f1..fK]): the formula in one-hot targets and outputs (or z1..zK)."""
+    targets = [sp.Symbol(f"y{c}", real=True) for c in range(1, classes + 1)]
+    outputs = [sp.Symbol(f"f{c}", real=True) for c in range(1, classes + 1)]
+    names = {t.name: t for t in targets} | {o.name: o for o in outputs}
+    names |= {f"z{c}": o for c, o in enumerate(outputs, start=1)}
+    expr = elementary(parse(loss, names))
+    _no_parameters(expr, {*targets, *outputs})
+    return expr, targets, outputs
+
+
+def _no_parameters(expr, allowed: set) -> None:
+    if expr.free_symbols - allowed:
+        extra = ", ".join(sorted(s.name for s in expr.free_symbols - allowed))
+        raise MlesymError(f"give the parameters {extra} values to test the normalizer")
+
+
 def normalizer(loss: str, support: Support) -> Normalized:
     """Z(f) = integral (or sum) of exp(-LOSS) over the targets, at several model outputs."""
     import mpmath
 
-    target, output = sp.Symbol("y", real=True), sp.Symbol("f", real=True)
-    expr = elementary(parse(loss, {"y": target, "f": output, "z": output}))
-    if expr.free_symbols - {target, output}:
-        extra = ", ".join(sorted(s.name for s in expr.free_symbols - {target, output}))
-        raise MlesymError(f"give the parameters {extra} values to test the normalizer")
+    expr, target, output = scalar_formula(loss)
     f = shown_latex(output)
     z = rf"Z({f}) = " + Z_LATEX[support]
     stated = (
@@ -207,14 +228,7 @@ def onehot_normalizer(loss: str, classes: int) -> Normalized:
 
     import mpmath
 
-    targets = [sp.Symbol(f"y{c}", real=True) for c in range(1, classes + 1)]
-    outputs = [sp.Symbol(f"f{c}", real=True) for c in range(1, classes + 1)]
-    names = {t.name: t for t in targets} | {o.name: o for o in outputs}
-    names |= {f"z{c}": o for c, o in enumerate(outputs, start=1)}
-    expr = elementary(parse(loss, names))
-    if expr.free_symbols - set(targets) - set(outputs):
-        extra = ", ".join(sorted(s.name for s in expr.free_symbols - set(targets) - set(outputs)))
-        raise MlesymError(f"give the parameters {extra} values to test the normalizer")
+    expr, targets, outputs = onehot_formula(loss, classes)
     loss_at = compiled_mpmath([*targets, *outputs], expr)
     stated = (
         given_finding(
