@@ -56,10 +56,13 @@ def _gradient(d: Derivation) -> dict[sp.Expr, sp.Expr]:
     result = {}
     for output in outputs_of(d):
         z = sp.Dummy("z", real=True)
-        derivative = sp.diff(d.loss.xreplace({output: z}), z).xreplace({z: output})
-        tidy = sp.factor(sp.together(derivative))
-        result[output] = min((derivative, tidy), key=sp.count_ops)
+        result[output] = tidied(sp.diff(d.loss.xreplace({output: z}), z).xreplace({z: output}))
     return result
+
+
+def tidied(derivative: sp.Expr) -> sp.Expr:
+    """A derivative as SymPy gives it or factored over a common denominator, the shorter."""
+    return min((derivative, sp.factor(sp.together(derivative))), key=sp.count_ops)
 
 
 def sum_over_samples(summand: sp.Expr) -> sp.Expr:

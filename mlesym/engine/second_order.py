@@ -18,7 +18,7 @@ import sympy as sp
 
 from .derivation import Derivation
 from .functions import elementary
-from .mle import outputs_of
+from .mle import outputs_of, tidied
 from .supports import POSITIVE_REALS, UNIT_INTERVAL
 from .symbols import Head, y
 
@@ -42,13 +42,8 @@ def _derivatives(d: Derivation, full: bool):
     hessian = sp.Matrix(
         [[sp.diff(g, z) for z in dummies] for g in gradient]
     )  # symmetric: SymPy's derivatives commute
-    tidy = [_tidy(g).xreplace(back) for g in gradient]
-    return tidy, hessian.applyfunc(lambda e: _tidy(e).xreplace(back))
-
-
-def _tidy(expr: sp.Expr) -> sp.Expr:
-    candidate = sp.factor(sp.together(expr)) if not expr.has(sp.Piecewise) else expr
-    return min((expr, candidate), key=sp.count_ops)
+    tidy = [tidied(g).xreplace(back) for g in gradient]
+    return tidy, hessian.applyfunc(lambda e: tidied(e).xreplace(back))
 
 
 def almost_everywhere(expr: sp.Expr) -> sp.Expr:

@@ -83,17 +83,24 @@ except ImportError:
     _log_ndtr = _log_ndtr_erfc
 
 
+def _shifted_up(z, step):
+    """z raised by ones until it is at least 10 (at most ten times), and the sum of step(z)
+    over the values it passed: the recurrences psi(z) = psi(z + 1) - 1/z and
+    psi'(z) = psi'(z + 1) + 1/z^2 carry psi and psi' up to where their series converge."""
+    shift = numpy.zeros_like(z)
+    for _ in range(10):
+        small = z < 10
+        shift = shift + numpy.where(small, step(z), 0.0)
+        z = numpy.where(small, z + 1, z)
+    return z, shift
+
+
 def _digamma_series(x):
     """psi(x) with NumPy alone: reflected below 1/2, shifted up past 10, then the asymptotic
     series log z - 1/(2z) - sum B_2k / (2k z^2k)."""
     x = numpy.asarray(x, dtype=float)
     reflected = x < 0.5
-    z = numpy.where(reflected, 1.0 - x, x)
-    shift = numpy.zeros_like(z)
-    for _ in range(10):
-        small = z < 10
-        shift = shift - numpy.where(small, 1.0 / z, 0.0)
-        z = numpy.where(small, z + 1, z)
+    z, shift = _shifted_up(numpy.where(reflected, 1.0 - x, x), lambda z: -1.0 / z)
     w = 1.0 / (z * z)
     series = w * (
         1 / 12 - w * (1 / 120 - w * (1 / 252 - w * (1 / 240 - w * (1 / 132 - w * 691 / 32760))))
@@ -115,12 +122,7 @@ def _trigamma(x):
     sum B_2k / z^(2k + 1)."""
     x = numpy.asarray(x, dtype=float)
     reflected = x < 0.5
-    z = numpy.where(reflected, 1.0 - x, x)
-    shift = numpy.zeros_like(z)
-    for _ in range(10):
-        small = z < 10
-        shift = shift + numpy.where(small, 1.0 / (z * z), 0.0)
-        z = numpy.where(small, z + 1, z)
+    z, shift = _shifted_up(numpy.where(reflected, 1.0 - x, x), lambda z: 1.0 / (z * z))
     w = 1.0 / (z * z)
     tail = w / z * (1 / 6 - w * (1 / 30 - w * (1 / 42 - w * (1 / 30 - w * 5 / 66))))
     value = 1 / z + w / 2 + tail + shift
