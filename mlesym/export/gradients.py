@@ -22,6 +22,7 @@ from ..engine.symbols import Head
 from ..errors import NotSupportedError
 from . import backends, runtime
 from .source import (
+    INPUT,
     ArrayPrinter,
     PlainPrinter,
     _environment,
@@ -99,10 +100,15 @@ def gradient_source(d: Derivation, backend: str = "numpy", full: bool = False) -
         [_exportable(array_expression(almost_everywhere(h))) for h in row]
         for row in hessian.tolist()
     ]
-    printed = [printer.doprint(g) for g in smooth]
-    printed_matrix = [[printer.doprint(h) for h in row] for row in matrix]
     per_sample = d.nll if full else d.loss
     heads = sorted({type(h) for h in per_sample.atoms(Head)}, key=lambda h: h.argument)
+
+    def shaped(e: sp.Expr) -> str:  # free of input (a Hessian of 1): broadcast to its shape
+        text = printer.doprint(e)
+        return text if INPUT in e.free_symbols else f"({text})*ones"
+
+    printed = [shaped(g) for g in smooth]
+    printed_matrix = [[shaped(h) for h in row] for row in matrix]
     symbols = set().union(*(e.free_symbols for e in [*smooth, *sum(matrix, [])]))
     params = [p for p in d.family.params if p.symbol in symbols]
     helpers, uses_math = runtime.helper_source(
@@ -123,7 +129,7 @@ def gradient_source(d: Derivation, backend: str = "numpy", full: bool = False) -
             link=d.link,
             convention=d.convention,
             full=full,
-            library={"numpy": "NumPy", "torch": "PyTorch", "jax": "JAX"}.get(backend, backend),
+            library=chosen.words["library"],
             version=__version__,
             command=_command(d, backend, full),
             expression_text=plain.doprint(per_sample),
@@ -142,6 +148,7 @@ def gradient_source(d: Derivation, backend: str = "numpy", full: bool = False) -
             real=_REAL[backend],
             helpers=helpers,
             needs_math=uses_math or "math." in code,
+            needs_ones="*ones" in code,
         )
     )
 
