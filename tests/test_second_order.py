@@ -132,6 +132,23 @@ def test_extreme_logits_give_finite_gradients():
     assert np.all(np.isfinite(hess)) and np.all(hess >= 0)
 
 
+@pytest.mark.parametrize(
+    ("name", "options"),
+    [("gaussian", {}), ("student_t", {}), ("cauchy", {}), ("logistic", {}), ("huber", {})]
+    + [("hyperbolic_secant", {}), ("gaussian", {"sigma": "learned"})],
+)
+def test_location_families_keep_their_digits_far_from_zero(name, options):
+    """A location family's loss depends on y - f alone, so its derivatives at (f, y) =
+    (1e8, 1e8 + 0.75) are those at (0, 0.75), all three exact in float64; an expanded
+    (f - y)**2 = f**2 - 2 f y + y**2 would lose every digit there."""
+    grad_hess = mlesym.gradient_function(name, full=True, **options)
+    heads = (np.full(3, 2.0),) if options else ()
+    far = grad_hess(np.full(3, 1e8), np.full(3, 1e8 + 0.75), *heads)
+    near = grad_hess(np.zeros(3), np.full(3, 0.75), *heads)
+    for part_far, part_near in zip(far, near, strict=True):
+        np.testing.assert_allclose(np.asarray(part_far), np.asarray(part_near), 0, 1e-15)
+
+
 @pytest.mark.parametrize("weight", [[1.0, -1.0], [1.0, np.nan], [np.inf, 1.0]])
 def test_bad_sample_weights_are_one_line_errors(weight):
     fn = mlesym.gradient_function("gaussian")

@@ -23,6 +23,7 @@ from ..errors import NotSupportedError
 from . import backends, runtime
 from .source import (
     INPUT,
+    TARGET,
     ArrayPrinter,
     PlainPrinter,
     _environment,
@@ -81,6 +82,23 @@ def _exportable(expr: sp.Expr) -> sp.Expr:
     )
 
 
+RESIDUAL = sp.Symbol("residual", real=True)
+
+
+def _in_residual(expr: sp.Expr) -> sp.Expr:
+    """The expression in residual = input - target where it depends on them only through it
+    (a location family): (input - target)**2 expanded loses every digit when both are 1e8."""
+    if not expr.has(TARGET):
+        return expr
+    shifted = expr.xreplace({INPUT: TARGET + RESIDUAL})
+    try:
+        factored = sp.factor(sp.together(shifted))
+    except (sp.PolynomialError, NotImplementedError):
+        factored = shifted
+    best = min((shifted, factored), key=sp.count_ops)
+    return expr if best.has(TARGET) else best
+
+
 def gradient_source(d: Derivation, backend: str = "numpy", full: bool = False) -> str:
     """The Python source of ``gradient_function``: (gradient, Hessian) in the raw outputs."""
     check_backend(backend)
@@ -95,17 +113,14 @@ def gradient_source(d: Derivation, backend: str = "numpy", full: bool = False) -
     chosen = backends.get(backend)
     printer = ArrayPrinter(backend)
     kinks = any(e.has(sp.DiracDelta, sp.Heaviside) for e in [*gradient, *hessian])
-    smooth = [_exportable(array_expression(almost_everywhere(g))) for g in gradient]
-    matrix = [
-        [_exportable(array_expression(almost_everywhere(h))) for h in row]
-        for row in hessian.tolist()
-    ]
+    smooth = [_exported(g) for g in gradient]
+    matrix = [[_exported(h) for h in row] for row in hessian.tolist()]
     per_sample = d.nll if full else d.loss
     heads = sorted({type(h) for h in per_sample.atoms(Head)}, key=lambda h: h.argument)
 
     def shaped(e: sp.Expr) -> str:  # free of input (a Hessian of 1): broadcast to its shape
         text = printer.doprint(e)
-        return text if INPUT in e.free_symbols else f"({text})*ones"
+        return text if e.free_symbols & {INPUT, RESIDUAL} else f"({text})*ones"
 
     printed = [shaped(g) for g in smooth]
     printed_matrix = [[shaped(h) for h in row] for row in matrix]
@@ -149,8 +164,13 @@ def gradient_source(d: Derivation, backend: str = "numpy", full: bool = False) -
             helpers=helpers,
             needs_math=uses_math or "math." in code,
             needs_ones="*ones" in code,
+            needs_residual=any(e.has(RESIDUAL) for e in [*smooth, *sum(matrix, [])]),
         )
     )
+
+
+def _exported(derivative: sp.Expr) -> sp.Expr:
+    return _in_residual(_exportable(array_expression(almost_everywhere(derivative))))
 
 
 def gradient_name(d: Derivation, full: bool) -> str:
