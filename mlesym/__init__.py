@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ._version import __version__
 from .api import (
+    constant_model,
     convexity,
     derive,
     derive_pdf,
@@ -24,6 +25,7 @@ __all__ = [
     "MlesymError",
     "Relation",
     "Step",
+    "constant_model",
     "convexity",
     "UnknownChoiceError",
     "VerificationError",

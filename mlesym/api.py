@@ -114,6 +114,21 @@ def convexity(name: str, full: bool = False, **options: Any):
     return decide(derive(name, link, **variants), require_flag("full", full))
 
 
+def constant_model(
+    name: str, target: Any, sample_weight: Any = None, full: bool = False, **options: Any
+):
+    """The constant model's optimum over ``target``, weighted by ``sample_weight``: the raw
+    output (and each learned head) minimizing sum_i w_i loss_i / sum_i w_i, found
+    numerically, in both spaces (``.raw``, the link's; ``.parameter``, the distribution's).
+    It is the ``base_score`` / ``init_score`` a boosting library starts from. Scalar
+    families; options as for ``loss_function``."""
+    from .export.optimum import constant_model as optimum
+
+    link, variants = _split_options(name, options)
+    d = derive(name, link, **variants)
+    return optimum(d, target, sample_weight, require_flag("full", full))
+
+
 def derive_pdf(
     pdf: str,
     var: str = "y",
