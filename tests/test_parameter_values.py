@@ -33,6 +33,20 @@ def test_the_exact_nll_at_a_value_matches_scipy(family, settings, logpdf, backen
     np.testing.assert_allclose(got, -logpdf(targets, outputs), rtol=1e-12, atol=1e-13)
 
 
+@pytest.mark.parametrize("backend", backends.names())
+@pytest.mark.parametrize("k", [1, 3])
+def test_a_shape_at_a_value_exports_its_constant_term(k, backend):
+    """At k = 1 the gamma's Stirling remainder lgammatail(1) is a number, printed as one
+    (it was a TypeError: the printer could not turn the unevaluated function to a float)."""
+    rng = np.random.default_rng(6)
+    means, targets = rng.uniform(0.5, 3, 100), rng.gamma(2.0, 1.0, 100)
+    fn = mlesym.loss_function(
+        "gamma", backend=backend, full=True, reduction="none", link="identity", k=k
+    )
+    got = to_numpy(fn(to_backend(backend, means), to_backend(backend, targets)))
+    np.testing.assert_allclose(got, -stats.gamma.logpdf(targets, k, scale=means / k), rtol=1e-12)
+
+
 def test_huber_at_a_practitioners_delta():
     """Huber with delta = 1.345 (the classic 95%-efficiency choice), against the loss written
     by hand: r^2/2 inside, delta (|r| - delta/2) outside."""

@@ -21,7 +21,7 @@ from sympy.printing.str import StrPrinter
 
 from .._version import __version__
 from ..engine.derivation import Derivation
-from ..engine.functions import by_name
+from ..engine.functions import by_name, elementary
 from ..engine.functions.logistic import softplus
 from ..engine.functions.logsumexp import logsumexp
 from ..engine.functions.xlog import xlogy
@@ -217,7 +217,7 @@ class ArrayPrinter(PythonCodePrinter):
         if not expr.free_symbols and expr.args:  # a constant such as log(2 pi): plain Python
             if name in ("log", "exp"):
                 return f"math.{name}({self._print(expr.args[0])})"
-            return repr(float(expr))
+            return repr(float(elementary(expr)))  # a named function of a number: its value
         if name == "besseli" and expr.args[0] != 0:
             raise NotSupportedError("only the Bessel function of order 0 has an array form")
         args = expr.args
