@@ -88,6 +88,17 @@ def test_a_quadrature_that_fails_is_undecided_not_divergent():
     assert found.status in (0, 3)
 
 
+def test_a_limit_reached_while_parsing_is_undecided_too():
+    """A limit so short that even parsing the formula cannot finish: undecided (exit 3) in
+    both checkers, never an error (exit 2) -- CI once hit this at --timeout 0.05."""
+    formula = "log(1 + (y - f)**2/4)"
+    assert mlesym.verify(formula, "cauchy", seconds=1e-6).status == 3
+    found = mlesym.identify(formula, seconds=1e-6)
+    assert found.normalizer == "undecided" and "within 1e-06 s" in found.detail
+    result = run_mlesym("identify", formula, "--timeout", "1e-6")
+    assert result.returncode == 3 and result.stdout.startswith("undecided"), result.stderr
+
+
 def test_a_time_limit_gives_undecided_not_a_verdict():
     verdict = mlesym.verify("log(1 + (y - f)**2/4)", "cauchy", seconds=0.01)
     assert verdict.kind == "undecided" and verdict.status == 3

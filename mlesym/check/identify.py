@@ -140,7 +140,11 @@ def identify(loss: str, support: str | None = None, seconds: float = 60.0) -> Id
             known.update(option.argument for option in p.learned)
     seconds = check_seconds(seconds)
     loss = normalized(loss)
-    expr = parse_bounded(loss, {n: sp.Symbol(n, real=True) for n in known}, seconds)
+    try:
+        expr = parse_bounded(loss, {n: sp.Symbol(n, real=True) for n in known}, seconds)
+    except UndecidedError as error:  # even parsing ran past the limit: undecided, as in verify
+        assumed = support.name if support is not None else "each family's own support"
+        return Identification((), "undecided", str(error), support=assumed)
     used = {s.name for s in expr.free_symbols}
     indexed = {int(m.group(1)) for n in used if (m := _INDEXED.fullmatch(n))}
     if indexed and used & {"y", "f", "z"}:
