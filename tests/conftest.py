@@ -44,6 +44,16 @@ def require_torch():
     return torch
 
 
+def require_boosting(module: str):
+    """xgboost or lightgbm; MLESYM_REQUIRE_BOOSTING=1 (set by .ci/run) makes them mandatory."""
+    try:
+        return __import__(module)
+    except ImportError:
+        if os.environ.get("MLESYM_REQUIRE_BOOSTING") == "1":
+            pytest.fail(f"{module} is not installed, and MLESYM_REQUIRE_BOOSTING=1 requires it")
+        pytest.skip(f"{module} is not installed (pip install 'mlesym[boosting]')")
+
+
 def require_jax():
     try:
         import jax

@@ -20,6 +20,7 @@ LAYERS = [
     ["__main__"],
     ["cli"],
     ["__init__"],
+    ["boosting"],
     ["api"],
     ["build"],
     ["check"],
