@@ -183,7 +183,7 @@ NUMPY = register(
         namespace="numpy",
         module="numpy",
         template="loss_numpy.py.j2",
-        always=("_as_real_array", "_reduce"),
+        always=("_as_real_array", "_reduce", "_sample_weight"),
         words=NUMPY_WORDS,
         calls={**_lowered("numpy"), "ShiftedSoftplus": "_softplus({0}, shift={1}, scale={2})"},
     )
@@ -194,7 +194,7 @@ TORCH = register(
         namespace="torch",
         module="torch",
         template="loss_torch.py.j2",
-        always=("_as_real_tensor", "_outside", "_reduce"),
+        always=("_as_real_tensor", "_outside", "_reduce", "_sample_weight"),
         words=TORCH_WORDS,
         calls={**_lowered("torch"), **_where_softplus("torch")},
     )
@@ -205,7 +205,7 @@ JAX = register(
         namespace="jnp",
         module="jax",
         template="loss_jax.py.j2",
-        always=("_concrete", "_reduce"),
+        always=("_concrete", "_reduce", "_sample_weight"),
         words=JAX_WORDS,
         calls={**_lowered("jnp"), **_where_softplus("jnp")},
     )

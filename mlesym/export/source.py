@@ -405,7 +405,7 @@ def _signature(heads, params, binary, onehot, printed, quadratic, reduction) -> 
         words.append("stirling=False")
     if quadratic:
         words.append("covariance=None")
-    return ", ".join([*words, f'reduction="{reduction}"'])
+    return ", ".join([*words, "sample_weight=None", f'reduction="{reduction}"'])
 
 
 @cache

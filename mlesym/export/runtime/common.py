@@ -26,12 +26,18 @@ def _expm1mx(w):
     return xp.where(near, series, xp.expm1(w) - w)
 
 
-def _reduce(loss, reduction):
+def _reduce(loss, reduction, sample_weight=None):
+    """The per-sample loss reduced; with ``sample_weight``, weighted: w_i loss_i, their sum,
+    or the weighted mean sum_i w_i loss_i / sum_i w_i."""
+    if sample_weight is not None:
+        loss = loss * sample_weight
     if reduction == "none":
         return loss
     if reduction == "sum":
         return xp.sum(loss)
-    return xp.mean(loss)
+    if sample_weight is None:
+        return xp.mean(loss)
+    return xp.sum(loss) / xp.sum(xp.broadcast_to(sample_weight, loss.shape))
 
 
 def _stirling(target):
@@ -44,3 +50,29 @@ def _stirling(target):
 def _logdet(chol):
     """log det Sigma = 2 sum log diag L."""
     return 0.0 if chol is None else 2 * xp.sum(xp.log(xp.diagonal(chol)))
+
+
+def _sample_weight(value, shape, dtype, reduction):
+    """``sample_weight`` as an array of ``dtype`` that broadcasts to the per-sample loss's
+    ``shape``, finite and nonnegative (and not all zero for a weighted mean)."""
+    try:
+        weight = xp.asarray(value, dtype=dtype)
+    except (TypeError, ValueError, RuntimeError):
+        raise ValueError(
+            f"sample_weight must be an array of real numbers; got {type(value).__name__}"
+        ) from None
+    try:
+        fits = xp.broadcast_shapes(weight.shape, shape) == tuple(shape)
+    except (ValueError, RuntimeError, TypeError):
+        fits = False
+    if not fits:
+        raise ValueError(
+            f"sample_weight must broadcast to the per-sample loss's shape {tuple(shape)}; got {tuple(weight.shape)}"
+        )
+    if not bool(xp.all(xp.isfinite(weight) & (weight >= 0))):
+        raise ValueError("sample_weight must hold finite, nonnegative numbers")
+    if reduction == "mean" and weight.size and not bool(xp.any(weight > 0)):
+        raise ValueError(
+            "sample_weight must not be all zero for reduction='mean' (the weighted mean divides by its sum)"
+        )
+    return weight

@@ -108,3 +108,29 @@ def _concrete(*arrays):
 def _trigamma(x):
     """psi'(x), the trigamma function."""
     return jax.scipy.special.polygamma(1, x)
+
+
+def _sample_weight(value, shape, dtype, reduction):
+    """``sample_weight`` as an array of ``dtype`` that broadcasts to the per-sample loss's
+    ``shape``; its values checked (finite, nonnegative, not all zero for a mean) when concrete."""
+    if isinstance(value, str | bytes):
+        raise ValueError(
+            f"sample_weight must be an array of real numbers; got {type(value).__name__}"
+        )
+    weight = jnp.asarray(value, dtype=dtype)
+    try:
+        fits = jnp.broadcast_shapes(weight.shape, shape) == tuple(shape)
+    except (ValueError, RuntimeError, TypeError):
+        fits = False
+    if not fits:
+        raise ValueError(
+            f"sample_weight must broadcast to the per-sample loss's shape {tuple(shape)}; got {weight.shape}"
+        )
+    if _concrete(weight):
+        if not bool(jnp.all(jnp.isfinite(weight) & (weight >= 0))):
+            raise ValueError("sample_weight must hold finite, nonnegative numbers")
+        if reduction == "mean" and weight.size and not bool(jnp.any(weight > 0)):
+            raise ValueError(
+                "sample_weight must not be all zero for reduction='mean' (the weighted mean divides by its sum)"
+            )
+    return weight
