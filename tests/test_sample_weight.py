@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_backends import BACKENDS, to_backend, to_numpy
 
 from conftest import require_torch
 from helpers import sample_outputs, sample_params, sample_targets
 from mlesym import loss_function
 from mlesym.families import get
-from test_backends import BACKENDS, to_backend, to_numpy
 
 
 def _data(variant, full, rng):
