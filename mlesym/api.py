@@ -50,6 +50,7 @@ def loss_function(
     backend: str = "numpy",
     reduction: str = "mean",
     full: bool = False,
+    deviance: bool = False,
     **options: Any,
 ) -> Callable[..., Any]:
     """A vectorized loss ``fn(input, target, **params)`` exported from the derivation.
@@ -59,24 +60,45 @@ def loss_function(
     every constant kept, nuisance parameters as keyword arguments. ``reduction``: 'none',
     'mean' or 'sum', as in PyTorch. Options: ``link`` (e.g. 'logit', 'softmax') and one
     keyword per nuisance parameter (``sigma="learned"``), whose learned value becomes an
-    input of the function after ``target``.
+    input of the function after ``target``. Every function takes ``sample_weight=``:
+    per-sample weights, the mean then sum_i w_i loss_i / sum_i w_i. ``deviance=True``: the
+    deviance instead (see ``deviance_function``).
     """
     require_text("backend", backend, "'numpy', 'torch' or 'jax'")
     require_text("reduction", reduction, "'none', 'mean' or 'sum'")
     link, variants = _split_options(name, options)
     d = derive(name, link, **variants)
-    return export.compile_loss(d, backend, reduction, require_flag("full", full))
+    full, deviance = require_flag("full", full), require_flag("deviance", deviance)
+    return export.compile_loss(d, backend, reduction, full, deviance)
+
+
+def deviance_function(
+    name: str, backend: str = "numpy", reduction: str = "mean", **options: Any
+) -> Callable[..., Any]:
+    """A vectorized ``fn(input, target, **params, sample_weight=None)``: the deviance
+    2 (NLL(y, f) - NLL(y, saturated)), the saturated model setting each sample's parameter
+    to the value that fits its own target best (the mean y for Poisson, gamma, Bernoulli).
+    At the default dispersion (sigma = 1, k = 1) it is the unit deviance of statsmodels'
+    families and scikit-learn's ``mean_*_deviance``; at others, the scaled deviance D / phi.
+    Scalar families with no learned head; options as for ``loss_function``."""
+    return loss_function(name, backend, reduction, deviance=True, **options)
 
 
 def export_source(
-    name: str, backend: str = "numpy", full: bool = False, reduction: str = "mean", **options: Any
+    name: str,
+    backend: str = "numpy",
+    full: bool = False,
+    reduction: str = "mean",
+    deviance: bool = False,
+    **options: Any,
 ) -> str:
     """The Python source of the function ``loss_function`` returns."""
     require_text("backend", backend, "'numpy', 'torch' or 'jax'")
     require_text("reduction", reduction, "'none', 'mean' or 'sum'")
     link, variants = _split_options(name, options)
     d = derive(name, link, **variants)
-    return export.source(d, full=require_flag("full", full), reduction=reduction, backend=backend)
+    full, deviance = require_flag("full", full), require_flag("deviance", deviance)
+    return export.source(d, full=full, reduction=reduction, backend=backend, deviance=deviance)
 
 
 def gradient_function(

@@ -66,6 +66,9 @@ def _parser() -> _Parser:
     export.add_argument("--link", metavar="L")
     export.add_argument("--backend", choices=backends.names(), default="numpy")
     export.add_argument("--full", action="store_true", help="the exact NLL, every constant kept")
+    export.add_argument(
+        "--deviance", action="store_true", help="2 (NLL - NLL of the saturated model)"
+    )
     export.add_argument("--reduction", choices=REDUCTIONS, default="mean")
     export.add_argument("-o", "--output", metavar="FILE")
     _force_option(export)
@@ -256,6 +259,9 @@ def _run(args: argparse.Namespace) -> int:
         if args.command == "export":
             from .export.source import source
 
+            if args.deviance:
+                raise MlesymError("--deviance is derived for the named families, not for --pdf")
+
             return _emit(args, source(d, args.full, args.reduction, args.backend))
         return _emit(args, _derivation_document(d, args))
     if args.command == "derive":
@@ -271,6 +277,7 @@ def _run(args: argparse.Namespace) -> int:
             backend=args.backend,
             full=args.full,
             reduction=args.reduction,
+            deviance=args.deviance,
             link=args.link,
             **args.variants,
         )

@@ -312,13 +312,23 @@ class PlainPrinter(StrPrinter):
 
 
 def source(
-    d: Derivation, full: bool = False, reduction: str = "mean", backend: str = "numpy"
+    d: Derivation,
+    full: bool = False,
+    reduction: str = "mean",
+    backend: str = "numpy",
+    deviance: bool = False,
 ) -> str:
-    """The Python source of the exported loss of ``d`` for ``backend``."""
+    """The Python source of the exported loss of ``d`` for ``backend``; ``deviance``: of its
+    deviance, 2 (NLL - NLL of the saturated model)."""
 
     check_reduction(reduction)
     check_backend(backend)
-    per_sample = d.nll if full else d.loss
+    if deviance:
+        from ..engine.deviance import saturated
+
+        per_sample = saturated(d).deviance
+    else:
+        per_sample = d.nll if full else d.loss
     expr = array_expression(per_sample)
     printer = ArrayPrinter(backend)
 
@@ -344,7 +354,8 @@ def source(
         index_expression, per_class_expression = class_index_form(expr), per_class_form(expr)
         if index_expression is None or per_class_expression is None:
             raise NotImplementedError(f"{d.family.name}: the loss is not linear in the target")
-    if support.binary:
+    binary = support.binary and not deviance  # a deviance takes sample weights only
+    if binary:
         pos_weight_expression = array_expression(pos_weight_loss(per_sample))
     printed = {
         "expression": show(expr),
@@ -359,12 +370,12 @@ def source(
     )
     code = "".join(text for text in printed.values() if text)
     quadratic = "_quadratic" in printer.helpers  # a fixed covariance: its Cholesky factor
-    signature = _signature(heads, params, support.binary, onehot, printed, quadratic, reduction)
+    signature = _signature(heads, params, binary, onehot, printed, quadratic, reduction)
     return (
         _environment()
         .get_template(chosen.template)
         .render(
-            name=function_name(d, full),
+            name=function_name(d, full, deviance),
             signature=signature,
             quadratic=quadratic,
             w=chosen.words,
@@ -372,7 +383,9 @@ def source(
             link=d.link,
             convention=d.convention,
             full=full,
-            binary=support.binary,
+            deviance=deviance,
+            binary=binary,
+            binary_target=support.binary,
             vector=vector,
             onehot=onehot,
             **printed,
@@ -380,7 +393,7 @@ def source(
             needs_math=helpers_use_math or "math." in code,
             raw_link=raw_link,
             heads=heads,
-            command=export_command(d, backend, full),
+            command=export_command(d, backend, full, deviance),
             input_domain=d.link.output_domain,
             params=params,
             reduction=reduction,
@@ -419,7 +432,7 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def export_command(d: Derivation, backend: str, full: bool) -> str:
+def export_command(d: Derivation, backend: str, full: bool, deviance: bool = False) -> str:
     """The `mlesym export ...` command line that regenerates this source."""
     if d.family.recipe is not None:  # a user's density: declared by --pdf, not by name
         from ..engine.model import command
@@ -430,12 +443,14 @@ def export_command(d: Derivation, backend: str, full: bool) -> str:
     if backend != "numpy":
         words += ["--backend", backend]
     words += d.model.cli_args
-    return " ".join(words + (["--full"] if full else []))
+    return " ".join(words + (["--deviance"] if deviance else ["--full"] if full else []))
 
 
-def function_name(d: Derivation, full: bool) -> str:
-    """The exported function's name (``Model.function_name``)."""
-    return d.model.function_name(d.convention.loss_name, full)
+def function_name(d: Derivation, full: bool, deviance: bool = False) -> str:
+    """The exported function's name (``Model.function_name``): ``poisson_log_deviance``."""
+    return d.model.function_name(
+        "deviance" if deviance else d.convention.loss_name, full and not deviance
+    )
 
 
 def check_reduction(reduction: str) -> None:
@@ -448,11 +463,15 @@ def check_backend(backend: str) -> None:
 
 
 def compile_loss(
-    d: Derivation, backend: str = "numpy", reduction: str = "mean", full: bool = False
+    d: Derivation,
+    backend: str = "numpy",
+    reduction: str = "mean",
+    full: bool = False,
+    deviance: bool = False,
 ) -> Callable[..., Any]:
-    """Compile the exported source of ``d`` and return its loss function."""
-    code = source(d, full=full, reduction=reduction, backend=backend)  # checks both names
-    return compiled(code, function_name(d, full), backend)
+    """Compile the exported source of ``d`` and return its loss (or deviance) function."""
+    code = source(d, full=full, reduction=reduction, backend=backend, deviance=deviance)
+    return compiled(code, function_name(d, full, deviance), backend)
 
 
 def compiled(code: str, name: str, backend: str) -> Callable[..., Any]:
