@@ -102,29 +102,36 @@ def export_source(
 
 
 def gradient_function(
-    name: str, backend: str = "numpy", full: bool = False, **options: Any
+    name: str, backend: str = "numpy", full: bool = False, hessian: str = "exact", **options: Any
 ) -> Callable[..., Any]:
     """A vectorized ``fn(input, target, **params, sample_weight=None) -> (grad, hess)``: the
     gradient and Hessian of the per-sample loss (``full``: the exact NLL) in the raw model
     output, off the kinks, as a boosting library's custom objective needs them. With learned
     heads, tuples over (input, heads) and the Hessian matrix as a nested tuple. Scalar
-    families; options as for ``loss_function``."""
+    families; options as for ``loss_function``. ``hessian="fisher"``: the expected Hessian
+    E_y[Hessian] instead, positive where a loss is not convex (Student-t, Cauchy): the
+    Hessian itself for a canonical link, a constant for a location family, computed at the
+    fixed values its parameters must then be given (``nu=3, s=1``)."""
     from .export.gradients import compile_gradient
 
     require_text("backend", backend, "'numpy', 'torch' or 'jax'")
+    require_text("hessian", hessian, "'exact' or 'fisher'")
     link, variants = _split_options(name, options)
     d = derive(name, link, **variants)
-    return compile_gradient(d, backend, require_flag("full", full))
+    return compile_gradient(d, backend, require_flag("full", full), hessian)
 
 
-def gradient_source(name: str, backend: str = "numpy", full: bool = False, **options: Any) -> str:
+def gradient_source(
+    name: str, backend: str = "numpy", full: bool = False, hessian: str = "exact", **options: Any
+) -> str:
     """The Python source of the function ``gradient_function`` returns."""
     from .export.gradients import gradient_source as source
 
     require_text("backend", backend, "'numpy', 'torch' or 'jax'")
+    require_text("hessian", hessian, "'exact' or 'fisher'")
     link, variants = _split_options(name, options)
     d = derive(name, link, **variants)
-    return source(d, backend, require_flag("full", full))
+    return source(d, backend, require_flag("full", full), hessian)
 
 
 def convexity(name: str, full: bool = False, **options: Any):

@@ -12,13 +12,11 @@ positive. Neither library is imported here: the objectives take and return NumPy
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import sympy as sp
 
 from . import api
 from .engine.derivation import Derivation
@@ -103,6 +101,9 @@ class Objective:
         if hessian not in HESSIANS:
             raise InputError(f"hessian must be one of {', '.join(HESSIANS)}; got {hessian!r}")
         self.link, variants = api._split_options(name, options)
+        if hessian == "fisher":  # the objective passes no parameters: they are their defaults
+            fixed = {p.name: p.default for p in api.get_family(name).params}
+            variants = {**fixed, **variants}
         self.derivation: Derivation = api.derive(name, self.link, **variants)
         d = self.derivation
         if d.family.target != "scalar":
@@ -244,36 +245,12 @@ def _weight(sample_weight, shape) -> np.ndarray | None:
 
 
 def _fisher(d: Derivation) -> Callable[[np.ndarray], np.ndarray] | None:
-    """The expected Hessian E_y[d2 NLL / d f2] as a function of the raw prediction: the
-    Hessian itself where it is free of y (a canonical link: E[H] = H), else a constant for a
-    location family (its NLL depends on y - f alone), by a quadrature of g(r)^2 p(r) (the
-    information identity E[H] = E[g^2]) at the family's fixed values. None: the former."""
-    from .engine.functions import elementary
-    from .engine.mle import outputs_of
-    from .engine.symbols import y
+    """The expected Hessian as a function of the raw prediction (``second_order.fisher``);
+    None where it is the exact Hessian (a canonical link)."""
+    from .engine.second_order import fisher
 
-    _, hessian = derivatives(d, True)
-    target = [a for a in d.nll.atoms(sp.Indexed) if a.base == y]
-    if not almost_everywhere(hessian[0, 0]).has(*target):
-        return None  # the exact Hessian is the Fisher information
-    output = outputs_of(d)[0]
-    r = sp.Symbol("r", real=True)
-    values = {p.symbol: sp.nsimplify(d.values.get(p.name, p.default)) for p in d.family.params}
-    residual_nll = elementary(d.nll.xreplace(values).xreplace({target[0]: output + r}))
-    g = sp.diff(residual_nll, r)
-    if residual_nll.has(output) or g.has(output) or not d.family.support.name == "real":
-        raise NotSupportedError(
-            f"{d.family.name}: the Fisher information is derived for canonical links and "
-            "location families on the real line only"
-        )
-    import mpmath
-
-    density = sp.lambdify(r, sp.exp(-residual_nll), "mpmath")
-    score = sp.lambdify(r, g, "mpmath")
-    with mpmath.workdps(30):
-        information = float(
-            mpmath.quad(lambda v: score(v) ** 2 * density(v), [-mpmath.inf, 0, mpmath.inf])
-        )
-    if not (math.isfinite(information) and information > 0):
-        raise NotSupportedError(f"{d.family.name}: its Fisher information is not finite")
-    return lambda raw: np.full(np.shape(raw), information)
+    information = fisher(d, True)
+    if information == almost_everywhere(derivatives(d, True)[1][0, 0]):
+        return None
+    constant = float(information)
+    return lambda raw: np.full(np.shape(raw), constant)

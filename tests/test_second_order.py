@@ -12,6 +12,7 @@ import pytest
 
 import mlesym
 from conftest import require_jax, require_torch
+from mlesym.errors import NotSupportedError, UnknownChoiceError
 from mlesym.families import get, names
 
 SCALAR = [
@@ -273,3 +274,53 @@ CONVEX = {  # the README's list; refutations have a hand-checkable sign change i
 def test_convexity_of_every_scalar_family_is_the_documented_one(name, link):
     assert (name, link) in CONVEX, "add the family to the README's convexity list and here"
     assert mlesym.convexity(name, link=link).convex is CONVEX[name, link]
+
+
+@pytest.mark.parametrize(
+    "name, options, scipy_density",
+    [
+        ("student_t", {"nu": 3, "s": 1.5}, lambda r: scipy_stats().t.pdf(r, 3, scale=1.5)),
+        ("cauchy", {"gamma": 2}, lambda r: scipy_stats().cauchy.pdf(r, scale=2)),
+        ("logistic", {"s": 0.5}, lambda r: scipy_stats().logistic.pdf(r, scale=0.5)),
+    ],
+)
+def test_the_fisher_hessian_is_the_expected_hessian(name, options, scipy_density):
+    """hessian="fisher": E_y[d2 NLL / d f2], against SciPy's quadrature of the exact Hessian
+    over the family's own residual density; the gradient is unchanged."""
+    from scipy.integrate import quad
+
+    exact = mlesym.gradient_function(name, full=True, **options)
+    expected_fn = mlesym.gradient_function(name, full=True, hessian="fisher", **options)
+    f = np.linspace(-3, 3, 7)
+    grad, hess = expected_fn(f, f + 0.3)
+    np.testing.assert_array_equal(grad, exact(f, f + 0.3)[0])
+
+    def exact_hessian(r: float) -> float:
+        return float(exact(np.array([0.0]), np.array([r]))[1][0])
+
+    reference = quad(lambda r: exact_hessian(r) * scipy_density(r), -np.inf, np.inf, limit=200)[0]
+    np.testing.assert_allclose(hess, reference, rtol=1e-8)
+    assert np.all(hess > 0)
+    if name != "logistic":  # convex already; the others are not, far from the fit
+        assert np.any(exact(f, f + 3.0 * options.get("s", options.get("gamma", 1)))[1] < 0)
+
+
+def scipy_stats():
+    from scipy import stats
+
+    return stats
+
+
+def test_the_fisher_hessian_of_a_canonical_link_is_the_exact_one_and_needs_fixed_values():
+    f, y = np.linspace(-4, 4, 9), np.arange(9.0)
+    exact = mlesym.gradient_function("poisson", link="log")(f, y)
+    fisher = mlesym.gradient_function("poisson", link="log", hessian="fisher")(f, y)
+    np.testing.assert_array_equal(exact[1], fisher[1])
+    laplace = mlesym.gradient_function("laplace", full=True, hessian="fisher", b=2)(f, y)
+    np.testing.assert_allclose(laplace[1], 0.25, rtol=1e-15)  # E[(sign(r) / b)^2] = 1 / b^2
+    with pytest.raises(NotSupportedError, match="give nu=<value>, s=<value>"):
+        mlesym.gradient_function("student_t", hessian="fisher")
+    with pytest.raises(UnknownChoiceError, match="hessian"):
+        mlesym.gradient_function("gaussian", hessian="expected")
+    source = mlesym.gradient_source("cauchy", hessian="fisher", gamma=1, backend="torch")
+    assert "Fisher information" in source and "hessian='fisher'" in source

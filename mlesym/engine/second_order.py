@@ -228,3 +228,52 @@ def _draw(domain, rng: random.Random) -> mpmath.mpf:
     if domain == UNIT_INTERVAL:
         return mpmath.mpf(rng.uniform(0.02, 0.98))
     return mpmath.mpf(rng.gauss(0, 3))
+
+
+def fisher(d: Derivation, full: bool = False) -> sp.Expr:
+    """The expected Hessian E_y[d2 loss / d f2] in the raw output (``full``: of the exact
+    NLL), which is positive where the exact one is not: the Hessian itself where it is free
+    of y (a canonical link), else, for a location family on the real line (its NLL a function
+    of y - f alone), the constant c E[g(r)^2] from the information identity, g the NLL's
+    score and c the loss's scale, by quadrature at 30 digits at the parameters' fixed values.
+    NotSupportedError otherwise, or where a parameter it depends on has no fixed value."""
+    return d.memo(f"fisher {full}", lambda: _fisher(d, full))
+
+
+def _fisher(d: Derivation, full: bool) -> sp.Expr:
+    from ..errors import NotSupportedError
+
+    gradient, hessian = derivatives(d, full)
+    if len(gradient) > 1:
+        raise NotSupportedError(f"{d.family.name}: the Fisher information with a learned head")
+    target = [a for a in d.nll.atoms(sp.Indexed) if a.base == y]
+    exact = almost_everywhere(hessian[0, 0])
+    if not exact.has(*target) and not hessian[0, 0].has(sp.DiracDelta):
+        return exact  # the exact Hessian is the Fisher information (no point mass dropped)
+    output = outputs_of(d)[0]
+    r = sp.Symbol("r", real=True)
+    residual_nll = elementary(d.nll).xreplace({target[0]: output + r})
+    score = sp.diff(residual_nll, r)
+    if residual_nll.has(output) or score.has(output) or d.family.support.name != "real":
+        raise NotSupportedError(
+            f"{d.family.name}: the Fisher information is derived for canonical links and "
+            "location families on the real line only"
+        )
+    free = sorted((s.name for s in residual_nll.free_symbols - {r}), key=str)
+    if free:
+        raise NotSupportedError(
+            f"{d.family.name}: the Fisher information is computed at fixed values; give "
+            + ", ".join(f"{name}=<value>" for name in free)
+        )
+    scale = sp.Integer(1)  # loss = scale NLL + constant: its Hessian is scale times the NLL's
+    if not full:
+        scale = sp.simplify(elementary(gradient[0] / derivatives(d, True)[0][0]))
+    if scale.free_symbols or not scale.is_positive:
+        raise NotSupportedError(f"{d.family.name}: the loss is no positive multiple of the NLL")
+    density = sp.lambdify(r, sp.exp(-residual_nll), "mpmath")
+    g = sp.lambdify(r, score, "mpmath")
+    with mpmath.workdps(30):
+        information = mpmath.quad(lambda v: g(v) ** 2 * density(v), [-mpmath.inf, 0, mpmath.inf])
+    if not (mpmath.isfinite(information) and information > 0):
+        raise NotSupportedError(f"{d.family.name}: its Fisher information is not finite")
+    return scale * sp.Float(mpmath.nstr(information, 30), 30)

@@ -17,9 +17,9 @@ from .._version import __version__
 from ..engine.derivation import Derivation
 from ..engine.functions.logistic import sigmoid
 from ..engine.mle import outputs_of
-from ..engine.second_order import almost_everywhere, derivatives
+from ..engine.second_order import almost_everywhere, derivatives, fisher
 from ..engine.symbols import Head
-from ..errors import NotSupportedError
+from ..errors import NotSupportedError, UnknownChoiceError
 from . import backends, runtime
 from .source import (
     INPUT,
@@ -99,17 +99,27 @@ def _in_residual(expr: sp.Expr) -> sp.Expr:
     return expr if best.has(TARGET) else best
 
 
-def gradient_source(d: Derivation, backend: str = "numpy", full: bool = False) -> str:
-    """The Python source of ``gradient_function``: (gradient, Hessian) in the raw outputs."""
+HESSIANS = ("exact", "fisher")
+
+
+def gradient_source(
+    d: Derivation, backend: str = "numpy", full: bool = False, hessian: str = "exact"
+) -> str:
+    """The Python source of ``gradient_function``: (gradient, Hessian) in the raw outputs;
+    ``hessian="fisher"``: the expected Hessian (``engine.second_order.fisher``) instead."""
     check_backend(backend)
+    if hessian not in HESSIANS:
+        raise UnknownChoiceError("hessian", hessian, HESSIANS)
     if backend not in _REAL:
         raise NotSupportedError(
             f"no gradient export for the {backend} backend yet; choose from {', '.join(_REAL)}"
         )
     try:
-        gradient, hessian = derivatives(d, full)
+        gradient, matrix_of = derivatives(d, full)
     except NotImplementedError as error:
         raise NotSupportedError(f"no gradient export yet: {error}") from None
+    expected = hessian == "fisher"
+    hessian = sp.Matrix([[fisher(d, full)]]) if expected else matrix_of
     chosen = backends.get(backend)
     printer = ArrayPrinter(backend)
     kinks = any(e.has(sp.DiracDelta, sp.Heaviside) for e in [*gradient, *hessian])
@@ -138,7 +148,7 @@ def gradient_source(d: Derivation, backend: str = "numpy", full: bool = False) -
         _environment()
         .get_template("gradient.py.j2")
         .render(
-            name=gradient_name(d, full),
+            name=gradient_name(d, full, expected),
             signature=", ".join(words),
             family=d.family,
             link=d.link,
@@ -146,7 +156,8 @@ def gradient_source(d: Derivation, backend: str = "numpy", full: bool = False) -
             full=full,
             library=chosen.words["library"],
             version=__version__,
-            command=_command(d, backend, full),
+            command=_command(d, backend, full, expected),
+            fisher=expected,
             expression_text=plain.doprint(per_sample),
             outputs=outputs,
             kinks=kinks,
@@ -173,15 +184,16 @@ def _exported(derivative: sp.Expr) -> sp.Expr:
     return _in_residual(_exportable(array_expression(almost_everywhere(derivative))))
 
 
-def gradient_name(d: Derivation, full: bool) -> str:
-    return d.model.function_name(d.convention.loss_name, full) + "_grad_hess"
+def gradient_name(d: Derivation, full: bool, fisher: bool = False) -> str:
+    name = d.model.function_name(d.convention.loss_name, full)
+    return name + ("_grad_fisher" if fisher else "_grad_hess")
 
 
 def _output_name(out) -> str:
     return type(out).argument if isinstance(out, Head) else "input"
 
 
-def _command(d: Derivation, backend: str, full: bool) -> str:
+def _command(d: Derivation, backend: str, full: bool, fisher: bool = False) -> str:
     words = [f"mlesym.gradient_function({d.family.name!r}"]
     if d.link.name != (d.family.links[0].name):
         words.append(f"link={d.link.name!r}")
@@ -191,11 +203,14 @@ def _command(d: Derivation, backend: str, full: bool) -> str:
     words += [f"{k}={str(v)!r}" for k, v in d.values.items()]
     if full:
         words.append("full=True")
+    if fisher:
+        words.append("hessian='fisher'")
     return ", ".join(words) + ")"
 
 
 def compile_gradient(
-    d: Derivation, backend: str = "numpy", full: bool = False
+    d: Derivation, backend: str = "numpy", full: bool = False, hessian: str = "exact"
 ) -> Callable[..., Any]:
     """Compile ``gradient_source`` and return its function."""
-    return compiled(gradient_source(d, backend, full), gradient_name(d, full), backend)
+    code = gradient_source(d, backend, full, hessian)
+    return compiled(code, gradient_name(d, full, hessian == "fisher"), backend)
