@@ -324,3 +324,35 @@ def test_the_fisher_hessian_of_a_canonical_link_is_the_exact_one_and_needs_fixed
         mlesym.gradient_function("gaussian", hessian="expected")
     source = mlesym.gradient_source("cauchy", hessian="fisher", gamma=1, backend="torch")
     assert "Fisher information" in source and "hessian='fisher'" in source
+
+
+def test_a_joint_hessian_with_trigamma_terms_is_decided_and_its_point_checks():
+    """Beta with a learned precision: decided in seconds (the 2x2 determinant is no longer
+    simplified as a whole), refuted at a point where the exported Hessian, by SciPy's
+    finite differences of the exported loss, has a negative eigenvalue."""
+    from scipy.optimize import approx_fprime
+
+    decided = mlesym.convexity("beta", link="logit", phi="learned")
+    assert decided.kind == "refuted"
+    point = decided.point
+    y, z = float(point["y"]), np.array([float(point["f"]), float(point["precision"])])
+    loss = mlesym.loss_function("beta", link="logit", phi="learned", reduction="sum")
+
+    def gradient(v):
+        return approx_fprime(v, lambda u: loss(u[:1], np.array([y]), u[1:]), 1e-7)
+
+    hessian = np.array([approx_fprime(z, lambda u, k=k: gradient(u)[k], 1e-4) for k in range(2)])
+    assert np.linalg.eigvalsh((hessian + hessian.T) / 2).min() < -1e-3
+
+
+def test_documents_show_the_second_order_as_decided():
+    poisson = mlesym.derive("poisson", "log").to_markdown()
+    section = poisson[poisson.index("## Second order") : poisson.index("## A constant model")]
+    assert "Convex in the raw output: yes" in section
+    assert "the Fisher information in the raw output, is the Hessian itself" in section
+    assert "D_i = 2 \\operatorname{xlogy}" in section
+    cauchy = mlesym.derive("cauchy").to_markdown()
+    assert "Convex in the raw output: no.** At y = " in cauchy
+    assert "Hessian itself" not in cauchy  # it depends on y
+    learned = mlesym.derive("gaussian", sigma="learned").to_latex()
+    assert "No deviance: the deviance with a learned head is not derived" in learned

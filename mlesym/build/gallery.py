@@ -76,6 +76,7 @@ def variant_documents(
         "loss": f"{c.loss_name} ({c.long_name})",
         "formula": shown_latex(d.textbook_loss),
         "mle": _mle_cell(d),
+        "convex": _convex_cell(d),
         "torch": c.torch or "",
     }
     return files, row
@@ -91,6 +92,16 @@ def file_names(name: str) -> list[str]:
         for link, variants in variants_of(name)
         for suffix in (*(f.suffix[1:] for f in formats.gallery()), PLOT)
     ]
+
+
+def _convex_cell(d) -> str:
+    """Whether the loss is convex in the raw output(s): yes (proved), no (refuted at a
+    point), undecided; vector targets are not decided yet."""
+    from ..engine.second_order import convexity
+
+    if d.family.target != "scalar":
+        return "not derived"
+    return {"proved": "yes", "refuted": "no"}.get(convexity(d).kind, "undecided")
 
 
 def _mle_cell(d) -> str:
@@ -362,7 +373,7 @@ def _load_cache(out: Path) -> tuple[dict, str | None]:
 
 
 _TEMPORARY = re.compile(r"\.(.+)\.[a-z0-9_]{8}\.tmp")  # as output.write_atomically names them
-_ROW_KEYS = {"stem", "title", "link", "loss", "formula", "mle", "torch"}
+_ROW_KEYS = {"stem", "title", "link", "loss", "formula", "mle", "convex", "torch"}
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 
 

@@ -127,7 +127,7 @@ def _with_xlogy(expr: sp.Expr, target: sp.Expr) -> sp.Expr:
         return expr
     terms = []
     for key, coefficient in sp.collect(expr, logs, evaluate=False).items():
-        if isinstance(key, sp.log):
+        if isinstance(key, sp.log) and key.args[0].has(target):
             u = key.args[0]
             ratio = sp.cancel(coefficient / u)
             if not ratio.has(target) and ratio != 0:

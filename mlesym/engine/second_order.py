@@ -148,12 +148,15 @@ def _semidefinite(matrix: sp.Matrix, alternatives: tuple = ()) -> bool:
     """SymPy shows a 1x1 or 2x2 matrix positive semidefinite (a 2x2 is iff both diagonal
     entries and the determinant are nonnegative); a point mass at a kink counts when its
     coefficient is nonnegative."""
-    entries = [matrix[0, 0]] if matrix.shape == (1, 1) else None
-    if matrix.shape == (2, 2):
-        entries = [matrix[0, 0], matrix[1, 1], matrix.det()]
-    if entries is None:
+    if matrix.shape not in ((1, 1), (2, 2)):
         return False
-    return all(_nonnegative_everywhere(e, alternatives) for e in entries)
+    diagonal = [matrix[k, k] for k in range(matrix.rows)]
+    if not all(_nonnegative_everywhere(e, alternatives) for e in diagonal):
+        return False
+    if matrix.shape == (1, 1):
+        return True
+    determinant = matrix[0, 0] * matrix[1, 1] - matrix[0, 1] * matrix[1, 0]  # no simplification
+    return _nonnegative_everywhere(determinant, alternatives)
 
 
 def _nonnegative(expr: sp.Expr, alternatives: tuple = ()) -> bool:

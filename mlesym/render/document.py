@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import sympy as sp
+
 from ..engine.derivation import Derivation, Step
 from ..errors import UnknownChoiceError
 from ..printing.readback import shown_equation, shown_latex
@@ -106,6 +108,7 @@ def document_context(d: Derivation) -> dict:
             for output, value in _gradient(d).items()
         ),
         "mle": _mle_context(d),
+        "second_order": _second_order_context(d),
         "canonical": family.canonical_link,
         "regenerate": _regenerate(d),
     }
@@ -124,6 +127,67 @@ def _gradient(d: Derivation) -> dict:
     from ..engine.mle import gradient
 
     return gradient(d)
+
+
+def _second_order_context(d: Derivation) -> dict | None:
+    """The Hessian of the loss in the raw outputs (off the kinks), whether it is free of y
+    (then the Fisher information), the convexity decision and the saturated model, as LaTeX;
+    None for vector targets."""
+    from ..engine.deviance import saturated
+    from ..engine.mle import outputs_of
+    from ..engine.second_order import almost_everywhere, convexity, derivatives
+    from ..engine.symbols import y
+    from ..errors import NotSupportedError
+
+    if d.family.target != "scalar":
+        return None
+    _, hessian = derivatives(d)
+    outputs = [shown_latex(o) for o in outputs_of(d)]
+    entries = []
+    for r in range(hessian.rows):
+        for c in range(r, hessian.cols):
+            wrt = (
+                rf"\partial {outputs[r]}^{{2}}"
+                if r == c
+                else rf"\partial {outputs[r]}\, \partial {outputs[c]}"
+            )
+            top = r"\partial^{2}\, \text{loss}_i"
+            entry = _breakable(almost_everywhere(hessian[r, c]))
+            entries.append(TeX(shown_equation(rf"\frac{{{top}}}{{{wrt}}}", entry)))
+    targets = [a for a in d.nll.atoms(sp.Indexed) if a.base == y]
+    regular = hessian.applyfunc(almost_everywhere)
+    free_of_y = not any(e.has(*targets) for e in regular) and not hessian.has(sp.DiracDelta)
+    decided = convexity(d)
+    context = {
+        "hessian": tuple(entries),
+        "kinks": hessian.has(sp.DiracDelta, sp.Heaviside),
+        "free_of_y": free_of_y,
+        "convexity": {
+            "kind": decided.kind,
+            "detail": decided.detail[:1].upper() + decided.detail[1:],
+        },
+        "saturated": None,
+    }
+    try:
+        model = saturated(d)
+    except NotSupportedError as error:
+        context["no_saturated"] = str(error).split(": ", 1)[-1]
+        return context
+    context["saturated"] = {
+        "parameter": TeX(shown_latex(model.parameter)),
+        "nll": TeX(shown_equation(r"-\log p(y_i \mid \hat{\theta}_i)", model.nll)),
+        "deviance": TeX(shown_equation(r"D_i", model.deviance)),
+    }
+    return context
+
+
+def _breakable(expr: sp.Expr) -> sp.Expr:
+    """A fraction with a sum on top as a sum of fractions, which a display can break into
+    lines (a page-wide numerator cannot be)."""
+    numerator, denominator = sp.fraction(expr)
+    if not numerator.is_Add or denominator == 1:
+        return expr
+    return sp.Add(*[term / denominator for term in numerator.args])
 
 
 def _mle_context(d: Derivation) -> dict:
