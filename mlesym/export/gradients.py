@@ -83,6 +83,10 @@ def _exportable(expr: sp.Expr) -> sp.Expr:
 
 
 RESIDUAL = sp.Symbol("residual", real=True)
+FILLED = {  # an array like input holding a value free of it, in one pass
+    "numpy": "numpy.full_like({0}, {1})",
+    "jax": "jnp.full_like({0}, {1})",
+}
 
 
 def _in_residual(expr: sp.Expr) -> sp.Expr:
@@ -128,13 +132,29 @@ def gradient_source(
     per_sample = d.nll if full else d.loss
     heads = sorted({type(h) for h in per_sample.atoms(Head)}, key=lambda h: h.argument)
 
+    symbols = set().union(*(e.free_symbols for e in [*smooth, *sum(matrix, [])]))
+    size = len(smooth)
+    common, reduced = sp.cse(  # one pass for what gradient and Hessian share (a sigmoid)
+        [*smooth, *sum(matrix, [])], symbols=sp.numbered_symbols("common"), order="none"
+    )
+    common = [(name, _exportable(value)) for name, value in common]  # rebuilt: digamma again
+    reduced = [_exportable(e) for e in reduced]
+    smooth = reduced[:size]
+    matrix = [reduced[size + r * size : size + (r + 1) * size] for r in range(size)]
+    varying = {INPUT, RESIDUAL}
+    for name, value in common:
+        if value.free_symbols & varying:
+            varying.add(name)
+
     def shaped(e: sp.Expr) -> str:  # free of input (a Hessian of 1): broadcast to its shape
         text = printer.doprint(e)
-        return text if e.free_symbols & {INPUT, RESIDUAL} else f"({text})*ones"
+        if e.free_symbols & varying:
+            return text
+        return FILLED.get(backend, "({1})*ones").format(printer.doprint(INPUT), text)
 
+    printed_common = [(str(name), printer.doprint(value)) for name, value in common]
     printed = [shaped(g) for g in smooth]
     printed_matrix = [[shaped(h) for h in row] for row in matrix]
-    symbols = set().union(*(e.free_symbols for e in [*smooth, *sum(matrix, [])]))
     params = [p for p in d.family.params if p.symbol in symbols]
     helpers, uses_math = runtime.helper_source(
         chosen.runtime_module, printer.helpers, chosen.namespace
@@ -143,7 +163,9 @@ def gradient_source(
     words += [f"{p.name}={p.default}" for p in params] + ["sample_weight=None"]
     plain = PlainPrinter()
     outputs = [_output_name(o) for o in outputs_of(d)]
-    code = "".join(printed) + "".join(sum(printed_matrix, []))
+    code = (
+        "".join(printed) + "".join(sum(printed_matrix, [])) + "".join(v for _, v in printed_common)
+    )
     return (
         _environment()
         .get_template("gradient.py.j2")
@@ -165,6 +187,7 @@ def gradient_source(
             hessian_text=[
                 [plain.doprint(almost_everywhere(h)) for h in row] for row in hessian.tolist()
             ],
+            common=printed_common,
             gradient=printed,
             hessian=printed_matrix,
             heads=heads,
@@ -175,7 +198,9 @@ def gradient_source(
             helpers=helpers,
             needs_math=uses_math or "math." in code,
             needs_ones="*ones" in code,
-            needs_residual=any(e.has(RESIDUAL) for e in [*smooth, *sum(matrix, [])]),
+            needs_residual=any(
+                e.has(RESIDUAL) for e in [*smooth, *sum(matrix, []), *(v for _, v in common)]
+            ),
         )
     )
 

@@ -53,10 +53,11 @@ FUNCTIONS = (
         elementary=lambda z: 1 / (1 + sp.exp(-z)),
         estimate=lambda z: 1 / (1 + _exp_estimate(-z)),
         arrays={
-            "numpy": "numpy.exp(-numpy.logaddexp(0, -({0})))",
+            "numpy": "_expit({0})",
             "torch": "torch.sigmoid({0})",
             "jax": "jax.nn.sigmoid({0})",
         },
+        helpers={"numpy": ("_expit",)},
         examples=((-3.0,), (40.0,), (-700.0,)),
     ),
     Named(

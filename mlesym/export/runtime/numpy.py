@@ -37,6 +37,14 @@ except ImportError:  # NumPy alone: math.erf, element by element
 
 
 try:
+    from scipy.special import expit as _expit
+except ImportError:  # NumPy alone: exp(-softplus(-x)), which neither overflows nor loses digits
+
+    def _expit(x):
+        return numpy.exp(-numpy.logaddexp(0, -x))
+
+
+try:
     from scipy.special import gammaln as _gammaln
 except ImportError:  # NumPy alone: math.lgamma, element by element
     _gammaln = numpy.vectorize(math.lgamma, otypes=[float])

@@ -1,0 +1,306 @@
+"""Benchmark: the gradient/Hessian export against hand-written NumPy, and boosting with
+mlesym's objectives against the libraries' built-in ones.
+
+Run from the repository root:  python benchmarks/bench_second_order.py
+    [--n 1e6] [--repeats 15] [--rows 1e6] [--rounds 100] [--fits 3]
+Needs xgboost and lightgbm (pip install ".[test]"). Prints the tables and rewrites
+benchmarks/SECOND_ORDER.md.
+
+1. ``mlesym.gradient_function(...)`` (NumPy, one call gives gradient and Hessian) against
+   the same two arrays written by hand in NumPy, float64, n samples, interleaved in a new
+   order each round; medians. Peak memory: what one call allocates at its peak
+   (tracemalloc: NumPy reports its buffers), inputs excluded; the target is at most the
+   hand-written peak plus one input array (8 n bytes).
+2. ``xgboost.train`` and ``lightgbm.train``, ``rounds`` rounds on ``rows`` rows of 10
+   features (2 threads, depth 6 / 63 leaves, histogram trees), with the built-in objective
+   and with mlesym's objective (``hessian="builtin"``: the same convention, so the same
+   trees); fits interleaved; median wall times and their ratio, and the largest difference
+   between the two models' raw predictions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import platform
+import random
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from scipy.special import expit, polygamma
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import mlesym  # noqa: E402
+from mlesym.boosting import lightgbm_objective, xgboost_objective  # noqa: E402
+
+
+def _student_t(f, y, nu=3.0, s=1.0):
+    r = f - y
+    a = nu * s * s + r * r
+    return (nu + 1) * r / a, (nu + 1) * (a - 2 * r * r) / (a * a)
+
+
+def _negative_binomial(f, y, r=1.0):
+    p = expit(f - np.log(r))  # mu / (mu + r)
+    return r * p - y * (1 - p), (y + r) * p * (1 - p)
+
+
+def _beta(f, y, phi=2.0):
+    mu = expit(f)
+    a, b = mu * phi, (1 - mu) * phi
+    dmu = mu * (1 - mu)
+    score = phi * (np.log(y) - np.log1p(-y) - polygamma(0, a) + polygamma(0, b))
+    grad = -score * dmu
+    hess = phi * phi * (polygamma(1, a) + polygamma(1, b)) * dmu * dmu + score * dmu * (2 * mu - 1)
+    return grad, hess
+
+
+GRADIENTS: dict[str, tuple[dict, Callable, Callable]] = {
+    # case: (options of gradient_function (full=True), data(rng, n), hand-written (f, y))
+    "gaussian": (
+        {"name": "gaussian"},
+        lambda rng, n: (rng.normal(size=n), rng.normal(size=n)),
+        lambda f, y, sigma=1.0: ((f - y) / sigma**2, np.full_like(f, 1 / sigma**2)),
+    ),
+    "bernoulli/logit": (
+        {"name": "bernoulli", "link": "logit"},
+        lambda rng, n: (rng.normal(size=n) * 3, rng.integers(0, 2, n).astype(float)),
+        lambda f, y: ((p := expit(f)) - y, p * (1 - p)),
+    ),
+    "poisson/log": (
+        {"name": "poisson", "link": "log"},
+        lambda rng, n: (rng.normal(size=n), rng.poisson(2.0, n).astype(float)),
+        lambda f, y: ((m := np.exp(f)) - y, m),
+    ),
+    "gamma/log (k=1)": (
+        {"name": "gamma", "link": "log", "k": 1},
+        lambda rng, n: (rng.normal(size=n), rng.gamma(2.0, 1.0, n)),
+        lambda f, y: (1 - (q := y * np.exp(-f)), q),
+    ),
+    "student_t (nu=3)": (
+        {"name": "student_t", "nu": 3, "s": 1},
+        lambda rng, n: (rng.normal(size=n), rng.standard_t(3, n)),
+        _student_t,
+    ),
+    "negative_binomial/log (r=1)": (
+        {"name": "negative_binomial", "link": "log", "r": 1},
+        lambda rng, n: (rng.normal(size=n), rng.poisson(2.0, n).astype(float)),
+        _negative_binomial,
+    ),
+    "beta/logit (phi=2)": (
+        {"name": "beta", "link": "logit", "phi": 2},
+        lambda rng, n: (rng.normal(size=n), rng.beta(2.0, 3.0, n)),
+        _beta,
+    ),
+}
+
+
+def peak_growth(fn: Callable[[], object]) -> float:
+    """Peak bytes one call allocates through NumPy (tracemalloc), inputs excluded."""
+    gc.collect()
+    tracemalloc.start()
+    result = fn()
+    del result
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak
+
+
+def interleaved(calls: dict[str, Callable[[], object]], repeats: int, seed: int) -> dict:
+    """Median seconds of each call, run in a new order each round (same machine state)."""
+    times: dict[str, list[float]] = {label: [] for label in calls}
+    order = list(calls)
+    shuffler = random.Random(seed)
+    for _ in range(repeats):
+        shuffler.shuffle(order)
+        for label in order:
+            start = time.perf_counter()
+            calls[label]()
+            times[label].append(time.perf_counter() - start)
+    return {label: statistics.median(values) for label, values in times.items()}
+
+
+def gradient_rows(n: int, repeats: int) -> list[str]:
+    rows = []
+    for case, (options, make, by_hand) in GRADIENTS.items():
+        options = dict(options)
+        name = options.pop("name")
+        f, y = make(np.random.default_rng(0), n)
+        ours = mlesym.gradient_function(name, full=True, **options)
+        mine, theirs = ours(f, y), by_hand(f, y)
+        for a, b in zip(mine, theirs, strict=True):  # the same numbers, or no timing
+            np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12, err_msg=case)
+        medians = interleaved(
+            {"ours": lambda: ours(f, y), "hand": lambda: by_hand(f, y)}, repeats, n
+        )
+        peaks = peak_growth(lambda: ours(f, y)), peak_growth(lambda: by_hand(f, y))
+        ratio = medians["ours"] / medians["hand"]
+        within = peaks[0] <= peaks[1] + 8 * n + 4096
+        rows.append(
+            f"| {case} | {medians['ours'] * 1e3:.2f} | {medians['hand'] * 1e3:.2f} | "
+            f"{ratio:.2f}x{'' if ratio <= 1.10 else ' (missed)'} | {peaks[0] / 2**20:.1f} | "
+            f"{peaks[1] / 2**20:.1f} | {'yes' if within else 'no'} |"
+        )
+        print(rows[-1], flush=True)
+    return rows
+
+
+def boosting_data(rows: int):
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(rows, 10))
+    eta = 0.8 * np.sin(x[:, 0]) + 0.5 * x[:, 1] - 0.3 * x[:, 2] * x[:, 3]
+    return x, {
+        "gaussian": eta + rng.normal(size=rows),
+        "bernoulli": (rng.uniform(size=rows) < expit(eta)).astype(float),
+        "poisson": rng.poisson(np.exp(eta)).astype(float),
+    }
+
+
+LINKS = {"gaussian": "identity", "bernoulli": "logit", "poisson": "log"}
+
+
+def boosting_rows(rows: int, rounds: int, fits: int) -> list[str]:
+    import lightgbm
+    import xgboost
+
+    x, targets = boosting_data(rows)
+    table = []
+    for family, y in targets.items():
+        link = LINKS[family]
+        # XGBoost
+        builtin = {"reg:squarederror", "binary:logistic", "count:poisson"}
+        xgb_obj = xgboost_objective(family, hessian="builtin", link=link)
+        assert xgb_obj.builtin.objective in builtin
+        dtrain = xgboost.DMatrix(x, label=y, nthread=2)
+        common = {"tree_method": "hist", "max_depth": 6, "eta": 0.1, "nthread": 2}
+        start = xgb_obj.params(y)
+        builtin_params = {**common, "objective": xgb_obj.builtin.objective, **start}
+        builtin_params.pop("disable_default_eval_metric")
+        if family == "bernoulli":  # the built-in takes its base score as a probability
+            builtin_params["base_score"] = float(expit(start["base_score"]))
+        if family == "poisson":
+            builtin_params["base_score"] = float(np.exp(start["base_score"]))
+        models = {}
+
+        def fit_xgb_builtin():
+            models["xgb built-in"] = xgboost.train(builtin_params, dtrain, rounds)
+
+        def fit_xgb_ours():
+            models["xgb mlesym"] = xgboost.train({**common, **start}, dtrain, rounds, obj=xgb_obj)
+
+        # LightGBM
+        lgb_obj = lightgbm_objective(family, hessian="builtin", link=link)
+        lgb_common = {"num_leaves": 63, "learning_rate": 0.1, "num_threads": 2, "verbose": -1}
+        init = lgb_obj.init_score(y)
+        lgb_name = lgb_obj.builtin.objective
+
+        def fit_lgb_builtin():
+            data = lightgbm.Dataset(x, y, init_score=init, free_raw_data=False)
+            models["lgb built-in"] = lightgbm.train(
+                {**lgb_common, "objective": lgb_name, "boost_from_average": False}, data, rounds
+            )
+
+        def fit_lgb_ours():
+            data = lightgbm.Dataset(x, y, init_score=init, free_raw_data=False)
+            models["lgb mlesym"] = lightgbm.train({**lgb_common, **lgb_obj.params()}, data, rounds)
+
+        medians = interleaved(
+            {
+                "xgb built-in": fit_xgb_builtin,
+                "xgb mlesym": fit_xgb_ours,
+                "lgb built-in": fit_lgb_builtin,
+                "lgb mlesym": fit_lgb_ours,
+            },
+            fits,
+            rows,
+        )
+        probe = x[:10000]
+        xgb_gap = np.max(
+            np.abs(
+                models["xgb built-in"].predict(xgboost.DMatrix(probe), output_margin=True)
+                - models["xgb mlesym"].predict(xgboost.DMatrix(probe), output_margin=True)
+            )
+        )
+        lgb_gap = np.max(
+            np.abs(
+                models["lgb built-in"].predict(probe, raw_score=True)
+                - models["lgb mlesym"].predict(probe, raw_score=True)
+            )
+        )
+        for library, gap in (("xgb", xgb_gap), ("lgb", lgb_gap)):
+            ours, theirs = medians[f"{library} mlesym"], medians[f"{library} built-in"]
+            ratio = ours / theirs
+            objective = xgb_obj.builtin.objective if library == "xgb" else lgb_name
+            name = "XGBoost" if library == "xgb" else "LightGBM"
+            table.append(
+                f"| {name} | {family} ({objective}) | {theirs:.2f} | {ours:.2f} | "
+                f"{ratio:.2f}x{'' if ratio <= 1.3 else ' (missed)'} | {gap:.1e} |"
+            )
+            print(table[-1], flush=True)
+    return table
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=float, default=1e6)
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--rows", type=float, default=1e6)
+    parser.add_argument("--rounds", type=int, default=100)
+    parser.add_argument("--fits", type=int, default=3)
+    args = parser.parse_args()
+    n, rows = int(args.n), int(args.rows)
+    import lightgbm
+    import xgboost
+
+    head = (
+        f"Machine: {platform.machine()}, Python {platform.python_version()}, NumPy "
+        f"{np.__version__}, XGBoost {xgboost.__version__}, LightGBM {lightgbm.__version__}, "
+        f"{__import__('os').cpu_count()} cores."
+    )
+    print(head)
+    gradients = [
+        f"Gradient and Hessian, n = {n:,}, float64, {args.repeats} interleaved runs; ratio "
+        "target <= 1.10x; peak: one call's allocation (tracemalloc), MiB; within: peak <= "
+        "hand-written + one input array.",
+        "",
+        "| family | mlesym (ms) | hand-written NumPy (ms) | ratio | peak mlesym | peak hand | within |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    print("\n".join(gradients), flush=True)
+    gradients += gradient_rows(n, args.repeats)
+    boosting = [
+        f"Boosting, {rows:,} rows x 10 features, {args.rounds} rounds, 2 threads, {args.fits} "
+        "interleaved fits each; median seconds; target <= 1.3x the built-in; gap: the largest "
+        "difference of the two models' raw predictions on 10,000 rows.",
+        "",
+        "| library | family (built-in) | built-in (s) | mlesym objective (s) | ratio | gap |",
+        "|---|---|---|---|---|---|",
+    ]
+    print("\n".join(boosting), flush=True)
+    boosting += boosting_rows(rows, args.rounds, args.fits)
+    command = "python benchmarks/bench_second_order.py " + " ".join(sys.argv[1:])
+    text = "\n".join(
+        [
+            "# Second order: gradient/Hessian exports and boosting objectives",
+            "",
+            f"Command: `{command.strip()}` (from the repository root).",
+            head,
+            "",
+            *gradients,
+            "",
+            *boosting,
+            "",
+        ]
+    )
+    (ROOT / "benchmarks" / "SECOND_ORDER.md").write_text(text)
+
+
+if __name__ == "__main__":
+    main()
