@@ -39,7 +39,7 @@ _REAL = {
         raise ValueError(f"{name} must be an array of real numbers; got dtype {array.dtype}")
     if like is not None:
         return array.astype(like.dtype, copy=False)
-    return array.astype(array.dtype if array.dtype == numpy.float32 else numpy.float64)""",
+    return array.astype(array.dtype if array.dtype == numpy.float32 else numpy.float64, copy=False)""",
     "torch": """def _real(value, name, like=None):
     try:
         tensor = torch.as_tensor(value)
@@ -141,6 +141,11 @@ def gradient_source(
     reduced = [_exportable(e) for e in reduced]
     smooth = reduced[:size]
     matrix = [reduced[size + r * size : size + (r + 1) * size] for r in range(size)]
+    if sum(e.count(RESIDUAL) for e in [*reduced, *(v for _, v in common)]) == 1:
+        inline = {RESIDUAL: sp.Add(INPUT, -TARGET, evaluate=False)}  # no array kept alive
+        common = [(name, value.xreplace(inline)) for name, value in common]
+        smooth = [e.xreplace(inline) for e in smooth]
+        matrix = [[e.xreplace(inline) for e in row] for row in matrix]
     varying = {INPUT, RESIDUAL}
     for name, value in common:
         if value.free_symbols & varying:
