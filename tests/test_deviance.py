@@ -9,14 +9,13 @@ import sys
 
 import numpy as np
 import pytest
+import sklearn.metrics as metrics  # the test extra has both references: never skipped
+import statsmodels.api as sm
 from test_backends import to_backend, to_numpy
 
 import mlesym
 from conftest import require_jax, require_torch
 from mlesym.errors import MlesymError
-
-sm = pytest.importorskip("statsmodels.api")
-metrics = pytest.importorskip("sklearn.metrics")
 
 RNG = np.random.default_rng(20261203)
 MU = RNG.uniform(0.2, 6.0, 300)
