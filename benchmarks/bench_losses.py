@@ -18,14 +18,12 @@ For MSE, the bandwidth floor is np.sum over the same bytes (input and target).
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import platform
 import random
 import statistics
 import sys
 import time
-import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -42,6 +40,7 @@ jax.config.update("jax_enable_x64", True)
 import jax.numpy as jnp  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
+from timing import peak_growth  # noqa: E402
 
 import mlesym  # noqa: E402
 
@@ -119,21 +118,6 @@ CASES: dict[str, tuple[dict, Callable, Callable, Callable | None]] = {
         None,
     ),
 }
-
-
-def peak_growth(fn: Callable[[], object]) -> float:
-    """Peak bytes that one call allocates through NumPy, measured with tracemalloc.
-
-    NumPy reports its array buffers to tracemalloc, so this counts every temporary of the
-    NumPy implementations exactly; PyTorch and JAX allocate outside it (not reported).
-    """
-    gc.collect()
-    tracemalloc.start()
-    result = fn()
-    del result
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak
 
 
 def measure(case: str, n: int, repeats: int) -> dict[str, tuple[float, float]]:

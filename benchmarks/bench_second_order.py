@@ -22,13 +22,11 @@ benchmarks/SECOND_ORDER.md.
 from __future__ import annotations
 
 import argparse
-import gc
 import platform
 import random
 import statistics
 import sys
 import time
-import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -37,6 +35,8 @@ from scipy.special import expit, polygamma
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from timing import peak_growth  # noqa: E402
 
 import mlesym  # noqa: E402
 from mlesym.boosting import lightgbm_objective, xgboost_objective  # noqa: E402
@@ -101,17 +101,6 @@ GRADIENTS: dict[str, tuple[dict, Callable, Callable]] = {
         _beta,
     ),
 }
-
-
-def peak_growth(fn: Callable[[], object]) -> float:
-    """Peak bytes one call allocates through NumPy (tracemalloc), inputs excluded."""
-    gc.collect()
-    tracemalloc.start()
-    result = fn()
-    del result
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak
 
 
 def interleaved(calls: dict[str, Callable[[], object]], repeats: int, seed: int) -> dict:
