@@ -356,3 +356,29 @@ def test_documents_show_the_second_order_as_decided():
     assert "Hessian itself" not in cauchy  # it depends on y
     learned = mlesym.derive("gaussian", sigma="learned").to_latex()
     assert "No deviance: the deviance with a learned head is not derived" in learned
+
+
+def test_a_dispersion_given_a_value_keeps_the_stable_forms():
+    """Negative binomial at r = 1: log(1 + e^f) is softplus(f), not log1p(exp(f)), so the
+    NLL and its Hessian stay finite and exact at raw outputs of +-400 and 800 (mpmath)."""
+    import mpmath
+
+    def reference(f: float, y: float, r: float = 1.0):
+        f, y, r = mpmath.mpf(f), mpmath.mpf(y), mpmath.mpf(r)
+        mu = mpmath.exp(f)
+        nll = -(
+            mpmath.loggamma(y + r)
+            - mpmath.loggamma(r)
+            - mpmath.loggamma(y + 1)
+            + r * mpmath.log(r / (r + mu))
+            + y * mpmath.log(mu / (r + mu))
+        )
+        return float(nll), float((y + r) * mu * r / (mu + r) ** 2)  # (y + r) p (1 - p)
+
+    f, y = np.array([-400.0, -30.0, 0.0, 30.0, 400.0, 800.0]), np.array([3.0, 0, 1, 5, 2, 7])
+    nll = mlesym.loss_function("negative_binomial", link="log", r=1, full=True, reduction="none")
+    _, hess = mlesym.gradient_function("negative_binomial", link="log", r=1, full=True)(f, y)
+    with mpmath.workdps(60):
+        expected = [reference(a, b) for a, b in zip(f, y, strict=True)]
+    np.testing.assert_allclose(nll(f, y), [e[0] for e in expected], rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(hess, [e[1] for e in expected], rtol=1e-12, atol=0)

@@ -37,9 +37,15 @@ def _log_sum_exp(expr: sp.Expr) -> sp.Expr:
 
 
 def _log1p(expr: sp.Expr) -> sp.Expr:
+    """log(1 + u) -> log1p(u); log(1 + e^u) -> softplus(u), which never overflows."""
+    from .functions.logistic import softplus
+
     def rewrite(arg: sp.Expr) -> sp.Expr:
         if isinstance(arg, sp.Add) and sp.Integer(1) in arg.args:
-            return log1p(arg - 1)
+            rest = arg - 1
+            if isinstance(rest, sp.exp) and not rest.has(y):
+                return softplus(rest.args[0])
+            return log1p(rest)
         return sp.log(arg)
 
     return expr.replace(sp.log, rewrite)
@@ -269,7 +275,12 @@ RULES = (
         r"$\log \sum_j e^{z_j} = \operatorname{logsumexp}_j(z_j)$, computed shifted by its maximum",
         _log_sum_exp,
     ),
-    _stable("log1p", r"$\log(1 + u) = \operatorname{log1p}(u)$", _log1p),
+    _stable(
+        "log1p",
+        r"$\log(1 + u) = \operatorname{log1p}(u)$; $\log(1 + e^{u}) = "
+        r"\operatorname{softplus}(u)$, which never overflows",
+        _log1p,
+    ),
     _stable(
         "log-binomial",
         r"$\log \binom{N}{y} = \log\Gamma(N + 1) - \log\Gamma(y + 1) - \log\Gamma(N - y + 1)$",

@@ -39,7 +39,8 @@ _REAL = {
         raise ValueError(f"{name} must be an array of real numbers; got dtype {array.dtype}")
     if like is not None:
         return array.astype(like.dtype, copy=False)
-    return array.astype(array.dtype if array.dtype == numpy.float32 else numpy.float64, copy=False)""",
+    dtype = array.dtype if array.dtype == numpy.float32 else numpy.float64
+    return array.astype(dtype, copy=False)""",
     "torch": """def _real(value, name, like=None):
     try:
         tensor = torch.as_tensor(value)
