@@ -129,7 +129,7 @@ class Objective:
         """(gradient, Hessian) per sample in the raw prediction, times the weights."""
         raw = np.asarray(raw, dtype=np.float64)
         target = np.asarray(target, dtype=np.float64).reshape(raw.shape)
-        weight = _weight(sample_weight, raw.shape)
+        weight = _shaped(sample_weight, raw.shape)  # checked by the exported gradient
         grad, hess = self._grad_hess(raw, target, sample_weight=weight)
         if self.hessian == "constant" or self._builtin_hessian("constant"):
             hess = np.ones_like(raw) if weight is None else weight.astype(np.float64)
@@ -235,11 +235,15 @@ def _empty_none(weight):
     return None if weight is None or np.size(weight) == 0 else weight
 
 
-def _weight(sample_weight, shape) -> np.ndarray | None:
+def _shaped(sample_weight, shape) -> np.ndarray | None:
     if sample_weight is None:
         return None
-    weight = np.asarray(sample_weight, dtype=np.float64).reshape(shape)
-    if not (np.all(np.isfinite(weight)) and np.all(weight >= 0)):
+    return np.asarray(sample_weight, dtype=np.float64).reshape(shape)
+
+
+def _weight(sample_weight, shape) -> np.ndarray | None:
+    weight = _shaped(sample_weight, shape)
+    if weight is not None and not (np.all(np.isfinite(weight)) and np.all(weight >= 0)):
         raise ValueError("sample_weight must hold finite, nonnegative numbers")
     return weight
 

@@ -55,7 +55,7 @@ def _saturated(d: Derivation) -> Saturated:
     identity = next((ln for ln in family.links if ln.name == "identity"), None)
     domain = identity.output_domain if identity is not None else None
     theta = sp.Symbol("theta", **_assumptions(domain))
-    t = sp.Symbol("t", **_target_assumptions(family))
+    t = sp.Symbol("t", **{"real": True, **family.support.assumptions})
     density = family.density(t, theta).xreplace(symbols_at(family, d.values))
     nll = -sp.expand_log(sp.log(elementary(density)), force=True)
     try:
@@ -139,14 +139,6 @@ def _with_xlogy(expr: sp.Expr, target: sp.Expr) -> sp.Expr:
 
 def _assumptions(domain) -> dict:
     if domain is not None and domain.nonnegative and not domain.probability:
-        return {"positive": True}
-    return {"real": True}
-
-
-def _target_assumptions(family) -> dict:
-    if family.support.name in ("count", "bounded-count", "binary"):
-        return {"integer": True, "nonnegative": True}
-    if family.support.positive:
         return {"positive": True}
     return {"real": True}
 
