@@ -107,15 +107,17 @@ def gradient_function(
     """A vectorized ``fn(input, target, **params, sample_weight=None) -> (grad, hess)``: the
     gradient and Hessian of the per-sample loss (``full``: the exact NLL) in the raw model
     output, off the kinks, as a boosting library's custom objective needs them. With learned
-    heads, tuples over (input, heads) and the Hessian matrix as a nested tuple. Scalar
-    families; options as for ``loss_function``. ``hessian="fisher"``: the expected Hessian
-    E_y[Hessian] instead, positive where a loss is not convex (Student-t, Cauchy): the
-    Hessian itself for a canonical link, a constant for a location family, computed at the
-    fixed values its parameters must then be given (``nu=3, s=1``)."""
+    heads, tuples over (input, heads) and the Hessian matrix as a nested tuple. For a vector
+    family (K outputs, input shaped (..., K)): the gradient (..., K) and the Hessian
+    (..., K, K), or its diagonal (..., K) with ``hessian="diagonal"`` (what a multiclass
+    boosting objective takes). Options as for ``loss_function``. ``hessian="fisher"``: the
+    expected Hessian E_y[Hessian] instead, positive where a loss is not convex (Student-t,
+    Cauchy): the Hessian itself for a canonical link, a constant for a location family,
+    computed at the fixed values its parameters must then be given (``nu=3, s=1``)."""
     from .export.gradients import compile_gradient
 
     require_text("backend", backend, "'numpy', 'torch' or 'jax'")
-    require_text("hessian", hessian, "'exact' or 'fisher'")
+    require_text("hessian", hessian, "'exact', 'fisher' or 'diagonal'")
     link, variants = _split_options(name, options)
     d = derive(name, link, **variants)
     return compile_gradient(d, backend, require_flag("full", full), hessian)
@@ -128,7 +130,7 @@ def gradient_source(
     from .export.gradients import gradient_source as source
 
     require_text("backend", backend, "'numpy', 'torch' or 'jax'")
-    require_text("hessian", hessian, "'exact' or 'fisher'")
+    require_text("hessian", hessian, "'exact', 'fisher' or 'diagonal'")
     link, variants = _split_options(name, options)
     d = derive(name, link, **variants)
     return source(d, backend, require_flag("full", full), hessian)

@@ -74,6 +74,7 @@ LOWERED_HELPERS = {  # the helpers of the exporter's own operations (their names
     "StirlingLogFactorial": ("_stirling",),
     "ShiftedSoftplus": ("_softplus",),
     "Trigamma": ("_trigamma",),
+    "Softmax": ("_softmax",),
 }
 
 
@@ -93,6 +94,7 @@ def _lowered(xp: str) -> dict[str, str]:
         "KeepDims": "{0}[..., None]",
         "StirlingLogFactorial": "_stirling({0})",
         "Trigamma": "_trigamma({0})",
+        "Softmax": "_softmax({0})",
     }
 
 

@@ -113,6 +113,10 @@ def gradient_source(
     """The Python source of ``gradient_function``: (gradient, Hessian) in the raw outputs;
     ``hessian="fisher"``: the expected Hessian (``engine.second_order.fisher``) instead."""
     check_backend(backend)
+    if d.family.target != "scalar":  # K outputs: a per-class gradient, a K x K Hessian
+        from .class_gradients import class_gradient_source
+
+        return class_gradient_source(d, backend, full, hessian)
     if hessian not in HESSIANS:
         raise UnknownChoiceError("hessian", hessian, HESSIANS)
     if backend not in _REAL:
@@ -243,5 +247,9 @@ def compile_gradient(
     d: Derivation, backend: str = "numpy", full: bool = False, hessian: str = "exact"
 ) -> Callable[..., Any]:
     """Compile ``gradient_source`` and return its function."""
+    if d.family.target != "scalar":
+        from .class_gradients import compile_class_gradient
+
+        return compile_class_gradient(d, backend, full, hessian)
     code = gradient_source(d, backend, full, hessian)
     return compiled(code, gradient_name(d, full, hessian == "fisher"), backend)

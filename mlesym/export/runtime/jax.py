@@ -134,3 +134,8 @@ def _sample_weight(value, shape, dtype, reduction):
                 "sample_weight must not be all zero for reduction='mean' (the weighted mean divides by its sum)"
             )
     return weight
+
+
+def _softmax(z):
+    """The softmax over the last axis."""
+    return jax.nn.softmax(z, axis=-1)

@@ -269,3 +269,12 @@ def _as_real_array(value, name):
     if array.dtype.kind not in "biuf" or (array.dtype.kind == "b" and name == "input"):
         raise ValueError(f"{name} must be an array of real numbers; got dtype {array.dtype}")
     return array
+
+
+def _softmax(z):
+    """exp(z - max z) / sum(exp(z - max z)) over the last axis: no overflow, and each
+    probability to its last digits (exp(z - logsumexp z) loses them at |z| ~ 1e3)."""
+    shifted = numpy.subtract(z, numpy.max(z, axis=-1, keepdims=True))
+    numpy.exp(shifted, out=shifted)
+    shifted /= numpy.sum(shifted, axis=-1, keepdims=True)
+    return shifted

@@ -127,3 +127,8 @@ def _outside(values, low, high):
 def _trigamma(x):
     """psi'(x), the trigamma function."""
     return torch.special.polygamma(1, x)
+
+
+def _softmax(z):
+    """The softmax over the last axis."""
+    return torch.softmax(z, dim=-1)
