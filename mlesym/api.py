@@ -151,12 +151,20 @@ def constant_model(
     """The constant model's optimum over ``target``, weighted by ``sample_weight``: the raw
     output (and each learned head) minimizing sum_i w_i loss_i / sum_i w_i, found
     numerically, in both spaces (``.raw``, the link's; ``.parameter``, the distribution's).
-    It is the ``base_score`` / ``init_score`` a boosting library starts from. Scalar
-    families; options as for ``loss_function``."""
+    It is the ``base_score`` / ``init_score`` a boosting library starts from. For a vector
+    family the targets are shaped (n, K) and ``.raw`` and ``.parameter`` are K-vectors
+    (softmax logits with mean zero, class probabilities). Options as for
+    ``loss_function``."""
     from .export.optimum import constant_model as optimum
 
     link, variants = _split_options(name, options)
     d = derive(name, link, **variants)
+    if d.family.target != "scalar":  # K outputs: Newton steps with the class Hessian
+        from .export.class_optimum import class_constant_model
+
+        return class_constant_model(
+            d, target, sample_weight, require_flag("full", full), lambda ln: derive(name, ln)
+        )
     return optimum(d, target, sample_weight, require_flag("full", full))
 
 

@@ -1,6 +1,8 @@
-"""Custom objectives for XGBoost and LightGBM from any scalar family: the gradient and Hessian
-in the raw prediction (mlesym's verified exports), the matching evaluation metric (the
-weighted mean exact NLL) and the starting score (the weighted constant-model optimum).
+"""Custom objectives for XGBoost and LightGBM from any scalar family, and the categorical with
+the softmax link (multiclass: the Hessian's diagonal, as both libraries take it): the
+gradient and Hessian in the raw prediction (mlesym's verified exports), the matching
+evaluation metric (the weighted mean exact NLL) and the starting score (the weighted
+constant-model optimum).
 
 The objective is the exact negative log-likelihood, the scale on which the libraries' own
 objectives are written (squared error's gradient is f - y, not 2 (f - y)), so that their
@@ -31,9 +33,10 @@ class Builtin:
     """How a library's built-in objective departs from the exact Hessian of its NLL."""
 
     objective: str
-    hessian: str  # 'exact', 'constant' (1 per unit weight) or 'poisson' (exp(f + step))
+    hessian: str  # 'exact', 'constant' (1 per unit weight), 'poisson' (exp(f + step)),
+    # 'softmax2' (2 p (1 - p), XGBoost) or 'softmax_k' (K/(K - 1) p (1 - p), LightGBM)
     params: dict = field(default_factory=dict)  # what the built-in also sets on the trees
-    start: str = "optimum"  # 'optimum' (its base score is the constant model's) or 'mean'
+    start: str = "optimum"  # 'optimum' (the constant model's), 'mean', 'log-probabilities'
     note: str = ""
 
 
@@ -60,6 +63,12 @@ BUILTIN = {
         note="Hessian 1; XGBoost then refits each leaf to a quantile of its residuals, "
         "which a custom objective cannot do",
     ),
+    ("xgboost", "categorical", "softmax"): Builtin(
+        "multi:softprob",
+        "softmax2",
+        note="Hessian diagonal max(2 p (1 - p), 1e-16): twice the exact one; its base score is "
+        "the constant model's, the centred log class frequencies",
+    ),
     ("lightgbm", "gaussian", "identity"): Builtin("regression", "exact"),
     ("lightgbm", "bernoulli", "logit"): Builtin("binary", "exact"),
     ("lightgbm", "poisson", "log"): Builtin(
@@ -68,6 +77,13 @@ BUILTIN = {
         note="Hessian exp(f + poisson_max_delta_step), 0.7 by default",
     ),
     ("lightgbm", "gamma", "log"): Builtin("gamma", "exact", note="the gamma NLL at k = 1"),
+    ("lightgbm", "categorical", "softmax"): Builtin(
+        "multiclass",
+        "softmax_k",
+        start="log-probabilities",
+        note="Hessian diagonal K/(K - 1) p (1 - p); its start is the log class frequencies "
+        "(the constant model's logits shifted by their log-sum-exp)",
+    ),
     ("lightgbm", "huber", "identity"): Builtin(
         "huber",
         "constant",
@@ -106,9 +122,13 @@ class Objective:
             variants = {**fixed, **variants}
         self.derivation: Derivation = api.derive(name, self.link, **variants)
         d = self.derivation
-        if d.family.target != "scalar":
-            raise NotSupportedError(f"{name}: boosting objectives for scalar targets only")
-        if len(derivatives(d, True)[0]) > 1:
+        self.classes = d.family.target != "scalar"
+        if self.classes and not (d.family.support.one_hot and d.link.name == "softmax"):
+            raise NotSupportedError(
+                f"{name}: multiclass boosting takes class labels and logits: the categorical "
+                "family with the softmax link"
+            )
+        if not self.classes and len(derivatives(d, True)[0]) > 1:
             raise NotSupportedError(
                 f"{name}: a learned head needs one boosted output per head; fix it (the "
                 "default) or give its value"
@@ -121,12 +141,22 @@ class Objective:
                 f"{self.library} has no built-in objective for {name} with the {d.link.name} "
                 f"link; built-ins with an mlesym family: {', '.join(known)}"
             )
-        self._grad_hess = api.gradient_function(name, full=True, **self.options)
         self._loss = api.loss_function(name, reduction="none", full=True, **self.options)
+        if self.classes:  # the Hessian's diagonal, as both libraries take it (the softmax
+            # link is canonical: the Fisher Hessian is the exact one)
+            self._grad_hess = api.gradient_function(
+                name, full=True, hessian="diagonal", **self.options
+            )
+            self._fisher = None
+            return
+        self._grad_hess = api.gradient_function(name, full=True, **self.options)
         self._fisher = _fisher(d) if hessian == "fisher" else None
 
     def gradient_hessian(self, raw, target, sample_weight=None) -> tuple[np.ndarray, np.ndarray]:
-        """(gradient, Hessian) per sample in the raw prediction, times the weights."""
+        """(gradient, Hessian) per sample in the raw prediction, times the weights; for
+        classes, raw predictions (n, K), labels (n,) and the Hessian's diagonal (n, K)."""
+        if self.classes:
+            return self._class_gradient_hessian(raw, target, sample_weight)
         raw = np.asarray(raw, dtype=np.float64)
         target = np.asarray(target, dtype=np.float64).reshape(raw.shape)
         weight = _shaped(sample_weight, raw.shape)  # checked by the exported gradient
@@ -140,6 +170,27 @@ class Objective:
             hess = self._fisher(raw) * (1.0 if weight is None else weight)
         return np.asarray(grad, dtype=np.float64), np.asarray(hess, dtype=np.float64)
 
+    def _class_gradient_hessian(self, raw, target, sample_weight=None):
+        raw = np.asarray(raw, dtype=np.float64)
+        labels = _labels(target)
+        if raw.ndim != 2 or raw.shape[0] != labels.size:
+            raise InputError(
+                f"raw predictions must be shaped (n, K) for {labels.size} labels; got "
+                f"{raw.shape} (XGBoost >= 2 and LightGBM >= 4 pass them so)"
+            )
+        grad, hess = self._grad_hess(raw, labels)
+        classes = raw.shape[1]
+        if self.hessian == "constant":
+            hess = np.ones_like(raw)
+        elif self._builtin_hessian("softmax2"):
+            hess = np.maximum(2 * hess, 1e-16)
+        elif self._builtin_hessian("softmax_k"):
+            hess = classes / (classes - 1) * hess
+        weight = _weight(sample_weight, (labels.size,))
+        if weight is not None:
+            grad, hess = grad * weight[:, None], hess * weight[:, None]
+        return grad, hess
+
     def _builtin_hessian(self, kind: str) -> bool:
         return self.hessian == "builtin" and self.builtin.hessian == kind
 
@@ -148,14 +199,33 @@ class Objective:
         weighted mean where the built-in convention starts there)."""
         if self.hessian == "builtin" and self.builtin.start == "mean":
             return float(np.average(np.asarray(target, dtype=float), weights=sample_weight))
+        if self.classes:
+            return self._class_base_score(target, sample_weight)
         found = api.constant_model(
             self.name, np.ravel(target), sample_weight=sample_weight, full=True, **self.options
         )
         return found.raw
 
+    def _class_base_score(self, target, sample_weight=None) -> np.ndarray:
+        """The K starting logits: the constant model's (mean zero), or their log-softmax, the
+        log class frequencies, where the built-in starts there."""
+        labels = _labels(target)
+        classes = int(labels.max()) + 1 if labels.size else 0
+        onehot = np.eye(max(classes, 2))[labels]
+        found = api.constant_model(
+            self.name, onehot, sample_weight=sample_weight, full=True, **self.options
+        )
+        if self.hessian == "builtin" and self.builtin.start == "log-probabilities":
+            return np.log(found.parameter)
+        return np.asarray(found.raw)
+
     def loss(self, raw, target, sample_weight=None) -> float:
         """The weighted mean exact NLL: the evaluation metric."""
         raw = np.asarray(raw, dtype=np.float64)
+        if self.classes:
+            labels = _labels(target)
+            per_sample = self._loss(raw, labels)
+            return float(np.average(per_sample, weights=_weight(sample_weight, labels.shape)))
         per_sample = self._loss(raw, np.asarray(target, dtype=np.float64).reshape(raw.shape))
         weight = _weight(sample_weight, raw.shape)
         return float(np.average(per_sample, weights=weight))
@@ -190,7 +260,11 @@ class XGBoostObjective(Objective):
     def params(self, target, sample_weight=None) -> dict:
         """The booster parameters the objective needs: its start in the raw space, no
         default metric (it would be the squared error's), the built-in's tree settings."""
-        params = {"base_score": self.base_score(target, sample_weight)}
+        start = self.base_score(target, sample_weight)
+        if self.classes:  # a vector base score, as XGBoost >= 3.1 estimates one itself
+            params = {"num_class": start.size, "base_score": _vector(start)}
+        else:
+            params = {"base_score": start}
         params["disable_default_eval_metric"] = 1
         if self.hessian == "builtin":
             params.update(self.builtin.params)
@@ -212,12 +286,24 @@ class LightGBMObjective(Objective):
         return self.metric_name, value, False
 
     def init_score(self, target, sample_weight=None) -> np.ndarray:
-        """One starting raw prediction per row, for ``Dataset(init_score=...)``."""
-        return np.full(np.shape(target)[0], self.base_score(target, sample_weight))
+        """One starting raw prediction per row (a row of K for classes), for
+        ``Dataset(init_score=...)``."""
+        start = self.base_score(target, sample_weight)
+        return (
+            np.tile(start, (np.shape(target)[0], 1))
+            if self.classes
+            else np.full(np.shape(target)[0], start)
+        )
 
-    def params(self) -> dict:
-        """The parameters the objective needs: no default metric (it would be the L2's)."""
-        return {"objective": self, "metric": "None"}
+    def params(self, target=None) -> dict:
+        """The parameters the objective needs: no default metric (it would be the L2's);
+        for classes, ``num_class`` from the labels ``target``."""
+        params = {"objective": self, "metric": "None"}
+        if self.classes:
+            if target is None:
+                raise InputError("a multiclass objective's params need the labels: params(y)")
+            params["num_class"] = int(_labels(target).max()) + 1
+        return params
 
 
 def xgboost_objective(name: str, hessian: str = "exact", **options: Any) -> XGBoostObjective:
@@ -229,6 +315,20 @@ def xgboost_objective(name: str, hessian: str = "exact", **options: Any) -> XGBo
 def lightgbm_objective(name: str, hessian: str = "exact", **options: Any) -> LightGBMObjective:
     """The LightGBM custom objective (native and scikit-learn interfaces) of ``name``."""
     return LightGBMObjective(name, hessian, **options)
+
+
+def _labels(target) -> np.ndarray:
+    """Class labels 0..K-1 as integers (the libraries hand them over as floats)."""
+    values = np.asarray(target)
+    labels = values.astype(np.intp)
+    if values.ndim != 1 or not np.array_equal(labels, values) or np.any(labels < 0):
+        raise InputError("class labels must be a 1-d array of integers 0..K-1")
+    return labels
+
+
+def _vector(values) -> str:
+    """XGBoost's spelling of a vector parameter."""
+    return "[" + ",".join(repr(float(v)) for v in values) + "]"
 
 
 def _empty_none(weight):

@@ -261,7 +261,7 @@ def test_families_no_library_has_beat_squared_error_on_their_own_data(
         (lambda: xgboost_objective("gaussian", hessian="newton"), "hessian must be one of"),
         (lambda: xgboost_objective("student_t", hessian="builtin"), "no built-in objective"),
         (lambda: lightgbm_objective("gaussian", sigma="learned"), "learned head"),
-        (lambda: xgboost_objective("categorical"), "scalar targets"),
+        (lambda: xgboost_objective("categorical"), "the softmax link"),
         (lambda: xgboost_objective("weibull", hessian="fisher"), "Fisher information"),
         (lambda: xgboost_objective("nosuch"), "nosuch"),
     ],
@@ -276,3 +276,78 @@ def test_bad_weights_are_refused():
     obj = xgboost_objective("gaussian")
     with pytest.raises(ValueError, match="nonnegative"):
         obj.gradient_hessian([0.0, 1.0], [1.0, 2.0], [1.0, -1.0])
+
+
+def _classes(seed: int = 0, classes: int = 3):
+    rng = np.random.default_rng(seed)
+    features = rng.normal(size=(ROWS, 5))
+    logits = np.stack([features[:, 0], -features[:, 1], 0.5 * features[:, 2] ** 2], 1)
+    p = np.exp(logits - logits.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    labels = (rng.uniform(size=(ROWS, 1)) > p.cumsum(1)).sum(1).astype(float)
+    return features, labels, rng.uniform(0.5, 2, ROWS)
+
+
+@pytest.mark.parametrize("hessian", ["builtin", "exact"])
+def test_xgboost_softmax_is_reproduced_with_its_factor_two(hessian):
+    """multi:softprob takes 2 p (1 - p) as the Hessian and the centred log frequencies as
+    its base score: with that convention the margins agree; with the exact Hessian (half of
+    XGBoost's, so larger leaves) they do not."""
+    xgb = require_boosting("xgboost")
+    features, labels, weight = _classes()
+    dtrain = xgb.DMatrix(features, label=labels, weight=weight)
+    built = xgb.train({**TREE, "objective": "multi:softprob", "num_class": 3}, dtrain, ROUNDS)
+    obj = xgboost_objective("categorical", link="softmax", hessian=hessian)
+    ours = xgb.train({**TREE, **obj.params(labels, weight)}, dtrain, ROUNDS, obj=obj)
+    difference = np.max(
+        np.abs(built.predict(dtrain, output_margin=True) - ours.predict(dtrain, output_margin=True))
+    )
+    assert difference <= 1e-6 if hessian == "builtin" else difference > 1e-2
+    assert "2 p (1 - p)" in obj.builtin.note
+
+
+@pytest.mark.parametrize("hessian", ["builtin", "exact"])
+def test_lightgbm_multiclass_is_reproduced_with_its_factor_k_over_k_minus_1(hessian):
+    lgb = require_boosting("lightgbm")
+    features, labels, weight = _classes()
+    built = lgb.train(
+        {**LEAVES, "objective": "multiclass", "num_class": 3},
+        lgb.Dataset(features, labels, weight=weight),
+        ROUNDS,
+    )
+    obj = lightgbm_objective("categorical", link="softmax", hessian=hessian)
+    start = obj.init_score(labels, weight)
+    assert start.shape == (ROWS, 3)
+    train = lgb.Dataset(features, labels, weight=weight, init_score=start)
+    ours = lgb.train({**LEAVES, **obj.params(labels)}, train, ROUNDS, feval=obj.metric)
+    difference = built.predict(features, raw_score=True) - (
+        ours.predict(features, raw_score=True) + start
+    )
+    if hessian == "builtin":
+        assert np.max(np.abs(difference)) <= 1e-6
+    else:  # the exact Hessian, (K - 1)/K of LightGBM's; softmax logits free up to a shift
+        assert np.max(np.abs(difference - difference.mean(1, keepdims=True))) > 1e-2
+
+
+def test_the_multiclass_metric_and_start_are_the_cross_entropy_and_frequencies():
+    from sklearn.metrics import log_loss
+
+    features, labels, weight = _classes(seed=1)
+    obj = xgboost_objective("categorical", link="softmax")
+    raw = np.random.default_rng(2).normal(size=(ROWS, 3))
+    p = np.exp(raw) / np.exp(raw).sum(1, keepdims=True)
+    expected = log_loss(labels, p, sample_weight=weight)
+    assert obj.loss(raw, labels, weight) == pytest.approx(expected, rel=1e-12)
+    frequencies = np.bincount(labels.astype(int), weights=weight) / weight.sum()
+    start = obj.base_score(labels, weight)
+    np.testing.assert_allclose(start, np.log(frequencies) - np.log(frequencies).mean(), atol=1e-12)
+
+
+def test_multiclass_objectives_refuse_what_they_cannot_take():
+    obj = xgboost_objective("categorical", link="softmax")
+    with pytest.raises(MlesymError, match="integers 0..K-1"):
+        obj.gradient_hessian(np.zeros((3, 3)), np.array([0.0, 1.5, 2.0]))
+    with pytest.raises(MlesymError, match=r"shaped \(n, K\)"):
+        obj.gradient_hessian(np.zeros(9), np.array([0.0, 1.0, 2.0]))
+    with pytest.raises(MlesymError, match="categorical family with the softmax link"):
+        xgboost_objective("dirichlet")

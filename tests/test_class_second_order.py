@@ -176,3 +176,100 @@ def test_the_source_says_the_verified_derivatives():
     text = mlesym.gradient_source("categorical", link="softmax")
     assert "d loss / d z_k = p(k) - y" in text
     assert "K = 2 and 3" in text
+
+
+def test_the_softmax_constant_model_is_scikit_learns_intercept():
+    """sklearn's fit_intercept_only: the centred log of the weighted class frequencies."""
+    from sklearn._loss.loss import HalfMultinomialLoss
+
+    rng = np.random.default_rng(4)
+    labels, weight = rng.integers(0, K, 400), rng.uniform(0.5, 2, 400)
+    found = mlesym.constant_model(
+        "categorical", np.eye(K)[labels], sample_weight=weight, link="softmax"
+    )
+    expected = HalfMultinomialLoss(n_classes=K).fit_intercept_only(
+        labels.astype(float), sample_weight=weight
+    )
+    np.testing.assert_allclose(found.raw, expected, rtol=1e-12, atol=1e-12)
+    frequencies = np.bincount(labels, weights=weight) / weight.sum()
+    np.testing.assert_allclose(found.parameter, frequencies, rtol=1e-12)
+    in_probabilities = mlesym.constant_model(
+        "categorical", np.eye(K)[labels], sample_weight=weight, link="identity"
+    )
+    np.testing.assert_allclose(in_probabilities.raw, frequencies, rtol=1e-12)
+
+
+def test_the_multinomial_and_dirichlet_constant_models():
+    """Multinomial: the pooled count fractions (hand); Dirichlet: SciPy's log density
+    maximized by Nelder-Mead, and the weighted fit equals the repeated rows."""
+    from scipy import optimize, stats
+
+    rng = np.random.default_rng(5)
+    counts = rng.integers(0, 6, (300, K)).astype(float)
+    found = mlesym.constant_model("multinomial", counts)
+    np.testing.assert_allclose(found.parameter, counts.sum(0) / counts.sum(), rtol=1e-12)
+    shares = rng.dirichlet([2.0, 3.0, 5.0, 1.0], size=1000)
+    found = mlesym.constant_model("dirichlet", shares)
+
+    def nll(u):
+        return -stats.dirichlet.logpdf(shares.T, np.exp(u)).mean()
+
+    best = optimize.minimize(nll, np.zeros(K), method="Nelder-Mead", options={"xatol": 1e-10})
+    np.testing.assert_allclose(found.parameter, np.exp(best.x), rtol=1e-6)
+    np.testing.assert_allclose(found.raw, best.x, atol=1e-6)
+    repeats = rng.integers(1, 4, 1000)
+    weighted = mlesym.constant_model("dirichlet", shares, sample_weight=repeats, link="identity")
+    repeated = mlesym.constant_model("dirichlet", np.repeat(shares, repeats, axis=0))
+    np.testing.assert_allclose(weighted.raw, repeated.parameter, rtol=1e-10)
+
+
+def test_constant_model_errors_for_vector_families():
+    with pytest.raises(ValueError, match=r"targets shaped \(n, K\)"):
+        mlesym.constant_model("categorical", np.array([0, 1, 2]))
+    with pytest.raises(ValueError, match="never occurs"):
+        mlesym.constant_model("categorical", np.eye(3)[[0, 1, 0, 1]])
+    with pytest.raises(ValueError, match="one weight per row"):
+        mlesym.constant_model("categorical", np.eye(3), sample_weight=[1.0, 2.0])
+
+
+@pytest.mark.parametrize(
+    ("name", "link", "kind"),
+    [
+        ("categorical", "softmax", "proved"),
+        ("categorical", "identity", "proved"),
+        ("multinomial", "softmax", "proved"),
+        ("multinomial", "identity", "proved"),
+        ("dirichlet", "log", "refuted"),
+        ("dirichlet", "identity", "undecided"),
+    ],
+)
+def test_convexity_over_the_classes(name, link, kind):
+    """Softmax cross entropy: H = N (diag(p) - p p^T), a covariance (hand); -sum y log p
+    in p: diag(y / p^2). The Dirichlet in log concentrations: checked below at its point."""
+    assert mlesym.convexity(name, link=link).kind == kind
+
+
+def test_the_dirichlet_refutation_point_is_a_saddle_of_scipys_density():
+    """At the reported point, the Hessian of SciPy's Dirichlet NLL in z = log(alpha), by
+    central differences, has a negative eigenvalue."""
+    from scipy import stats
+
+    point = mlesym.convexity("dirichlet", link="log").point
+    z, target = np.array(point["outputs"]), np.array(point["target"])
+    target = target / target.sum()
+
+    def nll(u):
+        return -stats.dirichlet.logpdf(target, np.exp(u))
+
+    h = 1e-4
+    eye = np.eye(3) * h
+    hessian = np.array(
+        [
+            [
+                (nll(z + a + b) - nll(z + a - b) - nll(z - a + b) + nll(z - a - b)) / (4 * h * h)
+                for b in eye
+            ]
+            for a in eye
+        ]
+    )
+    assert np.linalg.eigvalsh(hessian).min() < -0.1

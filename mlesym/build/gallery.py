@@ -96,12 +96,14 @@ def file_names(name: str) -> list[str]:
 
 def _convex_cell(d) -> str:
     """Whether the loss is convex in the raw output(s): yes (proved), no (refuted at a
-    point), undecided; vector targets are not decided yet."""
+    point), undecided."""
     from ..engine.second_order import convexity
 
-    if d.family.target != "scalar":
+    try:
+        decided = convexity(d)
+    except NotImplementedError:  # a fixed covariance: its Hessian is not derived yet
         return "not derived"
-    return {"proved": "yes", "refuted": "no"}.get(convexity(d).kind, "undecided")
+    return {"proved": "yes", "refuted": "no"}.get(decided.kind, "undecided")
 
 
 def _mle_cell(d) -> str:

@@ -187,3 +187,95 @@ def _check(d: Derivation, loss: sp.Expr, result: ClassSecondOrder) -> None:
                         f"{d.family.name}: the class Hessian disagrees with SymPy's at K = "
                         f"{classes}: {a} vs {b}"
                     )
+
+
+def class_convexity(d: Derivation, full: bool = False):
+    """Whether the loss is convex in the K raw outputs: proved where every part of the
+    Hessian is positive semidefinite (D >= 0, each s >= 0, each softmax block's c >= 0: the
+    softmax covariance diag(p) - p p^T is a covariance), refuted at a sampled point where
+    the written-out Hessian at K = 3 has a negative eigenvalue, undecided otherwise."""
+    return d.memo(f"class convexity {full}", lambda: _class_convexity(d, full))
+
+
+def _class_convexity(d: Derivation, full: bool):
+    from .second_order import CONVEXITY_POINTS, Convexity, _nonnegative_everywhere
+
+    result = class_derivatives(d, full)
+    raw = sp.Symbol("u", real=True) if d.link.output_domain.name == "real" else None
+    output = raw if raw is not None else sp.Symbol("u", positive=True)
+    target = _target_symbol(d)
+
+    def over(e: sp.Expr) -> sp.Expr:
+        e = e.replace(
+            lambda a: isinstance(a, sp.Sum) and not a.has(Output),
+            lambda a: sp.Symbol("N", nonnegative=True),
+        )
+        e = e.xreplace({Output(x[i], k): output})
+        return elementary(e.xreplace({y[i, k]: target}))
+
+    parts = [result.diagonal, *(s for s, _ in result.outer), *result.softmax]
+    coupled = any(a.has(Output) for p in parts for a in p.atoms(sp.Sum, logsumexp))
+    if not coupled and all(_nonnegative_everywhere(over(p)) for p in parts):
+        return Convexity(
+            "proved",
+            "the Hessian in the K raw outputs is a sum of positive semidefinite parts for "
+            "every target and output (SymPy: the diagonal and each rank-one coefficient "
+            "nonnegative; diag(p) - p p^T is the covariance of a one-hot draw from p)",
+        )
+    point = _class_negative_point(d, full, result)
+    if point is not None:
+        return Convexity("refuted", point["detail"], point)
+    return Convexity(
+        "undecided",
+        f"the Hessian is positive semidefinite at {CONVEXITY_POINTS} sampled points (K = 3), "
+        "but SymPy could not show it everywhere",
+    )
+
+
+def _target_symbol(d: Derivation) -> sp.Symbol:
+    if d.family.support.one_hot or d.family.support.name == "counts":
+        return sp.Symbol("t", integer=True, nonnegative=True)
+    return sp.Symbol("t", positive=True)
+
+
+def _class_negative_point(d: Derivation, full: bool, result: ClassSecondOrder) -> dict | None:
+    """A sampled point at K = 3 where the Hessian has an eigenvalue below -1e-10."""
+    from .second_order import CONVEXITY_POINTS
+
+    classes = 3
+    zs = sp.symbols(f"z1:{classes + 1}", real=True)
+    ts = sp.symbols(f"t1:{classes + 1}", real=True)
+    entries = [
+        [
+            written_out(result.hessian_entry(sp.Integer(r), sp.Integer(c)), classes, zs, ts)
+            for c in range(1, classes + 1)
+        ]
+        for r in range(1, classes + 1)
+    ]
+    function = sp.lambdify([*zs, *ts], sp.Matrix(entries).applyfunc(elementary), "mpmath")
+    rng = random.Random(20261203)
+    positive = d.link.output_domain.name != "real"
+    with mpmath.workdps(30):
+        for _ in range(CONVEXITY_POINTS):
+            target = [mpmath.mpf(float(v)) for v in d.family.draw_target(rng, classes)]
+            if positive:
+                values = [mpmath.mpf(rng.uniform(0.05, 5)) for _ in zs]
+                if d.link.output_domain.name == "simplex":
+                    values = [v / sum(values) for v in values]
+            else:
+                values = [mpmath.mpf(rng.gauss(0, 3)) for _ in zs]
+            try:
+                m = mpmath.matrix(function(*values, *target))
+            except (ZeroDivisionError, OverflowError, ValueError, TypeError):
+                continue
+            smallest = min(mpmath.eigsy(m)[0])
+            if smallest < -1e-10:
+                shown = ", ".join(mpmath.nstr(v, 4) for v in values)
+                at = ", ".join(mpmath.nstr(v, 4) for v in target)
+                return {
+                    "detail": f"at K = 3, outputs ({shown}) and target ({at}) the Hessian has "
+                    f"a negative eigenvalue ({mpmath.nstr(smallest, 6)})",
+                    "outputs": [float(v) for v in values],
+                    "target": [float(v) for v in target],
+                }
+    return None

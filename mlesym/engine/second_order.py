@@ -67,7 +67,12 @@ class Convexity:
 
 
 def convexity(d: Derivation, full: bool = False) -> Convexity:
-    """Whether the per-sample loss is convex in the raw model outputs (jointly, with heads)."""
+    """Whether the per-sample loss is convex in the raw model outputs (jointly, with heads;
+    all K of them for a vector family)."""
+    if d.family.target != "scalar":
+        from .class_second_order import class_convexity
+
+        return class_convexity(d, full)
     return d.memo(f"convexity {full}", lambda: _convexity(d, full))
 
 

@@ -140,7 +140,7 @@ def _second_order_context(d: Derivation) -> dict | None:
     from ..errors import NotSupportedError
 
     if d.family.target != "scalar":
-        return None
+        return _class_second_order_context(d)
     _, hessian = derivatives(d)
     outputs = [shown_latex(o) for o in outputs_of(d)]
     entries = []
@@ -160,6 +160,7 @@ def _second_order_context(d: Derivation) -> dict | None:
     decided = convexity(d)
     context = {
         "hessian": tuple(entries),
+        "classes": False,
         "kinks": hessian.has(sp.DiracDelta, sp.Heaviside),
         "free_of_y": free_of_y,
         "convexity": {
@@ -179,6 +180,63 @@ def _second_order_context(d: Derivation) -> dict | None:
         "deviance": TeX(shown_equation(r"D_i", model.deviance)),
     }
     return context
+
+
+def _class_second_order_context(d: Derivation) -> dict | None:
+    """The K x K Hessian on its diagonal and off it, for every K (``class_second_order``),
+    and the convexity decision; None where it is not derived (a fixed covariance)."""
+    from ..engine.class_second_order import at, class_derivatives, softmax_at
+    from ..engine.second_order import convexity
+    from ..engine.symbols import Output, i, k, x, y
+
+    try:
+        result = class_derivatives(d)
+    except NotImplementedError:
+        return None
+    other = sp.Symbol("l", integer=True, positive=True)
+    p = sp.IndexedBase("p", positive=True)  # the softmax, shown by name and defined below
+    diagonal = (
+        result.diagonal
+        + sum(s * a**2 for s, a in result.outer)
+        + sum(c * p[i, k] * (1 - p[i, k]) for c in result.softmax)
+    )
+    off = sum(s * a * at(a, other) for s, a in result.outer) - sum(
+        c * p[i, k] * p[i, other] for c in result.softmax
+    )
+    top = r"\partial^{2}\, \text{loss}_i"
+    z_k, z_l = (shown_latex(Output(x[i], index)) for index in (k, other))
+    parts = [diagonal, off]
+    entries = [
+        TeX(shown_equation(rf"\frac{{{top}}}{{\partial {z_k}^{{2}}}}", _lines(diagonal))),
+        TeX(shown_equation(rf"\frac{{{top}}}{{\partial {z_k}\, \partial {z_l}}}", _lines(off))),
+    ]
+    if result.softmax:
+        entries.append(TeX(shown_equation(shown_latex(p[i, k]), softmax_at(k))))
+    decided = convexity(d)
+    return {
+        "hessian": tuple(entries),
+        "classes": True,
+        "kinks": False,
+        "free_of_y": not any(e.has(y) for e in parts),
+        "convexity": {
+            "kind": decided.kind,
+            "detail": decided.detail[:1].upper() + decided.detail[1:],
+        },
+        "saturated": None,
+        "no_saturated": "the saturated model of a vector family is not derived yet",
+    }
+
+
+def _lines(expr: sp.Expr) -> sp.Expr:
+    """A long product multiplied out, so that a display breaks it between its terms; a sum
+    over the classes indexed by j, not by the k of the entry it appears in."""
+    from ..engine.symbols import j, k
+
+    expr = sp.sympify(expr).replace(
+        lambda e: isinstance(e, sp.Sum) and e.limits[0][0] == k and not e.has(j),
+        lambda e: e.xreplace({k: j}),
+    )
+    return sp.expand_mul(expr) if len(sp.latex(expr)) > 220 else expr
 
 
 def _breakable(expr: sp.Expr) -> sp.Expr:
