@@ -22,8 +22,15 @@ import numpy as np
 
 from . import api
 from .engine.derivation import Derivation
+from .engine.family import Family
+from .engine.model import Model, parameter_values
 from .engine.second_order import almost_everywhere, derivatives
 from .errors import InputError, NotSupportedError
+from .export.class_optimum import class_constant_model
+from .export.gradients import compile_gradient
+from .export.optimum import constant_model
+from .export.source import compile_loss
+from .pipeline.verified import verified
 
 HESSIANS = ("exact", "fisher", "constant", "builtin")
 
@@ -113,15 +120,12 @@ class Objective:
 
     library = ""
 
-    def __init__(self, name: str, hessian: str = "exact", **options: Any) -> None:
+    def __init__(self, name: Any, hessian: str = "exact", **options: Any) -> None:
         if hessian not in HESSIANS:
             raise InputError(f"hessian must be one of {', '.join(HESSIANS)}; got {hessian!r}")
-        self.link, variants = api._split_options(name, options)
-        if hessian == "fisher":  # the objective passes no parameters: they are their defaults
-            fixed = {p.name: p.default for p in api.get_family(name).params}
-            variants = {**fixed, **variants}
-        self.derivation: Derivation = api.derive(name, self.link, **variants)
+        self.derivation: Derivation = _derived(name, options, hessian == "fisher")
         d = self.derivation
+        name = d.family.name
         self.classes = d.family.target != "scalar"
         if self.classes and not (d.family.support.one_hot and d.link.name == "softmax"):
             raise NotSupportedError(
@@ -133,7 +137,8 @@ class Objective:
                 f"{name}: a learned head needs one boosted output per head; fix it (the "
                 "default) or give its value"
             )
-        self.name, self.hessian, self.options = name, hessian, {"link": d.link.name, **variants}
+        self.name, self.hessian = name, hessian
+        self.options = {"link": d.link.name, **d.variant, **{k: v for k, v in d.values.items()}}
         self.builtin = BUILTIN.get((self.library, name, d.link.name))
         if hessian == "builtin" and self.builtin is None:
             known = sorted(f"{f} ({lk})" for lib, f, lk in BUILTIN if lib == self.library)
@@ -141,16 +146,13 @@ class Objective:
                 f"{self.library} has no built-in objective for {name} with the {d.link.name} "
                 f"link; built-ins with an mlesym family: {', '.join(known)}"
             )
-        self._loss = api.loss_function(name, reduction="none", full=True, **self.options)
-        if self.classes:  # the Hessian's diagonal, as both libraries take it (the softmax
-            # link is canonical: the Fisher Hessian is the exact one)
-            self._grad_hess = api.gradient_function(
-                name, full=True, hessian="diagonal", **self.options
-            )
-            self._fisher = None
-            return
-        self._grad_hess = api.gradient_function(name, full=True, **self.options)
-        self._fisher = _fisher(d) if hessian == "fisher" else None
+        self._loss = compile_loss(d, "numpy", "none", True)
+        # for classes the Hessian's diagonal, as both libraries take it (the softmax link is
+        # canonical: the Fisher Hessian is the exact one)
+        self._grad_hess = compile_gradient(
+            d, "numpy", True, "diagonal" if self.classes else "exact"
+        )
+        self._fisher = _fisher(d) if hessian == "fisher" and not self.classes else None
 
     def gradient_hessian(self, raw, target, sample_weight=None) -> tuple[np.ndarray, np.ndarray]:
         """(gradient, Hessian) per sample in the raw prediction, times the weights; for
@@ -201,9 +203,7 @@ class Objective:
             return float(np.average(np.asarray(target, dtype=float), weights=sample_weight))
         if self.classes:
             return self._class_base_score(target, sample_weight)
-        found = api.constant_model(
-            self.name, np.ravel(target), sample_weight=sample_weight, full=True, **self.options
-        )
+        found = constant_model(self.derivation, np.ravel(target), sample_weight, full=True)
         return found.raw
 
     def _class_base_score(self, target, sample_weight=None) -> np.ndarray:
@@ -212,9 +212,7 @@ class Objective:
         labels = _labels(target)
         classes = int(labels.max()) + 1 if labels.size else 0
         onehot = np.eye(max(classes, 2))[labels]
-        found = api.constant_model(
-            self.name, onehot, sample_weight=sample_weight, full=True, **self.options
-        )
+        found = class_constant_model(self.derivation, onehot, sample_weight, full=True)
         if self.hessian == "builtin" and self.builtin.start == "log-probabilities":
             return np.log(found.parameter)
         return np.asarray(found.raw)
@@ -315,6 +313,30 @@ def xgboost_objective(name: str, hessian: str = "exact", **options: Any) -> XGBo
 def lightgbm_objective(name: str, hessian: str = "exact", **options: Any) -> LightGBMObjective:
     """The LightGBM custom objective (native and scikit-learn interfaces) of ``name``."""
     return LightGBMObjective(name, hessian, **options)
+
+
+def _derived(source: Any, options: dict, fisher: bool) -> Derivation:
+    """The derivation an objective is made from: a family's name with its options, or a
+    user's family (``mlesym.derive_pdf(...)``, or its ``.family``) with parameter values."""
+    options = dict(options)
+    if isinstance(source, str):
+        link, variants = api._split_options(source, options)
+        family = api.get_family(source)
+    else:
+        family = source.family if isinstance(source, Derivation) else source
+        if not isinstance(family, Family):
+            raise InputError(
+                "an objective is made from a family's name, a Family or a derivation "
+                f"(mlesym.derive_pdf); got {type(source).__name__}"
+            )
+        link = options.pop("link", None)
+        variants = options
+    if fisher:  # the objective passes no parameters: they are their defaults
+        variants = {**{p.name: p.default for p in family.params}, **variants}
+    if isinstance(source, str):
+        return api.derive(source, link, **variants)
+    learned, values = parameter_values(family, variants)
+    return verified(Model.of(family, link, learned, values))
 
 
 def _labels(target) -> np.ndarray:

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+import mlesym
 from conftest import require_boosting
 from mlesym.boosting import lightgbm_objective, xgboost_objective
 from mlesym.errors import MlesymError
@@ -351,3 +352,50 @@ def test_multiclass_objectives_refuse_what_they_cannot_take():
         obj.gradient_hessian(np.zeros(9), np.array([0.0, 1.0, 2.0]))
     with pytest.raises(MlesymError, match="categorical family with the softmax link"):
         xgboost_objective("dirichlet")
+
+
+PSEUDO_HUBER = (  # the density whose NLL is XGBoost's pseudo-Huber loss, normalized by K_1
+    "exp(-delta**2*(sqrt(1 + ((y - mu)/delta)**2) - 1))"
+    " / (2*delta*exp(delta**2)*besselk(1, delta**2))"
+)
+
+
+@pytest.mark.parametrize("slope", [1.0, 2.5])
+def test_xgboost_pseudo_huber_is_reproduced_through_a_user_density(slope):
+    """reg:pseudohubererror is delta^2 (sqrt(1 + (r/delta)^2) - 1) with its exact Hessian
+    (1 + (r/delta)^2)^(-3/2); mlesym has no such family, but the density typed by a user
+    gives the objective, its NLL matching SciPy's K_1 normalizer."""
+    from scipy.special import kv
+
+    xgb = require_boosting("xgboost")
+    d = _pseudo_huber()
+    obj = xgboost_objective(d, delta=slope)
+    features, target, weight = _data("heavy")
+    raw = np.linspace(-3, 3, 7)
+    r = target[:7] - raw
+    expected = slope**2 * (np.sqrt(1 + (r / slope) ** 2) - 1)
+    expected += np.log(2 * slope * np.exp(slope**2) * kv(1, slope**2))
+    assert obj.loss(raw, target[:7]) == pytest.approx(expected.mean(), rel=1e-12)
+    dtrain = xgb.DMatrix(features, label=target, weight=weight)
+    start = obj.base_score(target, weight)
+    built = xgb.train(
+        {**TREE, "objective": "reg:pseudohubererror", "huber_slope": slope, "base_score": start},
+        dtrain,
+        ROUNDS,
+    )
+    ours = xgb.train({**TREE, **obj.params(target, weight)}, dtrain, ROUNDS, obj=obj)
+    difference = built.predict(dtrain, output_margin=True) - ours.predict(
+        dtrain, output_margin=True
+    )
+    assert np.max(np.abs(difference)) <= 1e-6
+
+
+def _pseudo_huber():
+    if not hasattr(_pseudo_huber, "derivation"):
+        _pseudo_huber.derivation = mlesym.derive_pdf(PSEUDO_HUBER, params={"delta": "positive"})
+    return _pseudo_huber.derivation
+
+
+def test_an_objective_takes_names_families_and_derivations_only():
+    with pytest.raises(MlesymError, match="a family's name, a Family or a derivation"):
+        xgboost_objective(3.0)

@@ -268,6 +268,25 @@ class _Parser:
             power = self.argument()
         return value if power is None else sp.Pow(value, power, evaluate=False)
 
+    def bessel_k_follows(self) -> bool:
+        """After K: a subscript glued to an argument list (K_{nu} then a left parenthesis):
+        the Bessel function; a symbol K_{i} has no parenthesis glued to it."""
+        at = self.position + 1
+        if self.peek(1) == "{":
+            depth = 0
+            while at < len(self.tokens):
+                depth += {"{": 1, "}": -1}.get(self.tokens[at].text, 0)
+                at += 1
+                if depth == 0:
+                    break
+        else:
+            at += 1
+        return (
+            at < len(self.tokens)
+            and self.tokens[at].text == r"\left"
+            and not self.tokens[at].spaced
+        )
+
     def opens_call(self) -> bool:
         """The next tokens are an argument list glued to a function name."""
         token = self.tokens[self.position] if self.position < len(self.tokens) else None
@@ -339,6 +358,10 @@ class _Parser:
             self.take("_")
             order = self.argument()
             return self.call(lambda argument: sp.besseli(order, argument))
+        if token == "K" and self.peek() == "_" and self.bessel_k_follows():
+            self.take("_")  # the modified Bessel function of the second kind K_nu
+            order = self.argument()
+            return self.call(lambda argument: sp.besselk(order, argument))
         if token == r"\begin":
             return self.cases()
         if token == r"\pi":

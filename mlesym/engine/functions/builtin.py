@@ -154,6 +154,13 @@ FUNCTIONS = (
         examples=((0, 2.5), (0, -0.5)),
     ),
     Named(
+        sp.besselk,  # no array form: a normalizer at fixed values, a number (pseudo-Huber)
+        "besselk",
+        arity=2,
+        mpmath=mpmath.besselk,
+        examples=((1, 2.5), (0, 0.3)),
+    ),
+    Named(
         None,
         "logsumexp",
         arity=-2,
