@@ -15,7 +15,7 @@ import pytest
 
 import mlesym
 from conftest import require_backend, require_torch
-from mlesym.errors import MlesymError, NotSupportedError
+from mlesym.errors import NotSupportedError
 
 K = 4
 
@@ -167,9 +167,34 @@ def test_fisher_is_the_exact_hessian_for_softmax_and_refused_for_the_dirichlet()
         mlesym.gradient_function("dirichlet", hessian="fisher")
 
 
-def test_a_fixed_covariance_is_a_clear_refusal():
-    with pytest.raises(MlesymError, match="no gradient export yet"):
-        mlesym.gradient_function("multivariate_gaussian")
+@pytest.mark.parametrize("backend", ["numpy", "torch", "jax"])
+@pytest.mark.parametrize("given", [False, True])
+def test_a_fixed_covariance_gives_the_precision_as_hessian(backend, given):
+    """Against autograd through torch.distributions.MultivariateNormal: gradient
+    Sigma^(-1) (z - y), Hessian Sigma^(-1) (the identity without a covariance)."""
+    torch = require_torch()
+    require_backend(backend)
+    rng = np.random.default_rng(6)
+    z, t = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
+    factor = rng.normal(size=(3, 3))
+    covariance = factor @ factor.T + np.eye(3) if given else np.eye(3)
+    zt = torch.tensor(z, requires_grad=True)
+    nll = -torch.distributions.MultivariateNormal(zt, torch.tensor(covariance)).log_prob(
+        torch.tensor(t)
+    )
+    gradient = torch.autograd.grad(nll.sum(), zt)[0].numpy()
+    fn = mlesym.gradient_function("multivariate_gaussian", backend=backend, full=True)
+    options = {"covariance": covariance} if given else {}
+    grad, hess = (np.asarray(a) for a in fn(z, t, **options))
+    np.testing.assert_allclose(grad, gradient, rtol=1e-12, atol=1e-13)
+    precision = np.broadcast_to(np.linalg.inv(covariance), (5, 3, 3))
+    np.testing.assert_allclose(hess, precision, rtol=1e-12, atol=1e-13)
+    _, diagonal = mlesym.gradient_function(
+        "multivariate_gaussian", backend=backend, full=True, hessian="diagonal"
+    )(z, t, **options)
+    np.testing.assert_allclose(
+        np.asarray(diagonal), np.diagonal(precision, axis1=-2, axis2=-1), rtol=1e-12
+    )
 
 
 def test_the_source_says_the_verified_derivatives():
@@ -241,6 +266,7 @@ def test_constant_model_errors_for_vector_families():
         ("multinomial", "identity", "proved"),
         ("dirichlet", "log", "refuted"),
         ("dirichlet", "identity", "undecided"),
+        ("multivariate_gaussian", "identity", "proved"),
     ],
 )
 def test_convexity_over_the_classes(name, link, kind):

@@ -27,7 +27,7 @@ from .derivation import Derivation
 from .functions import elementary
 from .functions.logsumexp import logsumexp
 from .mle import tidied
-from .symbols import K, Output, i, j, k, x, y
+from .symbols import PRECISION, K, Output, i, j, k, x, y
 
 CHECKED_CLASSES = (2, 3)
 CHECK_POINTS = 5
@@ -42,6 +42,7 @@ class ClassSecondOrder:
     diagonal: sp.Expr
     outer: tuple[tuple[sp.Expr, sp.Expr], ...]  # (s, a_k)
     softmax: tuple[sp.Expr, ...]  # the coefficients c of the softmax covariance blocks
+    precision: sp.Expr = sp.S.Zero  # the coefficient of a fixed precision matrix Lambda
 
     def hessian_entry(self, row: sp.Expr, column: sp.Expr) -> sp.Expr:
         """d2 loss / dz_row dz_column, with softmax p_k written as exp(z_k - logsumexp z)."""
@@ -51,7 +52,7 @@ class ClassSecondOrder:
         )
         entry += sum(s * at(a, row) * at(a, column) for s, a in self.outer)
         entry -= sum(c * at(p, row) * at(p, column) for c in self.softmax)
-        return entry
+        return entry + self.precision * PRECISION[row, column]
 
     @property
     def full_diagonal(self) -> sp.Expr:
@@ -61,6 +62,7 @@ class ClassSecondOrder:
             self.diagonal
             + sum(s * a**2 for s, a in self.outer)
             + sum(c * p * (1 - p) for c in self.softmax)
+            + self.precision * PRECISION[k, k]
         )
 
 
@@ -87,7 +89,7 @@ def _checked(d: Derivation, full: bool) -> ClassSecondOrder:
 
 
 def _derived(loss: sp.Expr, name: str) -> ClassSecondOrder:
-    gradient, diagonal = sp.S.Zero, sp.S.Zero
+    gradient, diagonal, precision = sp.S.Zero, sp.S.Zero, sp.S.Zero
     outer, blocks = [], []
     z = sp.Dummy("z", real=True)
     zk = Output(x[i], k)
@@ -102,7 +104,11 @@ def _derived(loss: sp.Expr, name: str) -> ClassSecondOrder:
         c, rest = term.as_independent(Output, as_Add=False)
         if not rest.has(Output):
             continue
-        if isinstance(rest, sp.Sum) and len(rest.limits) == 1:
+        if isinstance(rest, sp.Sum) and rest.has(PRECISION):
+            c2 = 2 * c * _quadratic_residual(rest, name)  # (y - z)^T Lambda (y - z)
+            gradient += c2 * sp.Sum(PRECISION[k, j] * (Output(x[i], j) - y[i, j]), (j, 1, K))
+            precision += c2
+        elif isinstance(rest, sp.Sum) and len(rest.limits) == 1:
             body = along(rest.function, rest.limits[0][0])
             first = sp.diff(body, z)
             gradient += c * first.xreplace({z: zk})
@@ -127,7 +133,20 @@ def _derived(loss: sp.Expr, name: str) -> ClassSecondOrder:
             outer.append((tidied(c * g2), h1.xreplace({z: zk})))
         else:
             raise NotImplementedError(f"{name}: no second order for the term {term}")
-    return ClassSecondOrder(tidied(gradient), tidied(diagonal), tuple(outer), tuple(blocks))
+    return ClassSecondOrder(
+        tidied(gradient), tidied(diagonal), tuple(outer), tuple(blocks), precision
+    )
+
+
+def _quadratic_residual(total: sp.Sum, name: str) -> sp.Expr:
+    """1 for sum_jk (y_j - z_j)(y_k - z_k) Lambda_kj (Lambda symmetric): its gradient in z
+    is 2 Lambda (z - y), its Hessian 2 Lambda; NotImplementedError for any other double sum."""
+    residual = lambda index: y[i, index] - Output(x[i], index)  # noqa: E731
+    limits = [limit[0] for limit in total.limits]
+    expected = residual(j) * residual(k) * PRECISION[k, j]
+    if sorted(limits, key=str) != [j, k] or sp.expand(total.function - expected) != 0:
+        raise NotImplementedError(f"{name}: no second order for {total}")
+    return sp.S.One
 
 
 def written_out(expr: sp.Expr, classes: int, outputs, targets) -> sp.Expr:
@@ -140,15 +159,7 @@ def written_out(expr: sp.Expr, classes: int, outputs, targets) -> sp.Expr:
             sp.Add(*(sp.exp(body.xreplace({index: c})) for c in range(lower, upper + 1)))
         ),
     )
-    expr = expr.replace(
-        lambda e: isinstance(e, sp.Sum),
-        lambda e: sp.Add(
-            *(
-                e.function.xreplace({e.limits[0][0]: c})
-                for c in range(e.limits[0][1], e.limits[0][2] + 1)
-            )
-        ),
-    )
+    expr = expr.replace(lambda e: isinstance(e, sp.Sum), _summed_out)
     expr = expr.replace(lambda e: isinstance(e, Output), lambda e: outputs[int(e.args[1]) - 1])
     return expr.replace(
         lambda e: isinstance(e, sp.Indexed) and e.base == y and len(e.indices) == 2,
@@ -156,11 +167,23 @@ def written_out(expr: sp.Expr, classes: int, outputs, targets) -> sp.Expr:
     )
 
 
+def _summed_out(total: sp.Sum) -> sp.Expr:
+    body = total.function
+    for index, lower, upper in reversed(total.limits):
+        body = sp.Add(*(body.xreplace({index: c}) for c in range(int(lower), int(upper) + 1)))
+    return body
+
+
 def _check(d: Derivation, loss: sp.Expr, result: ClassSecondOrder) -> None:
     """Each derivative against SymPy's of the written-out loss, at K = 2, 3, to 30 digits."""
     rng = random.Random(20261203)
     defaults = {p.symbol: sp.Rational(repr(float(p.default))) for p in d.family.params}
     for classes in CHECKED_CLASSES:
+        factor = sp.Matrix(classes, classes, lambda r, c: sp.Rational(rng.randint(-4, 4), 4))
+        spd = factor * factor.T + sp.eye(classes)  # a precision matrix, symmetric and > 0
+        defaults |= {
+            PRECISION[r + 1, c + 1]: spd[r, c] for r in range(classes) for c in range(classes)
+        }
         zs = sp.symbols(f"z1:{classes + 1}", real=True)
         ts = sp.symbols(f"t1:{classes + 1}", real=True)
         direct = written_out(loss, classes, zs, ts).xreplace(defaults)
@@ -213,14 +236,18 @@ def _class_convexity(d: Derivation, full: bool):
         e = e.xreplace({Output(x[i], k): output})
         return elementary(e.xreplace({y[i, k]: target}))
 
-    parts = [result.diagonal, *(s for s, _ in result.outer), *result.softmax]
+    parts = [result.diagonal, *(s for s, _ in result.outer), *result.softmax, result.precision]
     coupled = any(a.has(Output) for p in parts for a in p.atoms(sp.Sum, logsumexp))
     if not coupled and all(_nonnegative_everywhere(over(p)) for p in parts):
+        reasons = ["the diagonal and each rank-one coefficient nonnegative"]
+        if result.softmax:
+            reasons.append("diag(p) - p p^T is the covariance of a one-hot draw from p")
+        if result.precision != 0:
+            reasons.append("a precision matrix is positive definite")
         return Convexity(
             "proved",
             "the Hessian in the K raw outputs is a sum of positive semidefinite parts for "
-            "every target and output (SymPy: the diagonal and each rank-one coefficient "
-            "nonnegative; diag(p) - p p^T is the covariance of a one-hot draw from p)",
+            f"every target and output (SymPy: {'; '.join(reasons)})",
         )
     point = _class_negative_point(d, full, result)
     if point is not None:

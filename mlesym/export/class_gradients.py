@@ -18,7 +18,7 @@ from .._version import __version__
 from ..engine.class_second_order import ClassSecondOrder, class_derivatives, softmax_at
 from ..engine.derivation import Derivation
 from ..engine.functions.logsumexp import logsumexp
-from ..engine.symbols import Output, k, y
+from ..engine.symbols import PRECISION, Output, i, j, k, x, y
 from ..errors import NotSupportedError, UnknownChoiceError
 from . import backends, runtime
 from .gradients import _IMPORTS, _REAL, _exportable
@@ -83,10 +83,35 @@ class Softmax(sp.Function):
     nargs = 1
 
 
+class PrecisionTimes(sp.Function):
+    """Sigma^(-1) r along the last axis, for the fixed covariance (its Cholesky factor)."""
+
+    nargs = 1
+
+
+class PrecisionDiagonal(sp.Function):
+    """The diagonal of Sigma^(-1), one entry per class."""
+
+    nargs = 0
+
+
+def _lowered_precision(expr: sp.Expr) -> sp.Expr:
+    """sum_j Lambda_kj (z_j - y_j) as PrecisionTimes(z - y); Lambda_kk as its diagonal."""
+    residual = Output(x[i], j) - y[i, j]
+
+    def times(total: sp.Sum) -> sp.Expr:
+        if sp.expand(total.function - PRECISION[k, j] * residual) != 0:
+            raise NotSupportedError(f"no array form for {total}")
+        return PrecisionTimes(Output(x[i], k) - y[i, k])
+
+    expr = expr.replace(lambda e: isinstance(e, sp.Sum) and e.has(PRECISION), times)
+    return expr.xreplace({PRECISION[k, k]: PrecisionDiagonal()})
+
+
 def _per_class(expr: sp.Expr) -> sp.Expr:
     """A per-class expression over arrays (..., K): per-sample parts keep a class axis, and
     exp(z_k - logsumexp z) is the softmax (to its last digits where |z| ~ 1e3)."""
-    expr = array_expression(expr)
+    expr = array_expression(_lowered_precision(expr))
     expr = expr.replace(sp.exp(INPUT - LogSumExp(INPUT)), Softmax(INPUT))
     return expr.replace(ClassSum, lambda u: KeepDims(ClassSum(u))).replace(
         LogSumExp, lambda u: KeepDims(LogSumExp(u))
@@ -145,8 +170,13 @@ def class_gradient_source(
 
     def filled(e: sp.Expr) -> str:  # a per-class value free of the data: shaped like input
         text = printer.doprint(e)
-        return text if e.free_symbols & varying else _FILLED[backend].format(text)
+        if e.free_symbols & varying:
+            return text
+        if e.has(PrecisionDiagonal):  # one value per class, broadcast over the samples
+            return f"{chosen.namespace}.zeros_like(input) + {text}"
+        return _FILLED[backend].format(text)
 
+    chosen = backends.get(backend)
     count = len(per_class)
     gradient_text, diagonal_text, *vectors = [filled(e) for e in reduced[:count]]
     scalars = [  # per sample: broadcast against (..., K, K)
@@ -156,6 +186,9 @@ def class_gradient_source(
         for e in reduced[count:]
     ]
     printed_common = [(str(name), printer.doprint(value)) for name, value in common]
+    precision = result.precision != 0 and not only_diagonal  # + c Sigma^(-1), in the template
+    if result.precision != 0:
+        printer.helpers.update({"_cholesky", "_precision"} if precision else {"_cholesky"})
     chosen = backends.get(backend)
     helpers, uses_math = runtime.helper_source(
         chosen.runtime_module, printer.helpers, chosen.namespace
@@ -165,6 +198,8 @@ def class_gradient_source(
     plain = PlainPrinter()
     params = [p for p in d.family.params if p.symbol in (d.nll if full else d.loss).free_symbols]
     words = ["input", "target", "*", *(f"{p.name}={p.default}" for p in params)]
+    if result.precision != 0:
+        words.append("covariance=None")
     return (
         _environment()
         .get_template("class_gradient.py.j2")
@@ -194,6 +229,8 @@ def class_gradient_source(
             real=_REAL[backend],
             class_target=_CLASS_TARGET[backend],
             eye=_EYE[backend],
+            covariance=result.precision != 0,
+            precision=printer.doprint(result.precision) if precision else None,
             helpers=helpers,
             needs_math=uses_math or "math." in code,
         )

@@ -187,7 +187,7 @@ def _class_second_order_context(d: Derivation) -> dict | None:
     and the convexity decision; None where it is not derived (a fixed covariance)."""
     from ..engine.class_second_order import at, class_derivatives, softmax_at
     from ..engine.second_order import convexity
-    from ..engine.symbols import Output, i, k, x, y
+    from ..engine.symbols import PRECISION, Output, i, k, x, y
 
     try:
         result = class_derivatives(d)
@@ -199,9 +199,12 @@ def _class_second_order_context(d: Derivation) -> dict | None:
         result.diagonal
         + sum(s * a**2 for s, a in result.outer)
         + sum(c * p[i, k] * (1 - p[i, k]) for c in result.softmax)
+        + result.precision * PRECISION[k, k]
     )
-    off = sum(s * a * at(a, other) for s, a in result.outer) - sum(
-        c * p[i, k] * p[i, other] for c in result.softmax
+    off = (
+        sum(s * a * at(a, other) for s, a in result.outer)
+        - sum(c * p[i, k] * p[i, other] for c in result.softmax)
+        + result.precision * PRECISION[k, other]
     )
     top = r"\partial^{2}\, \text{loss}_i"
     z_k, z_l = (shown_latex(Output(x[i], index)) for index in (k, other))

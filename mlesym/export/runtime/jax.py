@@ -139,3 +139,19 @@ def _sample_weight(value, shape, dtype, reduction):
 def _softmax(z):
     """The softmax over the last axis."""
     return jax.nn.softmax(z, axis=-1)
+
+
+def _precision_times(r, chol):
+    """Sigma^(-1) r along the last axis, by a Cholesky solve."""
+    flat = r.reshape(-1, r.shape[-1]).T
+    return jax.scipy.linalg.cho_solve((chol, True), flat).T.reshape(r.shape)
+
+
+def _precision(chol, size, dtype):
+    """Sigma^(-1)."""
+    return jax.scipy.linalg.cho_solve((chol, True), jnp.eye(size, dtype=dtype))
+
+
+def _precision_diagonal(chol, size, dtype):
+    """The diagonal of Sigma^(-1)."""
+    return jnp.diagonal(_precision(chol, size, dtype))

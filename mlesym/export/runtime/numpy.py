@@ -278,3 +278,22 @@ def _softmax(z):
     numpy.exp(shifted, out=shifted)
     shifted /= numpy.sum(shifted, axis=-1, keepdims=True)
     return shifted
+
+
+def _precision_times(r, chol):
+    """Sigma^(-1) r along the last axis, by solves with L (Sigma = L L^T); r for the identity."""
+    if chol is None:
+        return r
+    flat = r.reshape(-1, r.shape[-1]).T
+    return numpy.linalg.solve(chol.T, numpy.linalg.solve(chol, flat)).T.reshape(r.shape)
+
+
+def _precision(chol, size, dtype):
+    """Sigma^(-1), the identity where Sigma is None."""
+    eye = numpy.eye(size, dtype=dtype)
+    return eye if chol is None else numpy.linalg.solve(chol.T, numpy.linalg.solve(chol, eye))
+
+
+def _precision_diagonal(chol, size, dtype):
+    """The diagonal of Sigma^(-1)."""
+    return numpy.diagonal(_precision(chol, size, dtype)).copy()

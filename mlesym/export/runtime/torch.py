@@ -132,3 +132,23 @@ def _trigamma(x):
 def _softmax(z):
     """The softmax over the last axis."""
     return torch.softmax(z, dim=-1)
+
+
+def _precision_times(r, chol):
+    """Sigma^(-1) r along the last axis, by triangular solves with L; r for the identity."""
+    if chol is None:
+        return r
+    flat = r.reshape(-1, r.shape[-1]).T
+    half = torch.linalg.solve_triangular(chol, flat, upper=False)
+    return torch.linalg.solve_triangular(chol.T, half, upper=True).T.reshape(r.shape)
+
+
+def _precision(chol, size, dtype):
+    """Sigma^(-1), the identity where Sigma is None."""
+    eye = torch.eye(size, dtype=dtype)
+    return eye if chol is None else torch.cholesky_inverse(chol)
+
+
+def _precision_diagonal(chol, size, dtype):
+    """The diagonal of Sigma^(-1)."""
+    return torch.diagonal(_precision(chol, size, dtype)).clone()
