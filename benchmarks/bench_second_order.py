@@ -31,7 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from scipy.special import expit, polygamma
+from scipy.special import expit, polygamma, softmax
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -94,6 +94,14 @@ GRADIENTS: dict[str, tuple[dict, Callable, Callable]] = {
         {"name": "negative_binomial", "link": "log", "r": 1},
         lambda rng, n: (rng.normal(size=n), rng.poisson(2.0, n).astype(float)),
         _negative_binomial,
+    ),
+    "categorical/softmax (K=10, diagonal)": (
+        {"name": "categorical", "link": "softmax", "hessian": "diagonal"},
+        lambda rng, n: (
+            rng.normal(size=(n // 10, 10)) * 2,
+            np.eye(10)[rng.integers(0, 10, n // 10)],
+        ),
+        lambda f, y: ((p := softmax(f, axis=-1)) - y, p * (1 - p)),
     ),
     "beta/logit (phi=2)": (
         {"name": "beta", "link": "logit", "phi": 2},

@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 import mlesym
-from mlesym.errors import NotSupportedError
 
 RNG = np.random.default_rng(20261202)
 SIZE = 501
@@ -190,6 +189,8 @@ def test_bad_input_is_a_one_line_error(call, message):
     assert "\n" not in str(error.value)
 
 
-def test_vector_families_are_not_supported_yet():
-    with pytest.raises(NotSupportedError, match="scalar targets"):
+def test_a_vector_family_needs_every_class_to_occur():
+    """The vector constant model is tested in test_class_second_order.py; one row of class
+    1 leaves class 0's logit at minus infinity."""
+    with pytest.raises(ValueError, match="class 0 never occurs"):
         mlesym.constant_model("categorical", [[0.0, 1.0]])

@@ -67,6 +67,52 @@ def test_logcosh_and_expm1mx_against_mpmath(backend):
     np.testing.assert_allclose(_numpy(rt._expm1mx(_array(backend, w))), expected, rtol=1e-13)
 
 
+@pytest.mark.parametrize("backend", backends.names())
+def test_logistic_density_pair_and_softmax_against_mpmath(backend):
+    """sigmoid(u) sigmoid(-u) and the pair (sigmoid(u), sigmoid(-u)) to 1e-15 relative at
+    logits of 1e4 (where p (1 - p) is 0), and the softmax where exp(z - logsumexp z) loses
+    digits."""
+    rt = _module(backend)
+    u = np.array([-1e4, -800.0, -40.0, -1.5, 0.0, 2.0, 37.5, 745.0, 1e4])
+    with mpmath.workdps(60):
+        p = [1 / (1 + mpmath.exp(-mpmath.mpf(v))) for v in u]
+        q = [1 / (1 + mpmath.exp(mpmath.mpf(v))) for v in u]
+        density = [float(a * b) for a, b in zip(p, q, strict=True)]
+        p, q = [float(v) for v in p], [float(v) for v in q]
+    tiny = 1e-300  # subnormals aside (PyTorch's sigmoid(-745) is 0, not 5e-324)
+    np.testing.assert_allclose(
+        _numpy(rt._logistic_density(_array(backend, u))), density, rtol=1e-15, atol=tiny
+    )
+    got_p, got_q = rt._logistic_pair(_array(backend, u))
+    np.testing.assert_allclose(_numpy(got_p), p, rtol=1e-15, atol=tiny)
+    np.testing.assert_allclose(_numpy(got_q), q, rtol=1e-15, atol=tiny)
+    z = np.array([[800.0, 799.0, -800.0], [1e4, -1e4, 0.0]])
+    with mpmath.workdps(60):
+        expected = []
+        for row in z:
+            e = [mpmath.exp(mpmath.mpf(v) - max(row)) for v in row]
+            expected.append([float(v / sum(e)) for v in e])
+    np.testing.assert_allclose(_numpy(rt._softmax(_array(backend, z))), expected, rtol=1e-15)
+
+
+@pytest.mark.parametrize("backend", backends.names())
+def test_precision_helpers_against_numpy_inverse(backend):
+    rt = _module(backend)
+    factor = np.array([[2.0, 0.0, 0.0], [0.5, 1.0, 0.0], [-0.3, 0.2, 0.7]])
+    covariance = factor @ factor.T
+    chol = rt._cholesky(_array(backend, covariance), 3, _array(backend, [1.0]).dtype)
+    r = np.random.default_rng(1).normal(size=(4, 3))
+    inverse = np.linalg.inv(covariance)
+    np.testing.assert_allclose(
+        _numpy(rt._precision_times(_array(backend, r), chol)), r @ inverse, rtol=1e-12
+    )
+    dtype = _array(backend, [1.0]).dtype
+    np.testing.assert_allclose(_numpy(rt._precision(chol, 3, dtype)), inverse, rtol=1e-12)
+    np.testing.assert_allclose(
+        _numpy(rt._precision_diagonal(chol, 3, dtype)), np.diag(inverse), rtol=1e-12
+    )
+
+
 def test_numpy_softplus_with_shift_and_scale_and_xlogy():
     rt = _module("numpy")
     u = np.array([-1e4, -30.0, 0.0, 30.0, 1e4])

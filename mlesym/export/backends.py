@@ -75,6 +75,7 @@ LOWERED_HELPERS = {  # the helpers of the exporter's own operations (their names
     "ShiftedSoftplus": ("_softplus",),
     "Trigamma": ("_trigamma",),
     "Softmax": ("_softmax",),
+    "LogisticDensity": ("_logistic_density",),
     "PrecisionTimes": ("_precision_times",),
     "PrecisionDiagonal": ("_precision_diagonal",),
 }
@@ -97,6 +98,7 @@ def _lowered(xp: str) -> dict[str, str]:
         "StirlingLogFactorial": "_stirling({0})",
         "Trigamma": "_trigamma({0})",
         "Softmax": "_softmax({0})",
+        "LogisticDensity": "_logistic_density({0})",
         "PrecisionTimes": "_precision_times({0}, chol)",
         "PrecisionDiagonal": "_precision_diagonal(chol, input.shape[-1], input.dtype)",
     }

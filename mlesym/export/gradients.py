@@ -70,11 +70,37 @@ class Trigamma(sp.Function):
     """psi'(u): polygamma(1, u), exported as the runtime's _trigamma."""
 
 
+class LogisticDensity(sp.Function):
+    """sigmoid(u) sigmoid(-u), the logistic Hessian, from one exponential (runtime's
+    _logistic_density)."""
+
+    nargs = 1
+
+
+def _logistic_densities(expr: sp.Expr) -> sp.Expr:
+    """Each product sigmoid(u) sigmoid(-u) as LogisticDensity(u), then the terms that share
+    one collected: r s(u) s(-u) + y s(u) s(-u) = (r + y) L(u)."""
+
+    def fold(product: sp.Mul) -> sp.Expr:
+        factors = list(product.args)
+        for f in factors:
+            if isinstance(f, sigmoid) and sigmoid(-f.args[0]) in factors:
+                factors.remove(f)
+                factors.remove(sigmoid(-f.args[0]))
+                return fold(sp.Mul(*factors)) * LogisticDensity(f.args[0])
+        return product
+
+    expr = expr.replace(lambda e: isinstance(e, sp.Mul), fold)
+    densities = list(expr.atoms(LogisticDensity))
+    return sp.collect(expr, densities) if densities and expr.is_Add else expr
+
+
 def _exportable(expr: sp.Expr) -> sp.Expr:
     """Derivatives of log-gamma as functions the backends spell (digamma, trigamma), and
-    1 - sigmoid(u) as sigmoid(-u), which keeps its digits for large u."""
+    1 - sigmoid(u) as sigmoid(-u) (and sigmoid(u) - 1 as -sigmoid(-u)), which keeps its
+    digits for large u."""
     u = sp.Wild("u")
-    expr = expr.replace(1 - sigmoid(u), sigmoid(-u))
+    expr = expr.replace(1 - sigmoid(u), sigmoid(-u)).replace(sigmoid(u) - 1, -sigmoid(-u))
     return expr.replace(
         sp.polygamma,
         lambda order, u: (
@@ -138,6 +164,7 @@ def gradient_source(
     heads = sorted({type(h) for h in per_sample.atoms(Head)}, key=lambda h: h.argument)
 
     symbols = set().union(*(e.free_symbols for e in [*smooth, *sum(matrix, [])]))
+    smooth, matrix, pairs = _paired(smooth, matrix)
     size = len(smooth)
     common, reduced = sp.cse(  # one pass for what gradient and Hessian share (a sigmoid)
         [*smooth, *sum(matrix, [])], symbols=sp.numbered_symbols("common"), order="none"
@@ -151,7 +178,7 @@ def gradient_source(
         common = [(name, value.xreplace(inline)) for name, value in common]
         smooth = [e.xreplace(inline) for e in smooth]
         matrix = [[e.xreplace(inline) for e in row] for row in matrix]
-    varying = {INPUT, RESIDUAL}
+    varying = {INPUT, RESIDUAL, *(s for p, q, _ in pairs for s in (p, q))}
     for name, value in common:
         if value.free_symbols & varying:
             varying.add(name)
@@ -162,9 +189,25 @@ def gradient_source(
             return text
         return FILLED.get(backend, "({1})*ones").format(printer.doprint(INPUT), text)
 
-    printed_common = [(str(name), printer.doprint(value)) for name, value in common]
+    printed_common = [  # each pair first: its argument is written out, needing no common
+        (f"{p}, {q}", f"_logistic_pair({printer.doprint(u)})") for p, q, u in pairs
+    ] + [(str(name), printer.doprint(value)) for name, value in common]
+    if pairs:
+        printer.helpers.add("_logistic_pair")
     printed = [shaped(g) for g in smooth]
     printed_matrix = [[shaped(h) for h in row] for row in matrix]
+    printed_lines = _freed(
+        [
+            *printed_common,
+            *((f"grad{k}", g) for k, g in enumerate(printed)),
+            *(
+                (f"hess{r}{c}", h)
+                for r, row in enumerate(printed_matrix)
+                for c, h in enumerate(row)
+            ),
+        ],
+        {word.strip() for name, _ in printed_common for word in name.split(",")},
+    )
     params = [p for p in d.family.params if p.symbol in symbols]
     helpers, uses_math = runtime.helper_source(
         chosen.runtime_module, printer.helpers, chosen.namespace
@@ -197,7 +240,7 @@ def gradient_source(
             hessian_text=[
                 [plain.doprint(almost_everywhere(h)) for h in row] for row in hessian.tolist()
             ],
-            common=printed_common,
+            common=printed_lines,
             gradient=printed,
             hessian=printed_matrix,
             heads=heads,
@@ -215,8 +258,47 @@ def gradient_source(
     )
 
 
+def _freed(lines: list[tuple[str, str]], temporary: set[str]) -> list[tuple[str, str, list]]:
+    """Each line (name, value) with the temporaries whose last use it is, to ``del`` after
+    it: an array is freed as soon as nothing needs it (peak memory, not only time)."""
+    import re
+
+    last: dict[str, int] = {}
+    for index, (_, value) in enumerate(lines):
+        for word in re.findall(r"\b\w+\b", value):
+            if word in temporary:
+                last[word] = index
+    return [
+        (name, value, sorted((t for t, at in last.items() if at == index), key=str))
+        for index, (name, value) in enumerate(lines)
+    ]
+
+
+def _paired(smooth: list, matrix: list) -> tuple[list, list, list]:
+    """Where both sigmoid(u) and sigmoid(-u) appear, one call gives both (one exponential,
+    not two): each becomes a symbol of the pair, and the logistic density their product."""
+    every = [*smooth, *sum(matrix, [])]
+    found = set().union(*(e.atoms(sigmoid) for e in every))
+    pairs, swap = [], {}
+    for s in sorted(found, key=sp.default_sort_key):
+        u = s.args[0]
+        if sigmoid(-u) in found and not u.could_extract_minus_sign() and s not in swap:
+            k = len(pairs)
+            p, q = (sp.Symbol(f"sigmoid{2 * k + m}", positive=True) for m in (0, 1))
+            pairs.append((p, q, u))
+            swap |= {s: p, sigmoid(-u): q, LogisticDensity(u): p * q}
+    if not pairs:
+        return smooth, matrix, []
+    return (
+        [e.xreplace(swap) for e in smooth],
+        [[e.xreplace(swap) for e in row] for row in matrix],
+        pairs,
+    )
+
+
 def _exported(derivative: sp.Expr) -> sp.Expr:
-    return _in_residual(_exportable(array_expression(almost_everywhere(derivative))))
+    expr = _exportable(array_expression(almost_everywhere(derivative)))
+    return _in_residual(_logistic_densities(expr))
 
 
 def gradient_name(d: Derivation, full: bool, fisher: bool = False) -> str:

@@ -155,3 +155,14 @@ def _precision(chol, size, dtype):
 def _precision_diagonal(chol, size, dtype):
     """The diagonal of Sigma^(-1)."""
     return jnp.diagonal(_precision(chol, size, dtype))
+
+
+def _logistic_density(u):
+    """sigmoid(u) sigmoid(-u) = e / (1 + e)^2 with e = exp(-|u|): one exp, every digit."""
+    e = jnp.exp(-jnp.abs(u))
+    return e / (1 + e) ** 2
+
+
+def _logistic_pair(u):
+    """(sigmoid(u), sigmoid(-u))."""
+    return jax.nn.sigmoid(u), jax.nn.sigmoid(-u)

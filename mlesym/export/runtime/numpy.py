@@ -297,3 +297,27 @@ def _precision(chol, size, dtype):
 def _precision_diagonal(chol, size, dtype):
     """The diagonal of Sigma^(-1)."""
     return numpy.diagonal(_precision(chol, size, dtype)).copy()
+
+
+def _logistic_density(u):
+    """sigmoid(u) sigmoid(-u) = e / (1 + e)^2 with e = exp(-|u|): one exp, every digit (the
+    p (1 - p) of p = sigmoid(u) is 0 at u > 37), in place."""
+    e = numpy.abs(u)
+    numpy.negative(e, out=e)
+    numpy.exp(e, out=e)
+    square = e + 1.0
+    numpy.multiply(square, square, out=square)
+    numpy.divide(e, square, out=e)
+    return e
+
+
+def _logistic_pair(u):
+    """(sigmoid(u), sigmoid(-u)) from one exp, each to its last digits."""
+    e = numpy.abs(u)
+    numpy.negative(e, out=e)
+    numpy.exp(e, out=e)
+    large = e + 1.0
+    numpy.reciprocal(large, out=large)  # sigmoid(|u|)
+    e *= large  # sigmoid(-|u|)
+    positive = u >= 0
+    return numpy.where(positive, large, e), numpy.where(positive, e, large)

@@ -152,3 +152,14 @@ def _precision(chol, size, dtype):
 def _precision_diagonal(chol, size, dtype):
     """The diagonal of Sigma^(-1)."""
     return torch.diagonal(_precision(chol, size, dtype)).clone()
+
+
+def _logistic_density(u):
+    """sigmoid(u) sigmoid(-u) = e / (1 + e)^2 with e = exp(-|u|): one exp, every digit."""
+    e = torch.exp(-torch.abs(u))
+    return e / (1 + e) ** 2
+
+
+def _logistic_pair(u):
+    """(sigmoid(u), sigmoid(-u))."""
+    return torch.sigmoid(u), torch.sigmoid(-u)
