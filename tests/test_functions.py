@@ -81,6 +81,9 @@ def test_elementary_removes_every_engine_function():
 def test_every_function_has_an_array_form_in_every_backend(key, named, backend):
     if named.lowered:
         return  # the exporter computes it itself (tested with the families that use it)
+    if named.constant_only:  # a normalizer at fixed values: its number, or a clear refusal
+        _check_constant_only(named, backend)
+        return
     chosen = backends.get(backend)
     if named.function is None:  # typed only: what it builds must export
         expr = _typed_expression(named)
@@ -90,6 +93,23 @@ def test_every_function_has_an_array_form_in_every_backend(key, named, backend):
     assert template is not None, f"{named.name} has no spelling for {backend}"
     assert set(helpers) <= runtime.names(chosen.runtime_module)
     assert named.examples, f"{named.name} declares no example arguments to check it at"
+
+
+def _check_constant_only(named, backend: str) -> None:
+    """At numbers it prints as its value (to 1e-15 against mpmath); over an array it is a
+    NotSupportedError that names it."""
+    from mlesym.errors import NotSupportedError
+    from mlesym.export.source import INPUT
+
+    for example in named.examples:
+        text = ArrayPrinter(backend).doprint(
+            named.function(*map(sp.Integer, example[:1]), sp.Float(example[1], 30))
+        )
+        with mpmath.workdps(30):
+            expected = float(named.mpmath(*example))
+        assert float(text) == pytest.approx(expected, rel=1e-15)
+    with pytest.raises(NotSupportedError, match=named.name):
+        ArrayPrinter(backend).doprint(named.function(example[0], INPUT))
 
 
 def _typed_expression(named, example=None) -> sp.Expr:
@@ -146,7 +166,11 @@ def _evaluate(backend: str, code: str, arrays: list[np.ndarray], helpers: set[st
     return np.asarray(result, dtype=float)
 
 
-CASES = [(key, named) for key, named in exported() if not named.lowered and named.examples]
+CASES = [  # a constant-only function is checked at numbers above
+    (key, named)
+    for key, named in exported()
+    if not named.lowered and named.examples and not named.constant_only
+]
 
 
 @pytest.mark.parametrize("backend", backends.names())

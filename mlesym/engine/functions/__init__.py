@@ -47,6 +47,7 @@ class Named:
     lowered: bool = False
     examples: tuple[tuple[float, ...], ...] = ()
     operator: str | None = None  # the \operatorname{...} it prints as, which read-back reads
+    constant_only: bool = False  # no array form: exported only where its arguments are numbers
 
     @property
     def name(self) -> str:

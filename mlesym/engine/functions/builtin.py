@@ -159,6 +159,7 @@ FUNCTIONS = (
         arity=2,
         mpmath=mpmath.besselk,
         examples=((1, 2.5), (0, 0.3)),
+        constant_only=True,
     ),
     Named(
         None,
