@@ -80,7 +80,8 @@ def deviance_function(
     to the value that fits its own target best (the mean y for Poisson, gamma, Bernoulli).
     At the default dispersion (sigma = 1, k = 1) it is the unit deviance of statsmodels'
     families and scikit-learn's ``mean_*_deviance``; at others, the scaled deviance D / phi.
-    Scalar families with no learned head; options as for ``loss_function``."""
+    Vector families too (categorical: 2 x the log loss); no learned head; options as for
+    ``loss_function``."""
     return loss_function(name, backend, reduction, deviance=True, **options)
 
 

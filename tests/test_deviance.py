@@ -121,7 +121,7 @@ def test_every_backend_gives_the_same_deviance(backend):
     "name, options, message",
     [
         ("beta", {}, "no unique saturated value"),
-        ("categorical", {"link": "softmax"}, "scalar targets only"),
+        ("dirichlet", {}, "no saturated model"),
         ("gaussian", {"sigma": "learned"}, "learned head"),
     ],
 )
@@ -150,3 +150,40 @@ def test_the_command_line_exports_the_deviance():
         check=False,
     )
     assert refused.returncode == 2 and refused.stderr.count("\n") == 1, refused.stderr
+
+
+def test_vector_deviances_against_scipy_and_scikit_learn():
+    """Categorical: 2 x the per-sample log loss (scikit-learn); multinomial: 2 (log pmf at
+    y / N - log pmf at p), SciPy's multinomial; multivariate Gaussian: the squared
+    Mahalanobis distance (SciPy); the Dirichlet has no saturated model."""
+    from scipy import stats
+    from scipy.spatial.distance import mahalanobis
+    from sklearn.metrics import log_loss
+
+    rng = np.random.default_rng(7)
+    z = rng.normal(0, 2, (40, 3))
+    p = np.exp(z) / np.exp(z).sum(-1, keepdims=True)
+    labels = rng.integers(0, 3, 40)
+    weight = rng.uniform(0.5, 2, 40)
+    got = mlesym.deviance_function("categorical", link="softmax")(z, labels, sample_weight=weight)
+    expected = 2 * log_loss(labels, p, sample_weight=weight)
+    assert got == pytest.approx(expected, rel=1e-12)
+    counts = rng.integers(0, 6, (40, 3)).astype(float)
+    counts[0] = [0.0, 0.0, 4.0]
+    totals = counts.sum(-1)
+    reference = 2 * (
+        stats.multinomial.logpmf(counts, totals, counts / totals[:, None])
+        - stats.multinomial.logpmf(counts, totals, p)
+    )
+    for link, raw in (("softmax", z), ("identity", p)):
+        fn = mlesym.deviance_function("multinomial", link=link, reduction="none")
+        np.testing.assert_allclose(fn(raw, counts), reference, rtol=1e-11, atol=1e-12)
+    factor = rng.normal(size=(3, 3))
+    covariance = factor @ factor.T + np.eye(3)
+    target = rng.normal(size=(40, 3))
+    fn = mlesym.deviance_function("multivariate_gaussian", reduction="none")
+    precision = np.linalg.inv(covariance)
+    expected = [mahalanobis(a, b, precision) ** 2 for a, b in zip(target, z, strict=True)]
+    np.testing.assert_allclose(fn(z, target, covariance=covariance), expected, rtol=1e-12)
+    with pytest.raises(MlesymError, match="no saturated model"):
+        mlesym.deviance_function("dirichlet")

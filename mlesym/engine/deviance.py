@@ -46,7 +46,9 @@ def saturated(d: Derivation) -> Saturated:
 def _saturated(d: Derivation) -> Saturated:
     family = d.family
     if family.target != "scalar":
-        raise NotSupportedError(f"{family.name}: the deviance is derived for scalar targets only")
+        from .class_deviance import class_saturated
+
+        return class_saturated(d)
     if len(outputs_of(d)) > 1:
         raise NotSupportedError(
             f"{family.name}: the deviance with a learned head is not derived; fix the parameter"

@@ -175,6 +175,8 @@ def _second_order_context(d: Derivation) -> dict | None:
         context["no_saturated"] = str(error).split(": ", 1)[-1]
         return context
     context["saturated"] = {
+        "condition": TeX(r"\partial\, \text{NLL}_i / \partial \theta = 0"),
+        "name": TeX(r"\hat{\theta}_i"),
         "parameter": TeX(shown_latex(model.parameter)),
         "nll": TeX(shown_equation(r"-\log p(y_i \mid \hat{\theta}_i)", model.nll)),
         "deviance": TeX(shown_equation(r"D_i", model.deviance)),
@@ -186,8 +188,10 @@ def _class_second_order_context(d: Derivation) -> dict | None:
     """The K x K Hessian on its diagonal and off it, for every K (``class_second_order``),
     and the convexity decision; None where it is not derived (a fixed covariance)."""
     from ..engine.class_second_order import at, class_derivatives, softmax_at
+    from ..engine.deviance import saturated
     from ..engine.second_order import convexity
     from ..engine.symbols import PRECISION, Output, i, k, x, y
+    from ..errors import NotSupportedError
 
     try:
         result = class_derivatives(d)
@@ -216,7 +220,7 @@ def _class_second_order_context(d: Derivation) -> dict | None:
     if result.softmax:
         entries.append(TeX(shown_equation(shown_latex(p[i, k]), softmax_at(k))))
     decided = convexity(d)
-    return {
+    context = {
         "hessian": tuple(entries),
         "classes": True,
         "kinks": False,
@@ -226,8 +230,26 @@ def _class_second_order_context(d: Derivation) -> dict | None:
             "detail": decided.detail[:1].upper() + decided.detail[1:],
         },
         "saturated": None,
-        "no_saturated": "the saturated model of a vector family is not derived yet",
     }
+    try:
+        model = saturated(d)
+    except NotSupportedError as error:
+        context["no_saturated"] = str(error).split(": ", 1)[-1]
+        return context
+    simplex = d.family.predicted == "p"
+    context["saturated"] = {
+        "condition": TeX(
+            r"\partial\, \bigl(\text{NLL}_i + \lambda \textstyle\sum_{k} p_{ik}\bigr) / "
+            r"\partial p_{ik} = 0"
+            if simplex
+            else r"\partial\, \text{NLL}_i / \partial \mu_{ik} = 0"
+        ),
+        "name": TeX(r"\hat{p}_{ik}" if simplex else r"\hat{\mu}_{ik}"),
+        "parameter": TeX(shown_latex(model.parameter)),
+        "nll": TeX(shown_equation(r"-\log p(y_i \mid \hat{\theta}_i)", model.nll)),
+        "deviance": TeX(shown_equation(r"D_i", _lines(model.deviance))),
+    }
+    return context
 
 
 def _lines(expr: sp.Expr) -> sp.Expr:
