@@ -23,8 +23,10 @@ import numpy as np
 from . import api
 from .engine.derivation import Derivation
 from .engine.family import Family
+from .engine.mle import outputs_of
 from .engine.model import Model, parameter_values
 from .engine.second_order import almost_everywhere, derivatives
+from .engine.supports import REAL_LINE
 from .errors import InputError, NotSupportedError
 from .export.class_optimum import class_constant_model
 from .export.gradients import compile_gradient
@@ -132,10 +134,18 @@ class Objective:
                 f"{name}: multiclass boosting takes class labels and logits: the categorical "
                 "family with the softmax link"
             )
-        if not self.classes and len(derivatives(d, True)[0]) > 1:
+        self.heads = [] if self.classes else [type(h) for h in outputs_of(d)[1:]]
+        for head in self.heads:  # each head is one more boosted output, on the real line
+            if head.domain != REAL_LINE:
+                raise NotSupportedError(
+                    f"{name}: the learned head {head.argument} is {head.domain.name}, which a "
+                    "boosted output would leave; learn it on the real line (a 'learned-log' "
+                    "form), fix it or give its value"
+                )
+        if self.heads and hessian in ("fisher", "builtin"):
             raise NotSupportedError(
-                f"{name}: a learned head needs one boosted output per head; fix it (the "
-                "default) or give its value"
+                f"{name}: with a learned head the Hessian is 'exact' (its diagonal) or "
+                f"'constant'; got {hessian!r}"
             )
         self.name, self.hessian = name, hessian
         self.options = {"link": d.link.name, **d.variant, **{k: v for k, v in d.values.items()}}
@@ -159,6 +169,8 @@ class Objective:
         classes, raw predictions (n, K), labels (n,) and the Hessian's diagonal (n, K)."""
         if self.classes:
             return self._class_gradient_hessian(raw, target, sample_weight)
+        if self.heads:
+            return self._head_gradient_hessian(raw, target, sample_weight)
         raw = np.asarray(raw, dtype=np.float64)
         target = np.asarray(target, dtype=np.float64).reshape(raw.shape)
         weight = _shaped(sample_weight, raw.shape)  # checked by the exported gradient
@@ -193,6 +205,37 @@ class Objective:
             grad, hess = grad * weight[:, None], hess * weight[:, None]
         return grad, hess
 
+    def _head_columns(self, raw, target):
+        """raw predictions (n, 1 + heads) as columns, and the target as one column (XGBoost
+        hands the repeated labels of ``obj.labels(y)`` back)."""
+        raw = np.asarray(raw, dtype=np.float64)
+        outputs = 1 + len(self.heads)
+        if raw.ndim != 2 or raw.shape[1] != outputs:
+            raise InputError(
+                f"raw predictions must be shaped (n, {outputs}): the prediction, then "
+                + ", ".join(h.argument for h in self.heads)
+                + f"; got {raw.shape}"
+            )
+        target = np.asarray(target, dtype=np.float64).reshape(raw.shape[0], -1)[:, 0]
+        return raw, target
+
+    def _head_gradient_hessian(self, raw, target, sample_weight=None):
+        raw, target = self._head_columns(raw, target)
+        weight = _shaped(sample_weight, target.shape)
+        grads, hessian = self._grad_hess(raw[:, 0], target, *raw[:, 1:].T, sample_weight=weight)
+        grad = np.stack(grads, axis=1)
+        if self.hessian == "constant":
+            hess = np.ones_like(raw) * (1.0 if weight is None else weight[:, None])
+        else:  # the diagonal of the joint Hessian: one Newton step per output
+            hess = np.stack([hessian[m][m] for m in range(raw.shape[1])], axis=1)
+        return grad, hess
+
+    def labels(self, target) -> np.ndarray:
+        """The labels XGBoost needs for a model with heads: the target repeated once per
+        boosted output, shaped (n, 1 + heads) (it sizes the model by them)."""
+        target = np.asarray(target, dtype=np.float64).ravel()
+        return np.repeat(target[:, None], 1 + len(self.heads), axis=1)
+
     def _builtin_hessian(self, kind: str) -> bool:
         return self.hessian == "builtin" and self.builtin.hessian == kind
 
@@ -204,7 +247,13 @@ class Objective:
         if self.classes:
             return self._class_base_score(target, sample_weight)
         found = constant_model(self.derivation, np.ravel(target), sample_weight, full=True)
+        if self.heads:
+            return np.array([found.outputs[n] for n in ("input", *self._head_names)])
         return found.raw
+
+    @property
+    def _head_names(self) -> list[str]:
+        return [h.argument for h in self.heads]
 
     def _class_base_score(self, target, sample_weight=None) -> np.ndarray:
         """The K starting logits: the constant model's (mean zero), or their log-softmax, the
@@ -224,6 +273,10 @@ class Objective:
             labels = _labels(target)
             per_sample = self._loss(raw, labels)
             return float(np.average(per_sample, weights=_weight(sample_weight, labels.shape)))
+        if self.heads:
+            raw, target = self._head_columns(raw, target)
+            per_sample = self._loss(raw[:, 0], target, *raw[:, 1:].T)
+            return float(np.average(per_sample, weights=_weight(sample_weight, target.shape)))
         per_sample = self._loss(raw, np.asarray(target, dtype=np.float64).reshape(raw.shape))
         weight = _weight(sample_weight, raw.shape)
         return float(np.average(per_sample, weights=weight))
@@ -261,6 +314,8 @@ class XGBoostObjective(Objective):
         start = self.base_score(target, sample_weight)
         if self.classes:  # a vector base score, as XGBoost >= 3.1 estimates one itself
             params = {"num_class": start.size, "base_score": _vector(start)}
+        elif self.heads:  # one output per head: the labels of obj.labels(y) size the model
+            params = {"base_score": _vector(start)}
         else:
             params = {"base_score": start}
         params["disable_default_eval_metric"] = 1
@@ -289,7 +344,7 @@ class LightGBMObjective(Objective):
         start = self.base_score(target, sample_weight)
         return (
             np.tile(start, (np.shape(target)[0], 1))
-            if self.classes
+            if self.classes or self.heads
             else np.full(np.shape(target)[0], start)
         )
 
@@ -297,6 +352,8 @@ class LightGBMObjective(Objective):
         """The parameters the objective needs: no default metric (it would be the L2's);
         for classes, ``num_class`` from the labels ``target``."""
         params = {"objective": self, "metric": "None"}
+        if self.heads:  # LightGBM boosts several outputs as "classes"
+            params["num_class"] = 1 + len(self.heads)
         if self.classes:
             if target is None:
                 raise InputError("a multiclass objective's params need the labels: params(y)")

@@ -399,3 +399,60 @@ def _pseudo_huber():
 def test_an_objective_takes_names_families_and_derivations_only():
     with pytest.raises(MlesymError, match="a family's name, a Family or a derivation"):
         xgboost_objective(3.0)
+
+
+def _heteroscedastic(seed: int = 0):
+    rng = np.random.default_rng(seed)
+    features = rng.normal(size=(4000, 3))
+    target = features[:, 0] + np.exp(0.7 * features[:, 1]) * rng.normal(size=4000)
+    return features, target
+
+
+def test_a_learned_log_variance_is_a_second_boosted_output():
+    """Gaussian with a learned log-variance, one boosted output each (XGBoost: labels
+    repeated per output; LightGBM: num_class = 2): on data whose scale varies, the held-out
+    NLL (SciPy's normal log-density) beats squared error with one residual scale."""
+    xgb = require_boosting("xgboost")
+    lgb = require_boosting("lightgbm")
+    features, target = _heteroscedastic()
+    train, test = slice(0, 3000), slice(3000, None)
+    settings = {"max_depth": 3, "eta": 0.1, "tree_method": "hist", "seed": 0, "nthread": 1}
+    obj = xgboost_objective("gaussian", sigma="learned-log")
+    dtrain = xgb.DMatrix(features[train], label=obj.labels(target[train]))
+    ours = xgb.train({**settings, **obj.params(target[train])}, dtrain, 100, obj=obj)
+    raw = ours.predict(xgb.DMatrix(features[test]), output_margin=True).astype(float)
+    ours_nll = -stats.norm.logpdf(target[test], raw[:, 0], np.exp(raw[:, 1] / 2)).mean()
+    assert obj.loss(raw, target[test]) == pytest.approx(ours_nll, rel=1e-12)
+    plain = xgb.train(settings, xgb.DMatrix(features[train], label=target[train]), 100)
+    spread = np.std(target[train] - plain.predict(xgb.DMatrix(features[train])))
+    plain_nll = -stats.norm.logpdf(
+        target[test], plain.predict(xgb.DMatrix(features[test])), spread
+    ).mean()
+    assert ours_nll < plain_nll - 0.3
+
+    light = lightgbm_objective("gaussian", sigma="learned-log")
+    start = light.init_score(target[train])
+    assert start.shape == (3000, 2)
+    model = lgb.train(
+        {**LEAVES, **light.params(), "learning_rate": 0.1},
+        lgb.Dataset(features[train], target[train], init_score=start),
+        100,
+    )
+    raw = model.predict(features[test], raw_score=True) + start[0]
+    light_nll = -stats.norm.logpdf(target[test], raw[:, 0], np.exp(raw[:, 1] / 2)).mean()
+    assert light_nll < plain_nll - 0.3
+
+
+def test_a_head_gradient_is_the_exported_one_and_a_positive_head_is_refused():
+    obj = xgboost_objective("gaussian", sigma="learned-log")
+    raw = np.array([[0.5, -1.0], [2.0, 0.3]])
+    target = np.array([1.0, -1.0])
+    grad, hess = obj.gradient_hessian(raw, obj.labels(target), [1.0, 2.0])
+    s = raw[:, 1]  # NLL = (s + r^2 e^-s) / 2 + const, r = y - f (hand derivation)
+    r = target - raw[:, 0]
+    expected_grad = np.stack([-r * np.exp(-s), 0.5 - 0.5 * r**2 * np.exp(-s)], 1) * [[1], [2]]
+    expected_hess = np.stack([np.exp(-s), 0.5 * r**2 * np.exp(-s)], 1) * [[1], [2]]
+    np.testing.assert_allclose(grad, expected_grad, rtol=1e-14)
+    np.testing.assert_allclose(hess, expected_hess, rtol=1e-14)
+    with pytest.raises(MlesymError, match="learned-log"):
+        xgboost_objective("gaussian", sigma="learned")
