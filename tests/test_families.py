@@ -186,7 +186,9 @@ def test_full_export_matches_scipy_elementwise(variant):
     family, link, outputs, targets, params = _setup(variant, size=200)
     fn = loss_function(variant[0], link=variant[1], full=True, reduction="none")
     expected = -family.references.logpdf(targets, link.reference(outputs), **params)
-    np.testing.assert_allclose(fn(outputs, targets, **params), expected, rtol=1e-12)
+    # SciPy's log density is a sum of terms of order 1: near a zero of the NLL (-3.5e-5 for
+    # the gamma at one sample) only its absolute error, about 1e-16, is small
+    np.testing.assert_allclose(fn(outputs, targets, **params), expected, rtol=1e-12, atol=1e-14)
 
 
 @pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
@@ -202,6 +204,8 @@ def test_minimizing_a_constant_prediction_gives_the_closed_form_mle(variant):
     family, link, _, _, _ = _setup(variant)
     rng = np.random.default_rng(7)
     targets = sample_targets(family.name, 301, NUM_CLASSES, rng)
+    if link.name == "log" and family.support.name == "real":
+        targets = targets + 3.0  # a log link on the real line needs a positive mean
     fn = loss_function(variant[0], link=variant[1])
     reference = family.references.loss[link.name]
     if family.references.constant_mle is None:  # no closed form: minimize the reference too

@@ -260,6 +260,10 @@ CONVEX = {  # the README's list; refutations have a hand-checkable sign change i
     ("geometric", "identity"): True, ("geometric", "logit"): True,
     ("gamma", "log"): True, ("weibull", "log"): True, ("negative_binomial", "log"): True,
     ("beta", "identity"): True,
+    ("gamma", "inverse"): True,  # k / eta^2
+    ("inverse_gaussian", "inverse_squared"): True,  # lamda / (4 eta^(3/2))
+    ("poisson", "sqrt"): True,  # 2 + 2 y / eta^2
+    ("gaussian", "log"): False,  # e^eta (2 e^eta - y) < 0 where y > 2 e^eta
     ("cauchy", "identity"): False, ("student_t", "identity"): False,
     ("gamma", "identity"): False, ("weibull", "identity"): False,  # -k/l^2 + ... at small y
     ("inverse_gaussian", "identity"): False, ("inverse_gaussian", "log"): False,

@@ -35,6 +35,58 @@ POSITIVE = Link(
     reference=lambda v: v,
 )
 
+INVERSE = Link(
+    name="inverse",
+    description=(
+        r"the model outputs $\eta > 0$ and the mean is $1 / \eta$ (the canonical link of the "
+        r"gamma)"
+    ),
+    parameter=lambda: 1 / Output(x[i]),
+    output_domain="positive",
+    reference=lambda eta: 1.0 / eta,
+)
+
+INVERSE_SQUARED = Link(
+    name="inverse_squared",
+    description=(
+        r"the model outputs $\eta > 0$ and the mean is $\eta^{-1/2}$ (the canonical link of "
+        r"the inverse Gaussian)"
+    ),
+    parameter=lambda: 1 / sp.sqrt(Output(x[i])),
+    output_domain="positive",
+    reference=lambda eta: 1.0 / np.sqrt(eta),
+    rewrites=(
+        Rule(
+            name="residual-over-root",
+            title="Divide the residual by the root of the target",
+            explanation=(
+                r"Write $(q - 1)^{2} / y_i$ as $(q / \sqrt{y_i} - 1 / \sqrt{y_i})^{2}$, with "
+                r"$q = y_i \sqrt{\eta}$: $q^{2}$ overflows where the loss does not."
+            ),
+            apply=rules.residual_over_target,
+        ),
+    ),
+)
+
+SQRT = Link(
+    name="sqrt",
+    description=r"the model outputs $\eta > 0$ and the rate is $\eta^{2}$",
+    parameter=lambda: Output(x[i]) ** 2,
+    output_domain="positive",
+    reference=lambda eta: eta**2,
+    rewrites=(
+        Rule(
+            name="log-of-square",
+            title="Log of the square",
+            explanation=(
+                r"Use $\log \eta^{2} = 2 \log \eta$ for $\eta > 0$: $\eta^{2}$ underflows to 0 "
+                r"at $\eta = 10^{-300}$, $\log \eta$ does not."
+            ),
+            apply=rules.log_of_power,
+        ),
+    ),
+)
+
 PROBABILITY = Link(
     name="identity",
     description="the model outputs the probability p directly (for example after a sigmoid)",

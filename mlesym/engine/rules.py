@@ -16,7 +16,7 @@ import sympy as sp
 
 from .derivation import Relation
 from .functions.logistic import sigmoid, softplus
-from .symbols import depends_on_sample, depends_on_theta, k
+from .symbols import Output, depends_on_sample, depends_on_theta, k
 
 
 def unevaluated_log(arg: sp.Expr) -> sp.Expr:
@@ -231,3 +231,36 @@ LOG_DENSITY_RULES = (
         split_log_constants,
     ),
 )
+
+
+def log_of_power(expr: sp.Expr) -> sp.Expr:
+    """log(u^n) -> n log u for a positive model output u: log(eta^2) underflows to log 0
+    at eta = 1e-300, 2 log(eta) does not."""
+
+    def rewrite(arg: sp.Expr) -> sp.Expr:
+        if isinstance(arg, sp.Pow) and isinstance(arg.base, Output) and arg.exp.is_number:
+            return arg.exp * sp.log(arg.base)
+        return sp.log(arg)
+
+    return expr.replace(sp.log, rewrite)
+
+
+def residual_over_target(expr: sp.Expr) -> sp.Expr:
+    """(q - 1)^2 / y -> (q / sqrt(y) - 1 / sqrt(y))^2 for a positive target y: q^2 overflows
+    at q = 1e156 where the loss, about q^2 / y, does not."""
+
+    def rewrite(term: sp.Expr) -> sp.Expr:
+        factors = sp.Mul.make_args(term)
+        square = next((f for f in factors if f.is_Pow and f.exp == 2 and f.base.has(Output)), None)
+        target = next(
+            (f for f in factors if f.is_Pow and f.exp == -1 and isinstance(f.base, sp.Indexed)),
+            None,
+        )
+        if square is None or target is None:
+            return term
+        root = sp.sqrt(target.base)
+        rest = [f for f in factors if f is not square and f is not target]
+        scaled = sp.Add(*(a / root for a in sp.Add.make_args(square.base)))
+        return sp.Mul(*rest) * scaled**2
+
+    return expr.replace(lambda e: isinstance(e, sp.Mul), rewrite)

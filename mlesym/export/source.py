@@ -395,6 +395,11 @@ def source(
             heads=heads,
             command=export_command(d, backend, full, deviance),
             input_domain=d.link.output_domain,
+            input_meaning=(
+                f"the {d.family.predicted} itself"
+                if d.link.name == "identity"
+                else f"the raw output of the {d.link.name} link"
+            ),
             params=params,
             reduction=reduction,
             version=__version__,

@@ -8,7 +8,7 @@ from ..engine.family import POSITIVE, Convention, Family, Param, learned_itself
 from ..engine.functions.expm1mx import expm1mx
 from ..engine.functions.gammas import lgammatail
 from ..engine.lazy import numpy as np
-from ..engine.links import LOG
+from ..engine.links import INVERSE, LOG
 from ..engine.links import POSITIVE as MEAN
 from ..engine.references import LearnedReferences, References
 
@@ -83,16 +83,19 @@ FAMILY = Family(
         r"at a large shape $k$"
     ),
     statement=lambda mu: rf"\operatorname{{Gamma}}\left(k, \tfrac{{k}}{{{mu}}}\right)",
-    links=(LOG, MEAN),
+    canonical_link="inverse",
+    links=(LOG, MEAN, INVERSE),
     conventions={
         "log": Convention("Gamma NLL", "gamma negative log-likelihood"),
         "identity": Convention("Gamma NLL", "gamma negative log-likelihood"),
+        "inverse": Convention("Gamma NLL", "gamma negative log-likelihood"),
     },
     references=References(
         logpdf=_logpdf,
         loss={
             "log": lambda input, target: target * np.exp(-input) + input,
             "identity": lambda input, target: target / input + np.log(input),
+            "inverse": lambda eta, target: target * eta - np.log(eta),
         },
         torch={},
         constant_mle=lambda targets: np.mean(targets),

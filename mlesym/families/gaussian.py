@@ -6,7 +6,7 @@ import sympy as sp
 
 from ..engine.family import REAL, Convention, Family, Learned, Param
 from ..engine.lazy import numpy as np
-from ..engine.links import IDENTITY
+from ..engine.links import IDENTITY, LOG
 from ..engine.references import LearnedReferences, References
 
 sigma = sp.Symbol("sigma", positive=True)
@@ -97,13 +97,17 @@ FAMILY = Family(
     density=density,
     statement=lambda mean: rf"\mathcal{{N}}\left({mean}, \sigma^{{2}}\right)",
     canonical_link="identity",
-    links=(IDENTITY,),
+    links=(IDENTITY, LOG),
     conventions={
         "identity": Convention("MSE", "mean squared error", "SSE", "mse_loss"),
+        "log": Convention("MSE", "mean squared error of the mean e^eta", "SSE"),
     },
     references=References(
         logpdf=_logpdf,
-        loss={"identity": lambda input, target: (input - target) ** 2},
+        loss={
+            "identity": lambda input, target: (input - target) ** 2,
+            "log": lambda eta, target: (np.exp(eta) - target) ** 2,
+        },
         torch={"identity": _torch_mse},
         constant_mle=lambda targets: np.mean(targets),
     ),

@@ -6,7 +6,7 @@ import sympy as sp
 
 from ..engine.family import POSITIVE, Convention, Family, Param
 from ..engine.lazy import numpy as np
-from ..engine.links import LOG
+from ..engine.links import INVERSE_SQUARED, LOG
 from ..engine.links import POSITIVE as MEAN
 from ..engine.references import References
 
@@ -39,16 +39,29 @@ FAMILY = Family(
     params=(Param("lamda", lamda, "shape"),),
     density=density,
     statement=lambda mu: rf"\operatorname{{IG}}\left({mu}, \lambda\right)",
-    links=(MEAN, LOG),
+    canonical_link="inverse_squared",
+    notes=(
+        (
+            "Numerical range",
+            r"With the inverse-squared link the residual $y_i \sqrt{\eta} - 1$ is formed from "
+            r"a rounded product: where $y_i \sqrt{\eta}$ is within a few rounding errors of 1 "
+            r"the loss, itself tiny there, carries an absolute error of about "
+            r"$4 \varepsilon\, |y_i \sqrt{\eta} - 1| / y_i$ ($\varepsilon$ the machine "
+            r"epsilon); elsewhere it is exact to $10^{-12}$",
+        ),
+    ),
+    links=(MEAN, LOG, INVERSE_SQUARED),
     conventions={
         "identity": Convention("IG NLL", "inverse Gaussian negative log-likelihood"),
         "log": Convention("IG NLL", "inverse Gaussian negative log-likelihood"),
+        "inverse_squared": Convention("IG NLL", "inverse Gaussian negative log-likelihood"),
     },
     references=References(
         logpdf=_logpdf,
         loss={
             "identity": lambda mu, target: (target - mu) ** 2 / (mu**2 * target),
             "log": lambda eta, target: (target - np.exp(eta)) ** 2 / (np.exp(2 * eta) * target),
+            "inverse_squared": lambda eta, target: (target * np.sqrt(eta) - 1) ** 2 / target,
         },
         torch={},
         constant_mle=lambda targets: np.mean(targets),

@@ -6,7 +6,7 @@ import sympy as sp
 
 from ..engine.family import COUNT, Convention, Family
 from ..engine.lazy import numpy as np
-from ..engine.links import LOG, POSITIVE
+from ..engine.links import LOG, POSITIVE, SQRT
 from ..engine.references import References
 
 
@@ -48,7 +48,7 @@ FAMILY = Family(
     density=density,
     statement=lambda rate: rf"\operatorname{{Poisson}}\left({rate}\right)",
     canonical_link="log",
-    links=(LOG, POSITIVE),
+    links=(LOG, POSITIVE, SQRT),
     conventions={
         "log": Convention(
             "Poisson NLL", "Poisson negative log-likelihood", None, "poisson_nll_loss"
@@ -56,12 +56,14 @@ FAMILY = Family(
         "identity": Convention(
             "Poisson NLL", "Poisson negative log-likelihood", None, "poisson_nll_loss"
         ),
+        "sqrt": Convention("Poisson NLL", "Poisson negative log-likelihood"),
     },
     references=References(
         logpdf=_logpmf,
         loss={
             "log": lambda input, target: np.exp(input) - target * input,
             "identity": lambda input, target: input - target * np.log(input),
+            "sqrt": lambda eta, target: eta**2 - 2 * target * np.log(eta),
         },
         torch={"log": _torch_poisson(True), "identity": _torch_poisson(False)},
         constant_mle=lambda targets: np.mean(targets),
