@@ -79,7 +79,11 @@ def _constant_mle(d: Derivation) -> ConstantMLE | None:
     if d.family.target != "scalar":
         return None
     outputs = outputs_of(d)
-    constants = tuple(sp.Symbol(f"c_{k}", real=True) for k in range(len(outputs)))
+    domains = [type(o).domain if isinstance(o, Head) else d.link.output_domain for o in outputs]
+    constants = tuple(  # a positive output's constant is positive: one root, not two
+        sp.Symbol(f"c_{k}", **({"positive": True} if dom.name == "positive" else {"real": True}))
+        for k, dom in enumerate(domains)
+    )
     loss = elementary(d.loss).xreplace(dict(zip(outputs, constants, strict=True)))
     stationarity = tuple(sum_over_samples(sp.diff(loss, c)) for c in constants)
     result = ConstantMLE(constants, stationarity, None, None)

@@ -57,10 +57,9 @@ FAMILY = Family(
     links=(LOG, SCALE),
     mle_name=r"$\left(\frac{1}{n}\sum_i y_i^k\right)^{1/k}$",
     mle_note=(
-        r"with the log link SymPy solves the stationarity condition to "
-        r"$\left(\frac{1}{n}\sum_i y_i^k\right)^{1/k}$; with the identity link the condition "
-        r"$\sum_i (k / c - k y_i^k c^{-k-1}) = 0$ gives the same value, which SymPy does not "
-        r"solve for a symbolic $k$"
+        r"with either link the stationarity condition gives "
+        r"$\left(\frac{1}{n}\sum_i y_i^k\right)^{1/k}$ (with the identity link SymPy solves "
+        r"it for the positive scale, the one root the link allows)"
     ),
     conventions={
         "log": Convention("Weibull NLL", "Weibull negative log-likelihood"),
