@@ -390,8 +390,6 @@ def _derived(source: Any, options: dict, fisher: bool) -> Derivation:
         variants = options
     if fisher:  # the objective passes no parameters: they are their defaults
         variants = {**{p.name: p.default for p in family.params}, **variants}
-    if isinstance(source, str):
-        return api.derive(source, link, **variants)
     learned, values = parameter_values(family, variants)
     return verified(Model.of(family, link, learned, values))
 

@@ -21,7 +21,7 @@ from ..engine.functions.logsumexp import logsumexp
 from ..engine.symbols import PRECISION, Output, i, j, k, x, y
 from ..errors import NotSupportedError, UnknownChoiceError
 from . import backends, runtime
-from .gradients import _IMPORTS, _REAL, _exportable
+from .gradients import _IMPORTS, _REAL, _exportable, gradient_command, gradient_name
 from .source import (
     INPUT,
     TARGET,
@@ -118,10 +118,6 @@ def _per_class(expr: sp.Expr) -> sp.Expr:
     )
 
 
-def _per_sample(expr: sp.Expr) -> sp.Expr:
-    return array_expression(expr)
-
-
 def _fisher_is_exact(result: ClassSecondOrder) -> bool:
     """The Hessian depends on the target only through sums over the classes (N = sum_k y_k,
     fixed per sample): it is its own expectation given N."""
@@ -158,7 +154,7 @@ def class_gradient_source(
         per_class += [a for _, a in outer]
     per_sample = [] if only_diagonal else [s for s, _ in outer]
     exprs = [_exportable(_per_class(e)) for e in per_class]
-    exprs += [_exportable(_per_sample(e)) for e in per_sample]
+    exprs += [_exportable(array_expression(e)) for e in per_sample]
     common, reduced = sp.cse(exprs, symbols=sp.numbered_symbols("common"), order="none")
     common = [(name, _exportable(value)) for name, value in common]
     reduced = [_exportable(e) for e in reduced]
@@ -189,7 +185,6 @@ def class_gradient_source(
     precision = result.precision != 0 and not only_diagonal  # + c Sigma^(-1), in the template
     if result.precision != 0:
         printer.helpers.update({"_cholesky", "_precision"} if precision else {"_cholesky"})
-    chosen = backends.get(backend)
     helpers, uses_math = runtime.helper_source(
         chosen.runtime_module, printer.helpers, chosen.namespace
     )
@@ -204,7 +199,7 @@ def class_gradient_source(
         _environment()
         .get_template("class_gradient.py.j2")
         .render(
-            name=class_gradient_name(d, full, hessian),
+            name=gradient_name(d, full, hessian),
             signature=", ".join([*words, "sample_weight=None"]),
             family=d.family,
             link=d.link,
@@ -212,7 +207,7 @@ def class_gradient_source(
             full=full,
             library=chosen.words["library"],
             version=__version__,
-            command=_command(d, backend, full, hessian),
+            command=gradient_command(d, backend, full, hessian),
             hessian=hessian,
             indices=d.family.support.one_hot,
             expression_text=plain.doprint(d.nll if full else d.loss),
@@ -253,28 +248,8 @@ def _shown(expr: sp.Expr) -> sp.Expr:
     return expr.replace(lambda e: isinstance(e, sp.exp) and e.args[0].has(logsumexp), softmax)
 
 
-def class_gradient_name(d: Derivation, full: bool, hessian: str) -> str:
-    name = d.model.function_name(d.convention.loss_name, full)
-    return (
-        name + {"exact": "_grad_hess", "fisher": "_grad_fisher", "diagonal": "_grad_diag"}[hessian]
-    )
-
-
-def _command(d: Derivation, backend: str, full: bool, hessian: str) -> str:
-    words = [f"mlesym.gradient_function({d.family.name!r}"]
-    if d.link.name != d.family.links[0].name:
-        words.append(f"link={d.link.name!r}")
-    if backend != "numpy":
-        words.append(f"backend={backend!r}")
-    if full:
-        words.append("full=True")
-    if hessian != "exact":
-        words.append(f"hessian={hessian!r}")
-    return ", ".join(words) + ")"
-
-
 def compile_class_gradient(
     d: Derivation, backend: str = "numpy", full: bool = False, hessian: str = "exact"
 ) -> Callable[..., Any]:
     code = class_gradient_source(d, backend, full, hessian)
-    return compiled(code, class_gradient_name(d, full, hessian), backend)
+    return compiled(code, gradient_name(d, full, hessian), backend)

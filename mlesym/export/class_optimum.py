@@ -18,6 +18,7 @@ from ..engine.derivation import Derivation
 from ..engine.lazy import numpy as np
 from ..errors import NotSupportedError
 from .class_gradients import compile_class_gradient
+from .optimum import weights
 from .source import compile_loss
 
 CHUNK = 4096  # rows per block of (rows, K, K) Hessians
@@ -51,7 +52,7 @@ def class_constant_model(
         )
     if not np.all(np.isfinite(target)):
         raise ValueError("target must hold finite numbers only")
-    weight = _weights(sample_weight, target.shape[0])
+    weight = weights(sample_weight, (target.shape[0],), per="row of the target")
     free = d if d.link.output_domain.name == "real" else _unconstrained(d, derive)
     loss = compile_loss(free, "numpy", "none", full)
     grad_hess = compile_class_gradient(free, "numpy", full)
@@ -123,17 +124,3 @@ def _summed(grad_hess, z, target, weight):
         g += grad.sum(axis=0)
         h += hess.sum(axis=0)
     return g / weight.sum(), h / weight.sum()
-
-
-def _weights(sample_weight, rows: int) -> np.ndarray:
-    if sample_weight is None:
-        return np.ones(rows)
-    weight = np.asarray(sample_weight, dtype=float).ravel()
-    if weight.shape != (rows,):
-        raise ValueError(
-            f"sample_weight must have one weight per row of the target; got {weight.shape} "
-            f"for {rows} rows"
-        )
-    if not (np.all(np.isfinite(weight)) and np.all(weight >= 0)) or weight.sum() <= 0:
-        raise ValueError("sample_weight must hold finite, nonnegative numbers, not all zero")
-    return weight

@@ -8,6 +8,7 @@ stable function (softplus, sigmoid, xlogy, log-gamma) keeps its overflow-free sp
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -223,7 +224,7 @@ def gradient_source(
         _environment()
         .get_template("gradient.py.j2")
         .render(
-            name=gradient_name(d, full, expected),
+            name=gradient_name(d, full, "fisher" if expected else "exact"),
             signature=", ".join(words),
             family=d.family,
             link=d.link,
@@ -231,7 +232,7 @@ def gradient_source(
             full=full,
             library=chosen.words["library"],
             version=__version__,
-            command=_command(d, backend, full, expected),
+            command=gradient_command(d, backend, full, "fisher" if expected else "exact"),
             fisher=expected,
             expression_text=plain.doprint(per_sample),
             outputs=outputs,
@@ -261,8 +262,6 @@ def gradient_source(
 def _freed(lines: list[tuple[str, str]], temporary: set[str]) -> list[tuple[str, str, list]]:
     """Each line (name, value) with the temporaries whose last use it is, to ``del`` after
     it: an array is freed as soon as nothing needs it (peak memory, not only time)."""
-    import re
-
     last: dict[str, int] = {}
     for index, (_, value) in enumerate(lines):
         for word in re.findall(r"\b\w+\b", value):
@@ -301,16 +300,19 @@ def _exported(derivative: sp.Expr) -> sp.Expr:
     return _in_residual(_logistic_densities(expr))
 
 
-def gradient_name(d: Derivation, full: bool, fisher: bool = False) -> str:
-    name = d.model.function_name(d.convention.loss_name, full)
-    return name + ("_grad_fisher" if fisher else "_grad_hess")
+SUFFIXES = {"exact": "_grad_hess", "fisher": "_grad_fisher", "diagonal": "_grad_diag"}
+
+
+def gradient_name(d: Derivation, full: bool, hessian: str = "exact") -> str:
+    return d.model.function_name(d.convention.loss_name, full) + SUFFIXES[hessian]
 
 
 def _output_name(out) -> str:
     return type(out).argument if isinstance(out, Head) else "input"
 
 
-def _command(d: Derivation, backend: str, full: bool, fisher: bool = False) -> str:
+def gradient_command(d: Derivation, backend: str, full: bool, hessian: str = "exact") -> str:
+    """The ``mlesym.gradient_function(...)`` call that regenerates the source."""
     words = [f"mlesym.gradient_function({d.family.name!r}"]
     if d.link.name != (d.family.links[0].name):
         words.append(f"link={d.link.name!r}")
@@ -320,8 +322,8 @@ def _command(d: Derivation, backend: str, full: bool, fisher: bool = False) -> s
     words += [f"{k}={str(v)!r}" for k, v in d.values.items()]
     if full:
         words.append("full=True")
-    if fisher:
-        words.append("hessian='fisher'")
+    if hessian != "exact":
+        words.append(f"hessian={hessian!r}")
     return ", ".join(words) + ")"
 
 
@@ -334,4 +336,4 @@ def compile_gradient(
 
         return compile_class_gradient(d, backend, full, hessian)
     code = gradient_source(d, backend, full, hessian)
-    return compiled(code, gradient_name(d, full, hessian == "fisher"), backend)
+    return compiled(code, gradient_name(d, full, hessian), backend)

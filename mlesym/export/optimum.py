@@ -60,7 +60,7 @@ def constant_model(
         raise ValueError("target is empty: the constant model needs at least one target")
     if not np.all(np.isfinite(target)):
         raise ValueError("target must hold finite numbers only")
-    weight = _weights(sample_weight, target.shape)
+    weight = weights(sample_weight, target.shape)
     loss = compile_loss(d, "numpy", "none", full)
     grad_hess = compile_gradient(d, "numpy", full)
     outputs = outputs_of(d)
@@ -121,13 +121,15 @@ def _sweeps(mean_loss, u: list[float], scan: bool, tolerance: float) -> list[flo
     return u
 
 
-def _weights(sample_weight, shape) -> np.ndarray:
+def weights(sample_weight, shape, per: str = "target") -> np.ndarray:
+    """The constant model's weights: ones, or finite, nonnegative, not all zero, one per
+    ``per`` (a target, or a row of targets shaped (n, K))."""
     if sample_weight is None:
         return np.ones(shape)
     weight = np.asarray(sample_weight, dtype=float).ravel()
     if weight.shape != shape:
         raise ValueError(
-            f"sample_weight must have one weight per target; got {weight.shape} for {shape}"
+            f"sample_weight must have one weight per {per}; got {weight.shape} for {shape}"
         )
     if not (np.all(np.isfinite(weight)) and np.all(weight >= 0)) or weight.sum() <= 0:
         raise ValueError("sample_weight must hold finite, nonnegative numbers, not all zero")

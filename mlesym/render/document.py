@@ -132,12 +132,10 @@ def _gradient(d: Derivation) -> dict:
 def _second_order_context(d: Derivation) -> dict | None:
     """The Hessian of the loss in the raw outputs (off the kinks), whether it is free of y
     (then the Fisher information), the convexity decision and the saturated model, as LaTeX;
-    None for vector targets."""
-    from ..engine.deviance import saturated
+    for vector targets, ``_class_second_order_context``."""
     from ..engine.mle import outputs_of
-    from ..engine.second_order import almost_everywhere, convexity, derivatives
+    from ..engine.second_order import almost_everywhere, derivatives
     from ..engine.symbols import y
-    from ..errors import NotSupportedError
 
     if d.family.target != "scalar":
         return _class_second_order_context(d)
@@ -157,41 +155,23 @@ def _second_order_context(d: Derivation) -> dict | None:
     targets = [a for a in d.nll.atoms(sp.Indexed) if a.base == y]
     regular = hessian.applyfunc(almost_everywhere)
     free_of_y = not any(e.has(*targets) for e in regular) and not hessian.has(sp.DiracDelta)
-    decided = convexity(d)
-    context = {
+    return {
         "hessian": tuple(entries),
         "classes": False,
         "kinks": hessian.has(sp.DiracDelta, sp.Heaviside),
         "free_of_y": free_of_y,
-        "convexity": {
-            "kind": decided.kind,
-            "detail": decided.detail[:1].upper() + decided.detail[1:],
-        },
-        "saturated": None,
+        "convexity": _convexity_context(d),
+        **_saturated_context(
+            d, r"\partial\, \text{NLL}_i / \partial \theta = 0", r"\hat{\theta}_i", _same
+        ),
     }
-    try:
-        model = saturated(d)
-    except NotSupportedError as error:
-        context["no_saturated"] = str(error).split(": ", 1)[-1]
-        return context
-    context["saturated"] = {
-        "condition": TeX(r"\partial\, \text{NLL}_i / \partial \theta = 0"),
-        "name": TeX(r"\hat{\theta}_i"),
-        "parameter": TeX(shown_latex(model.parameter)),
-        "nll": TeX(shown_equation(r"-\log p(y_i \mid \hat{\theta}_i)", model.nll)),
-        "deviance": TeX(shown_equation(r"D_i", model.deviance)),
-    }
-    return context
 
 
 def _class_second_order_context(d: Derivation) -> dict | None:
     """The K x K Hessian on its diagonal and off it, for every K (``class_second_order``),
     and the convexity decision; None where it is not derived (a fixed covariance)."""
     from ..engine.class_second_order import at, class_derivatives, softmax_at
-    from ..engine.deviance import saturated
-    from ..engine.second_order import convexity
     from ..engine.symbols import PRECISION, Output, i, k, x, y
-    from ..errors import NotSupportedError
 
     try:
         result = class_derivatives(d)
@@ -219,37 +199,56 @@ def _class_second_order_context(d: Derivation) -> dict | None:
     ]
     if result.softmax:
         entries.append(TeX(shown_equation(shown_latex(p[i, k]), softmax_at(k))))
-    decided = convexity(d)
-    context = {
+    simplex = d.family.predicted == "p"
+    condition = (
+        r"\partial\, \bigl(\text{NLL}_i + \lambda \textstyle\sum_{k} p_{ik}\bigr) / "
+        r"\partial p_{ik} = 0"
+        if simplex
+        else r"\partial\, \text{NLL}_i / \partial \mu_{ik} = 0"
+    )
+    return {
         "hessian": tuple(entries),
         "classes": True,
         "kinks": False,
         "free_of_y": not any(e.has(y) for e in parts),
-        "convexity": {
-            "kind": decided.kind,
-            "detail": decided.detail[:1].upper() + decided.detail[1:],
-        },
-        "saturated": None,
+        "convexity": _convexity_context(d),
+        **_saturated_context(
+            d, condition, r"\hat{p}_{ik}" if simplex else r"\hat{\mu}_{ik}", _lines
+        ),
     }
+
+
+def _convexity_context(d: Derivation) -> dict:
+    """The convexity decision and its detail, as a sentence."""
+    from ..engine.second_order import convexity
+
+    decided = convexity(d)
+    return {"kind": decided.kind, "detail": decided.detail[:1].upper() + decided.detail[1:]}
+
+
+def _saturated_context(d: Derivation, condition: str, name: str, arranged) -> dict:
+    """The saturated model (its value, ``name`` defined by ``condition``, its NLL and the
+    deviance, displayed as ``arranged`` lays it out), or why there is none."""
+    from ..engine.deviance import saturated
+    from ..errors import NotSupportedError
+
     try:
         model = saturated(d)
     except NotSupportedError as error:
-        context["no_saturated"] = str(error).split(": ", 1)[-1]
-        return context
-    simplex = d.family.predicted == "p"
-    context["saturated"] = {
-        "condition": TeX(
-            r"\partial\, \bigl(\text{NLL}_i + \lambda \textstyle\sum_{k} p_{ik}\bigr) / "
-            r"\partial p_{ik} = 0"
-            if simplex
-            else r"\partial\, \text{NLL}_i / \partial \mu_{ik} = 0"
-        ),
-        "name": TeX(r"\hat{p}_{ik}" if simplex else r"\hat{\mu}_{ik}"),
-        "parameter": TeX(shown_latex(model.parameter)),
-        "nll": TeX(shown_equation(r"-\log p(y_i \mid \hat{\theta}_i)", model.nll)),
-        "deviance": TeX(shown_equation(r"D_i", _lines(model.deviance))),
+        return {"saturated": None, "no_saturated": str(error).split(": ", 1)[-1]}
+    return {
+        "saturated": {
+            "condition": TeX(condition),
+            "name": TeX(name),
+            "parameter": TeX(shown_latex(model.parameter)),
+            "nll": TeX(shown_equation(r"-\log p(y_i \mid \hat{\theta}_i)", model.nll)),
+            "deviance": TeX(shown_equation(r"D_i", arranged(model.deviance))),
+        }
     }
-    return context
+
+
+def _same(expr: sp.Expr) -> sp.Expr:
+    return expr
 
 
 def _lines(expr: sp.Expr) -> sp.Expr:
