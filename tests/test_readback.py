@@ -39,6 +39,25 @@ POWERS_OF_SUMS = [
 ]
 
 
+# Products of an exponential, a reciprocal and a sum of terms (the probit constant model's
+# stationarity condition): printed once as 1/(c - 2) n - 2 sum y e^(-c), without the
+# parentheses, and a negative one as 1/c -1 sum y e^(-c), which reads 1/c minus the rest.
+C0 = sp.Symbol("c_0")
+EXPONENTIAL_PRODUCTS = [
+    (n - 2 * SUM_Y) * sp.exp(-C0) / (C0 - 2),
+    -3 * (n - 2 * SUM_Y) * sp.exp(-C0) / (C0 - 2),
+    -sp.exp(-C0) * SUM_Y / C0,
+    -2 * sp.exp(-C0) / C0,
+    sp.sqrt(2) * (n * sp.erfc(C0) - 2 * n + 2 * SUM_Y) * sp.exp(-(C0**2) / 2)
+    / (sp.sqrt(sp.pi) * (sp.erfc(C0) - 2) * sp.erfc(C0)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("expr", EXPONENTIAL_PRODUCTS, ids=str)
+def test_products_with_an_exponential_keep_their_parentheses_and_sign(expr):
+    assert check(latex(expr), expr)
+
+
 @pytest.mark.parametrize("expr", POWERS_OF_SUMS, ids=str)
 def test_powers_of_sums_print_as_sympys_printer_reads_them(expr):
     """Our LaTeX and SymPy's own LaTeX of the same expression read back to the same value

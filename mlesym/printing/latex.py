@@ -73,8 +73,10 @@ class TextbookLatexPrinter(LatexPrinter):
             and not any(isinstance(f.base, sp.Sum) for f in reciprocals)
         ):
             # a density, c(y) exp(...); a softmax, exp(z_k) / sum_j exp(z_j), stays a fraction
+            if expr.as_coeff_Mul()[0].is_negative:  # - a b, not a -1 b (which reads a - b)
+                return "- " + self._print(-expr)
             others.sort(key=_rank)
-            return " ".join(self._print(f) for f in [*others, *exponentials])
+            return " ".join(self._factor(f, last=False) for f in [*others, *exponentials])
         if any(_is_reciprocal(f) and depends_on_sample(f) for f in factors):
             return super()._print_Mul(expr)
         calls = [f for f in factors if isinstance(f, _FUNCTION_LIKE)]
@@ -96,12 +98,16 @@ class TextbookLatexPrinter(LatexPrinter):
             head_tex = self._print(head)
             parts.append(rf"\left({head_tex}\right)" if isinstance(head, sp.Add) else head_tex)
         for position, factor in enumerate(factors):
-            tex = self._print(factor)
-            last = position == len(factors) - 1
-            if isinstance(factor, sp.Add) or (isinstance(factor, sp.Sum) and not last):
-                tex = rf"\left({tex}\right)"
-            parts.append(tex)
+            parts.append(self._factor(factor, last=position == len(factors) - 1))
         return ("- " if minus else "") + " ".join(parts)
+
+    def _factor(self, factor: sp.Expr, last: bool) -> str:
+        """One factor of a product written side by side: a sum of terms in parentheses (and
+        a sum over i unless it comes last, where it takes the rest of the product)."""
+        tex = self._print(factor)
+        if isinstance(factor, sp.Add) or (isinstance(factor, sp.Sum) and not last):
+            return rf"\left({tex}\right)"
+        return tex
 
     def _print_Sum(self, expr: sp.Sum) -> str:
         tex = ""

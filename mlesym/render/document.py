@@ -309,7 +309,8 @@ def _equation(step: Step, sense: str | None) -> str:
             return broken  # too wide for one line: no underbrace, the title names the loss
         rhs = shown_latex(step.rhs)
         if step.name:
-            rhs = rf"\underbrace{{{rhs}}}_{{\mathrm{{{step.name}}}(\theta)}}"
+            name = step.name.replace(" ", r"\ ")  # \mathrm drops spaces: "Poisson NLL"
+            rhs = rf"\underbrace{{{rhs}}}_{{\mathrm{{{name}}}(\theta)}}"
         return rf"{shown_latex(step.lhs)} = {keyword} {rhs}"
     return shown_equation(step.lhs, step.rhs)
 
