@@ -15,6 +15,7 @@ from scipy import integrate, optimize, special
 from helpers import (
     density_callable,
     fast_vector_density,
+    moderate,
     per_sample_value,
     sample_outputs,
     sample_params,
@@ -35,7 +36,7 @@ def _setup(variant, size=40, seed=0):
     outputs = sample_outputs(link.output_domain, size, NUM_CLASSES, vector, rng)
     targets = sample_targets(name, size, NUM_CLASSES, rng)
     params = sample_params(name, rng)
-    return family, link, outputs, targets, params
+    return family, link, moderate(family, link, outputs), targets, params
 
 
 # -- the declaration ----------------------------------------------------------------------

@@ -10,14 +10,16 @@ import pytest
 from test_backends import BACKENDS, to_backend, to_numpy
 
 from conftest import require_torch
-from helpers import sample_outputs, sample_params, sample_targets
+from helpers import moderate, sample_outputs, sample_params, sample_targets
 from mlesym import loss_function
 from mlesym.families import get
 
 
 def _data(variant, full, rng):
     family, link = get(variant[0]), get(variant[0]).link(variant[1])
-    outputs = sample_outputs(link.output_domain, 60, 4, family.target == "onehot", rng)
+    outputs = moderate(
+        family, link, sample_outputs(link.output_domain, 60, 4, family.target == "onehot", rng)
+    )
     targets = sample_targets(variant[0], 60, 4, rng)
     params = sample_params(variant[0], rng) if full else {}
     if full:

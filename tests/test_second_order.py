@@ -271,6 +271,10 @@ CONVEX = {  # the README's list; refutations have a hand-checkable sign change i
     ("von_mises", "identity"): False,  # cos(y - mu) < 0
     ("beta", "logit"): False,
     ("continuous_bernoulli", "logit"): None, ("generalized_gaussian", "identity"): None,
+    # convex (Phi and the Gumbel cdfs are log-concave), but SymPy shows no proof
+    **{(name, link): None for name in ("bernoulli", "binomial")
+       for link in ("probit", "cloglog", "loglog")},
+    ("bernoulli", "cauchit"): False, ("binomial", "cauchit"): False,  # see test_links
 }  # fmt: skip
 
 

@@ -6,7 +6,9 @@ import sympy as sp
 
 from . import rules
 from .family import Link
+from .functions.binary_links import cauchy_cdf
 from .functions.logistic import sigmoid
+from .functions.normal_cdf import ndtr
 from .lazy import numpy as np
 from .rules import Rule
 from .symbols import K, Output, i, j, k, x
@@ -131,6 +133,95 @@ LOGIT = Link(
         ),
     ),
 )
+
+
+def _scipy_special():
+    from scipy import special
+
+    return special
+
+
+PROBIT = Link(
+    name="probit",
+    description=r"the model outputs $z$ and $p = \Phi(z)$, the standard normal cdf",
+    parameter=lambda: ndtr(Output(x[i])),
+    output_domain="real",
+    reference=lambda z: _scipy_special().ndtr(z),
+    rewrites=(
+        Rule(
+            name="log-normal-cdf",
+            title="Log of the normal cdf",
+            explanation=(
+                r"Use $1 - \Phi(z) = \Phi(-z)$ and compute $\log \Phi$ as one function: "
+                r"$\Phi(-40)$ is $4 \cdot 10^{-350}$, 0 in floating point, while "
+                r"$\log \Phi(-40) \approx -804.6$. Its derivative "
+                r"$\varphi(z) / \Phi(z)$ is computed as "
+                r"$\sqrt{2 / \pi} / \operatorname{erfcx}(-z / \sqrt{2})$, never $0 / 0$."
+            ),
+            apply=rules.log_normal_cdf,
+        ),
+    ),
+)
+
+_GUMBEL_LOG = Rule(
+    name="log-one-minus-gumbel",
+    title="One function for the log of 1 - exp(-e^z)",
+    explanation=(
+        r"$\log(1 - e^{-e^{z}})$ is computed as $z - e^{z}/2$ where $z < -30$ (within "
+        r"$10^{-26}$; $1 - e^{-e^{z}}$ is 0 in floating point past $z = -745$), as "
+        r"$\log(-\operatorname{expm1}(-e^{z}))$ up to $e^{z} = \log 2$ and as "
+        r"$\operatorname{log1p}(-e^{-e^{z}})$ beyond: no step loses its digits."
+    ),
+    apply=rules.log_one_minus_gumbel,
+)
+
+CLOGLOG = Link(
+    name="cloglog",
+    description=(
+        r"the model outputs $z$ and $p = 1 - e^{-e^{z}}$ (complementary log-log: "
+        r"$z = \log(-\log(1 - p))$)"
+    ),
+    parameter=lambda: 1 - sp.exp(-sp.exp(Output(x[i]))),
+    output_domain="real",
+    reference=lambda z: -np.expm1(-np.exp(z)),
+    rewrites=(_GUMBEL_LOG,),
+)
+
+LOGLOG = Link(
+    name="loglog",
+    description=r"the model outputs $z$ and $p = e^{-e^{-z}}$ (log-log: $z = -\log(-\log p)$)",
+    parameter=lambda: sp.exp(-sp.exp(-Output(x[i]))),
+    output_domain="real",
+    reference=lambda z: np.exp(-np.exp(-z)),
+    rewrites=(_GUMBEL_LOG,),
+)
+
+CAUCHIT = Link(
+    name="cauchit",
+    description=(
+        r"the model outputs $z$ and $p = \frac{1}{2} + \frac{\operatorname{atan} z}{\pi}$, "
+        r"the standard Cauchy cdf"
+    ),
+    parameter=lambda: cauchy_cdf(Output(x[i])),
+    output_domain="real",
+    reference=lambda z: 0.5 + np.arctan(z) / np.pi,
+    rewrites=(
+        Rule(
+            name="cauchy-reflection",
+            title="Reflect the Cauchy cdf",
+            explanation=(
+                r"Use $1 - F(z) = F(-z)$, and compute $\log F(z)$ as "
+                r"$\log(\operatorname{atan2}(1, -z) / \pi)$ for $z < 0$ and as "
+                r"$\operatorname{log1p}(-\operatorname{atan2}(1, z) / \pi)$ beyond: "
+                r"$\frac{1}{2} + \frac{\operatorname{atan} z}{\pi}$ cancels to 0 at "
+                r"$z = -10^{17}$, where $F(z) = 3 \cdot 10^{-18}$."
+            ),
+            apply=rules.cauchy_reflection,
+        ),
+    ),
+)
+
+BINARY_LINKS = (PROBIT, CLOGLOG, LOGLOG, CAUCHIT)
 
 PROBABILITIES = Link(
     name="identity",

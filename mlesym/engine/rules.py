@@ -15,7 +15,9 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .derivation import Relation
+from .functions.binary_links import cauchy_cdf, log_cauchy_cdf, log_cloglog
 from .functions.logistic import sigmoid, softplus
+from .functions.normal_cdf import log_ndtr, ndtr
 from .symbols import Output, depends_on_sample, depends_on_theta, k
 
 
@@ -82,6 +84,50 @@ def log_sigmoid(expr: sp.Expr) -> sp.Expr:
         match = arg.match(1 - sigmoid(u))
         if match:
             return -softplus(match[u])
+        return sp.log(arg)
+
+    return expr.replace(sp.log, rewrite)
+
+
+def log_normal_cdf(expr: sp.Expr) -> sp.Expr:
+    """log Phi(z) -> log_ndtr(z), and log(1 - Phi(z)) -> log_ndtr(-z) (Phi is symmetric)."""
+    u = sp.Wild("u")
+
+    def rewrite(arg: sp.Expr) -> sp.Expr:
+        if isinstance(arg, ndtr):
+            return log_ndtr(arg.args[0])
+        match = arg.match(1 - ndtr(u))
+        if match:
+            return log_ndtr(-match[u])
+        return sp.log(arg)
+
+    return expr.replace(sp.log, rewrite)
+
+
+def cauchy_reflection(expr: sp.Expr) -> sp.Expr:
+    """log F(z) -> log_cauchy_cdf(z) and log(1 - F(z)) -> log_cauchy_cdf(-z), for the
+    (symmetric) Cauchy cdf F."""
+    u = sp.Wild("u")
+
+    def rewrite(arg: sp.Expr) -> sp.Expr:
+        if isinstance(arg, cauchy_cdf):
+            return log_cauchy_cdf(arg.args[0])
+        match = arg.match(1 - cauchy_cdf(u))
+        if match:
+            return log_cauchy_cdf(-match[u])
+        return sp.log(arg)
+
+    return expr.replace(sp.log, rewrite)
+
+
+def log_one_minus_gumbel(expr: sp.Expr) -> sp.Expr:
+    """log(1 - exp(-e^u)) -> log_cloglog(u), one function with a stable form."""
+    u = sp.Wild("u")
+
+    def rewrite(arg: sp.Expr) -> sp.Expr:
+        match = arg.match(1 - sp.exp(-sp.exp(u)))
+        if match:
+            return log_cloglog(match[u])
         return sp.log(arg)
 
     return expr.replace(sp.log, rewrite)

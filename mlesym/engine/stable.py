@@ -186,6 +186,38 @@ def _target_times_exp(expr: sp.Expr) -> sp.Expr:
     return expr.replace(is_candidate, rewrite)
 
 
+def _failures_times_exp(expr: sp.Expr) -> sp.Expr:
+    """(c - y) e^u -> e^(u + log(c - y)) and y e^u -> e^(u + log y) for counts 0 <= y <= c:
+    0 where the count is 0 even where e^u overflows (the cloglog link's (1 - y) e^z at
+    y = 1, z = 800 is 0, not 0 inf)."""
+
+    def failures(f: sp.Basic) -> bool:
+        if isinstance(f, sp.Indexed) and f.base == y:
+            return True
+        if not isinstance(f, sp.Add) or len(f.args) != 2:
+            return False
+        bound, count = sorted(f.args, key=lambda a: a.could_extract_minus_sign())
+        return (
+            isinstance(-count, sp.Indexed)
+            and (-count).base == y
+            and bool(bound.is_positive)
+            and not bound.has(y)
+        )
+
+    def is_candidate(e: sp.Basic) -> bool:
+        if not isinstance(e, sp.Mul):
+            return False
+        return sum(map(failures, e.args)) == 1 and sum(isinstance(f, sp.exp) for f in e.args) == 1
+
+    def rewrite(e: sp.Mul) -> sp.Expr:
+        (count,) = [f for f in e.args if failures(f)]
+        (power,) = [f for f in e.args if isinstance(f, sp.exp)]
+        rest = sp.Mul(*(f for f in e.args if f is not count and f is not power))
+        return rest * xexp(count, power.args[0])
+
+    return expr.replace(is_candidate, rewrite)
+
+
 def _log_ratio(expr: sp.Expr) -> sp.Expr:
     """log(a / (a + b)) -> -log1p(b / a), true wherever the log is real; when one of a, b is
     e^u and the other a constant c > 0, -softplus(u - log c) or -softplus(log c - u)."""
@@ -347,10 +379,27 @@ POSITIVE_TARGET_RULES = (
 )
 
 
-def stable_form(expr: sp.Expr, positive_target: bool = False) -> tuple[sp.Expr, list[Rule]]:
-    """The stable form of ``expr`` and the rules that changed it."""
+BOUNDED_COUNT_RULES = (
+    _stable(
+        "failures-exp",
+        r"$a\,e^{u} = e^{u + \log a}$ for a count $a$ of successes ($y$) or failures "
+        r"($1 - y$, $N - y$): $0$ where $a = 0$, as $\log 0 = -\infty$, and finite "
+        r"wherever the product is",
+        _failures_times_exp,
+    ),
+)
+
+
+def stable_form(
+    expr: sp.Expr, positive_target: bool = False, bounded_count: bool = False
+) -> tuple[sp.Expr, list[Rule]]:
+    """The stable form of ``expr`` and the rules that changed it: ``positive_target`` and
+    ``bounded_count`` (targets y <= 1 or N) allow the rules that need them."""
     used = []
-    for rule in RULES + (POSITIVE_TARGET_RULES if positive_target else ()):
+    extra = (POSITIVE_TARGET_RULES if positive_target else ()) + (
+        BOUNDED_COUNT_RULES if bounded_count else ()
+    )
+    for rule in RULES + extra:
         rewritten = rule.apply(expr)
         if rewritten != expr:
             used.append(rule)

@@ -182,6 +182,11 @@ class Support(_Constraint):
     def one_hot(self) -> bool:
         return self.name == ONE_HOT_NAME
 
+    @property
+    def counts_below_a_bound(self) -> bool:
+        """Targets are counts up to 1 (binary) or N (binomial): 1 - y and N - y are >= 0."""
+        return self.binary or (self.discrete and self.bound is not None)
+
     def __post_init__(self) -> None:
         for name in (self.name, *self.aliases):
             SUPPORTS.setdefault(name, self)

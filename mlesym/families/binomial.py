@@ -6,8 +6,9 @@ import sympy as sp
 
 from ..engine.family import BOUNDED_COUNT, Convention, Family, Param
 from ..engine.lazy import numpy as np
-from ..engine.links import LOGIT, PROBABILITY
+from ..engine.links import BINARY_LINKS, LOGIT, PROBABILITY
 from ..engine.references import References
+from .bernoulli import binary_loss
 
 N = sp.Symbol("N", positive=True)  # an integer; declared only positive, so that
 # SymPy keeps log Gamma(N + 1) as one function rather than log(Gamma(N + 1))
@@ -40,8 +41,12 @@ FAMILY = Family(
     density=density,
     statement=lambda p: rf"\operatorname{{Binomial}}\left(N, {p}\right)",
     canonical_link="logit",
-    links=(LOGIT, PROBABILITY),
+    links=(LOGIT, PROBABILITY, *BINARY_LINKS),
     conventions={
+        **{
+            link.name: Convention("Binomial NLL", "binomial negative log-likelihood")
+            for link in BINARY_LINKS
+        },
         "logit": Convention("Binomial NLL", "binomial negative log-likelihood"),
         "identity": Convention("Binomial NLL", "binomial negative log-likelihood"),
     },
@@ -50,6 +55,7 @@ FAMILY = Family(
         loss={
             "logit": lambda z, target: 10 * np.logaddexp(0, z) - target * z,
             "identity": lambda p, target: -(target * np.log(p) + (10 - target) * np.log1p(-p)),
+            **{link.name: binary_loss(link.name, trials=10) for link in BINARY_LINKS},
         },
         torch={},
         constant_mle=lambda targets: np.mean(targets) / 10,

@@ -51,7 +51,7 @@ def derive(family: str | Family, link: str | None = None, **settings) -> Derivat
     total = chain.add(_argmin(outer, summand, relation, explanation, convention, summed))
     mean = chain.add(_mean(outer, summand, convention, total))
     last, factor, summand = chain.convention(convention, outer, summand, mean)
-    factor, summand = chain.stable(factor, summand, family.support.positive, convention, last)
+    factor, summand = chain.stable(factor, summand, family.support, convention, last)
     nll = chain.stable_nll(family, link_, heads, log_p, last_rewrite, values)
     return Derivation(
         family=family,
@@ -134,9 +134,13 @@ class _Chain:
         )
         return last, factor, summand
 
-    def stable(self, factor, summand, positive: bool, convention, last: int):
+    def stable(self, factor, summand, support, convention, last: int):
         """The numerically stable form of the loss, when a stable rule applies."""
-        stable_summand, used = stable_form(summand, positive_target=positive)
+        stable_summand, used = stable_form(
+            summand,
+            positive_target=support.positive,
+            bounded_count=support.counts_below_a_bound,
+        )
         if not used:
             return factor, summand
         summand = stable_summand
@@ -166,7 +170,11 @@ class _Chain:
             exact = family.stable_nll(target_of(family), link.parameter(), **heads)
             exact = exact.xreplace(symbols_at(family, values))
             notes.append(family.stable_nll_note)
-        nll, used = stable_form(exact, positive_target=family.support.positive)
+        nll, used = stable_form(
+            exact,
+            positive_target=family.support.positive,
+            bounded_count=family.support.counts_below_a_bound,
+        )
         if used or notes:
             self.add(
                 Step(

@@ -23,6 +23,7 @@ from ..engine import symbols as vocabulary
 from ..engine.functions import elementary, mpmath_table, operators
 from ..engine.functions.logcosh import logcosh
 from ..engine.functions.logistic import sigmoid
+from ..engine.functions.normal_cdf import ndtr
 from ..engine.numeric import READBACK_DIGITS, constant
 from ..errors import MlesymError
 from .latex import Label, latex, latex_equation
@@ -84,6 +85,7 @@ _CALLS = {  # \name{\left(...\right)} or \name\left(...\right)
     r"\cos": sp.cos,
     r"\sin": sp.sin,
     r"\tan": sp.tan,
+    r"\cot": sp.cot,
     r"\cosh": sp.cosh,
     r"\sinh": sp.sinh,
     r"\tanh": sp.tanh,
@@ -92,11 +94,14 @@ _CALLS = {  # \name{\left(...\right)} or \name\left(...\right)
     r"\max": sp.Max,
     r"\min": sp.Min,
     r"\sigma": sigmoid,
+    r"\Phi": ndtr,
 }
 _OPERATORS = {  # \operatorname{name}
     "log1p": log1p,
     "erf": sp.erf,
     "erfc": sp.erfc,
+    "erfinv": sp.erfinv,
+    "erfcinv": sp.erfcinv,
     "atan": sp.atan,
     "atanh": sp.atanh,
     "asinh": sp.asinh,
@@ -347,7 +352,7 @@ class _Parser:
             if name not in {**_OPERATORS, **operators()}:
                 self.fail(f"unknown operator {name!r}")
             return self.call({**_OPERATORS, **operators()}[name])
-        if token in _CALLS and (token != r"\sigma" or self.opens_call()):
+        if token in _CALLS and (token not in {r"\sigma", r"\Phi"} or self.opens_call()):
             if token == r"\psi" and self.peek() == "^":
                 self.fail("unexpected \\psi^")
             return self.call(_CALLS[token])

@@ -211,6 +211,9 @@ FUNCTIONS = (
         examples=((0.5,), (-2.0,)),
     ),
     Named(sp.polygamma, mpmath=mpmath.polygamma),
+    Named(sp.cot, mpmath=mpmath.cot),  # the cauchit link's constant model, in documents
+    Named(sp.erfinv, mpmath=mpmath.erfinv),  # the probit link's constant model, in documents
+    Named(sp.erfcinv, mpmath=lambda x: mpmath.erfinv(1 - x)),
     Named(sp.factorial, mpmath=mpmath.factorial),
     Named(sp.binomial, mpmath=mpmath.binomial),
     Named(sp.beta, mpmath=mpmath.beta),

@@ -35,11 +35,31 @@ class log_ndtr(Function):  # noqa: N801
     is_real = True
 
     def fdiff(self, argindex=1):
-        x = self.args[0]
-        return _phi(x) / ndtr(x)
+        return mills(self.args[0])
 
     def _latex(self, printer, exp=None):
         return _powered(rf"\log \Phi\left({printer._print(self.args[0])}\right)", exp)
+
+
+class mills(Function):  # noqa: N801
+    """phi(x) / Phi(x), the derivative of log Phi: the inverse Mills ratio at -x. Exporters
+    compute it as sqrt(2 / pi) / erfcx(-x / sqrt 2), finite where phi and Phi both underflow
+    (about 40 at x = -40, where phi / Phi computed as written is 0 / 0)."""
+
+    nargs = 1
+    is_real = True
+
+    def fdiff(self, argindex=1):
+        x = self.args[0]
+        return -mills(x) * (x + mills(x))
+
+    def _latex(self, printer, exp=None):
+        x = printer._print(self.args[0])
+        return _powered(
+            rf"\frac{{e^{{- \frac{{\left({x}\right)^{{2}}}}{{2}}}}}}"
+            rf"{{\sqrt{{2 \pi}} \Phi\left({x}\right)}}",
+            exp,
+        )
 
 
 def _erfc_half(x):
@@ -74,5 +94,17 @@ FUNCTIONS = (
         },
         helpers={"numpy": ("_log_ndtr",)},
         examples=((0.3,), (-5.0,), (2.0,), (-40.0,), (-1e4,)),
+    ),
+    Named(
+        mills,
+        elementary=lambda x: _phi(x) / _erfc_half(x),
+        mpmath=lambda x: mpmath.npdf(x) / mpmath.ncdf(x),
+        arrays={
+            "numpy": "_mills({0})",
+            "torch": "(0.7978845608028654 / torch.special.erfcx(-0.7071067811865476 * ({0})))",
+            "jax": "(0.7978845608028654 / jax.scipy.special.erfcx(-0.7071067811865476 * ({0})))",
+        },
+        helpers={"numpy": ("_mills",)},
+        examples=((0.3,), (-5.0,), (2.0,), (-40.0,), (-1e4,), (40.0,)),
     ),
 )

@@ -1,4 +1,5 @@
-"""x e^u for x > 0, computed as e^(u + log x): finite wherever the product is."""
+"""x e^u for x >= 0, computed as e^(u + log x): finite wherever the product is, and 0 where
+x = 0 (log 0 = -inf) even where e^u overflows."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ class xexp(Function):  # noqa: N801
 
     def _latex(self, printer, exp=None):
         a, u = (printer._print(arg) for arg in self.args)
+        if isinstance(self.args[0], sp.Add):  # log(1 - y), not log 1 - y
+            a = rf"\left({a}\right)"
         return _powered(rf"e^{{{u} + \log {a}}}", exp)
 
 
@@ -27,7 +30,8 @@ FUNCTIONS = (
     Named(
         xexp,
         elementary=lambda a, u: a * sp.exp(u),
-        arrays={"array": "{xp}.exp({1} + {xp}.log({0}))"},
-        examples=((2.0, 1.5), (0.5, -3.0), (1e-300, 700.0)),
+        arrays={"numpy": "_xexp({0}, {1})", "array": "{xp}.exp({1} + {xp}.log({0}))"},
+        helpers={"numpy": ("_xexp",)},
+        examples=((2.0, 1.5), (0.5, -3.0), (1e-300, 700.0), (0.0, 800.0)),
     ),
 )

@@ -76,3 +76,45 @@ def _sample_weight(value, shape, dtype, reduction):
             "sample_weight must not be all zero for reduction='mean' (the weighted mean divides by its sum)"
         )
     return weight
+
+
+def _log_cloglog(z):
+    """log(1 - exp(-e^z)): z - e^z / 2 below z = -30 (within 1e-26 there; e^z underflows
+    past z = -745), log(-expm1(-e^z)) up to e^z = log 2, log1p(-exp(-e^z)) beyond."""
+    low = z < -30
+    w = xp.exp(xp.where(low, 0.0, xp.where(z < 80, z, 80.0)))
+    tiny = xp.exp(xp.where(low, z, -30.0))
+    mid = w <= 0.6931471805599453
+    near = xp.log(-xp.expm1(-xp.where(mid, w, 1.0)))
+    body = xp.where(mid, near, xp.log1p(-xp.exp(-xp.where(mid, 1.0, w))))
+    return xp.where(low, z - tiny / 2, body)
+
+
+def _cloglog_ratio(z):
+    """e^z / expm1(e^z), the derivative of log(1 - exp(-e^z)), as w e^-w / -expm1(-w) with
+    w = e^z (which never overflows): 1 - w / 2 below z = -30, where it would be 0 / 0 once
+    w underflows."""
+    low = z < -30
+    w = xp.exp(xp.where(low, 0.0, xp.where(z < 80, z, 80.0)))
+    tiny = xp.exp(xp.where(low, z, -30.0))
+    return xp.where(low, 1 - tiny / 2, w * xp.exp(-w) / -xp.expm1(-w))
+
+
+def _cloglog_curvature(z):
+    """The second derivative of log(1 - exp(-e^z)), r (1 - e^z - r) with r = e^z / expm1(e^z):
+    by its series in w = e^z below w = 0.05, where that product cancels (-w / 2 + w^2 / 6 ...)."""
+    w = xp.exp(xp.where(z < 80, z, 80.0))
+    near = w < 0.05
+    v = xp.where(near, w, 0.0)
+    series = v * (-1 / 2 + v * (1 / 6 - v * v * (1 / 180 - v * v * (1 / 5040 - v * v / 151200))))
+    far = xp.where(near, 1.0, w)
+    r = far * xp.exp(-far) / -xp.expm1(-far)
+    return xp.where(near, series, r * (1 - far - r))
+
+
+def _log_cauchy_cdf(z):
+    """log(1/2 + atan(z) / pi): log(atan2(1, -z) / pi) for z < 0, log1p(-atan2(1, z) / pi)
+    beyond, so that a probability near 1 keeps the digits of its complement."""
+    below = xp.log(xp.arctan2(1.0, -xp.where(z < 0, z, -1.0)) / 3.141592653589793)
+    above = xp.log1p(-xp.arctan2(1.0, xp.where(z < 0, 1.0, z)) / 3.141592653589793)
+    return xp.where(z < 0, below, above)

@@ -30,6 +30,12 @@ def _xlog1py(x, y):
         return _zero_where_x_is_zero(x, y, x * numpy.log1p(y))
 
 
+def _xexp(x, u):
+    """x e^u as e^(u + log x): 0 where x = 0, finite wherever the product is."""
+    with numpy.errstate(divide="ignore"):
+        return numpy.exp(u + numpy.log(x))
+
+
 try:
     from scipy.special import erf as _erf
 except ImportError:  # NumPy alone: math.erf, element by element
@@ -89,6 +95,23 @@ try:
     from scipy.special import log_ndtr as _log_ndtr
 except ImportError:
     _log_ndtr = _log_ndtr_erfc
+
+
+try:
+    from scipy.special import erfcx as _erfcx
+except ImportError:  # NumPy alone: _mills below uses log Phi instead
+    _erfcx = None
+
+
+def _mills(x):
+    """phi(x) / Phi(x) = sqrt(2 / pi) / erfcx(-x / sqrt 2): finite where phi and Phi both
+    underflow; 0 (not 0 / 0) once erfcx overflows, past x = 37. NumPy alone:
+    exp(-x^2 / 2 - log Phi(x)) / sqrt(2 pi)."""
+    x = numpy.asarray(x)
+    if _erfcx is None:
+        return numpy.exp(-0.5 * x * x - _log_ndtr(x)) * 0.3989422804014327
+    with numpy.errstate(over="ignore"):
+        return 0.7978845608028654 / _erfcx(-0.7071067811865476 * x)
 
 
 def _shifted_up(z, step):

@@ -163,3 +163,12 @@ def _logistic_density(u):
 def _logistic_pair(u):
     """(sigmoid(u), sigmoid(-u))."""
     return torch.sigmoid(u), torch.sigmoid(-u)
+
+
+def _log_cauchy_cdf(z):
+    """log(1/2 + atan(z) / pi): log(atan2(1, -z) / pi) for z < 0, log1p(-atan2(1, z) / pi)
+    beyond, so that a probability near 1 keeps the digits of its complement."""
+    one = torch.ones_like(z)
+    below = torch.log(torch.atan2(one, -torch.where(z < 0, z, -one)) / math.pi)
+    above = torch.log1p(-torch.atan2(one, torch.where(z < 0, one, z)) / math.pi)
+    return torch.where(z < 0, below, above)
