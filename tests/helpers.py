@@ -135,15 +135,17 @@ def per_sample_value(
     return float(result)
 
 
-def density_callable(family_name: str):
-    """p(target | parameter, **nuisance) from the family's declared density, via lambdify."""
+def density_callable(family_name: str, exact: bool = False):
+    """p(target | parameter, **nuisance) from the family's declared density, via lambdify;
+    ``exact``: as mpmath's number (a Gumbel density of e^(-9e6) is 0 as a float)."""
     family = get(family_name)
     target, parameter = sp.Symbol("t", real=True), sp.Symbol("m", real=True)
     nuisance = [p.symbol for p in family.params]
     if family.target == "scalar":
         expr = family.density(target, parameter)
         fn = sp.lambdify([target, parameter, *nuisance], sp.sympify(expr), "mpmath")
-        return lambda t, m, **kw: float(fn(t, m, *(kw[p.name] for p in family.params)))
+        convert = (lambda v: v) if exact else float
+        return lambda t, m, **kw: convert(fn(t, m, *(kw[p.name] for p in family.params)))
 
     def onehot(t, m, **kw):
         num = len(t)

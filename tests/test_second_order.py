@@ -236,6 +236,21 @@ def test_student_t_is_refuted_where_the_residual_exceeds_sqrt_nu_s():
     assert (p["y"] - p["f"]) ** 2 > 3  # nu = 3, s = 1
 
 
+def test_the_log_logistic_scale_is_refuted_where_scipy_curves_down():
+    """The refuting point of the identity link is a point where SciPy's Fisk NLL (shape 3,
+    the default) has negative curvature in the scale, by finite differences."""
+    from scipy import stats
+
+    verdict = mlesym.convexity("log_logistic", link="identity")
+    assert verdict.convex is False
+    y, alpha = float(verdict.point["y"]), float(verdict.point["f"])
+    nll = lambda a: -stats.fisk.logpdf(y, 3.0, scale=a)  # noqa: E731
+    h = 1e-4
+    curvature = (nll(alpha + h) - 2 * nll(alpha) + nll(alpha - h)) / h**2
+    assert curvature == pytest.approx(float(verdict.point["value"]), rel=1e-4)
+    assert curvature < 0
+
+
 def test_gamma_with_the_identity_link_is_refuted_below_half_the_mean():
     """k (y / mu + log mu): the Hessian k (2 y / mu^3 - 1 / mu^2) < 0 iff y < mu / 2."""
     p = _point(mlesym.convexity("gamma", link="identity"))
@@ -275,6 +290,9 @@ CONVEX = {  # the README's list; refutations have a hand-checkable sign change i
     **{(name, link): None for name in ("bernoulli", "binomial")
        for link in ("probit", "cloglog", "loglog")},
     ("bernoulli", "cauchit"): False, ("binomial", "cauchit"): False,  # see test_links
+    ("gumbel", "identity"): True,  # e^(-r / beta) / beta^2
+    ("log_logistic", "log"): True,  # 2 b^2 sigma(b w) sigma(-b w), w = log(y) - eta
+    ("log_logistic", "identity"): False,  # see below
 }  # fmt: skip
 
 

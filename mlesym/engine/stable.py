@@ -37,7 +37,8 @@ def _log_sum_exp(expr: sp.Expr) -> sp.Expr:
 
 
 def _log1p(expr: sp.Expr) -> sp.Expr:
-    """log(1 + u) -> log1p(u); log(1 + e^u) -> softplus(u), which never overflows."""
+    """log(1 + u) -> log1p(u); log(1 + e^u) -> softplus(u), which never overflows; and
+    log(1 + a^c) -> softplus(c log a) for a > 0 made of an exponential (a = y e^(-eta))."""
     from .functions.logistic import softplus
 
     def rewrite(arg: sp.Expr) -> sp.Expr:
@@ -49,6 +50,43 @@ def _log1p(expr: sp.Expr) -> sp.Expr:
         return sp.log(arg)
 
     return expr.replace(sp.log, rewrite)
+
+
+def _known_positive(f: sp.Expr) -> bool:
+    """e^u, a positive number, the target of a positive support, or a power of one."""
+    if isinstance(f, sp.Pow):
+        return _known_positive(f.base) and bool(f.exp.is_real)
+    return (
+        isinstance(f, sp.exp) or bool(f.is_positive) or (isinstance(f, sp.Indexed) and f.base == y)
+    )
+
+
+def _split_log(base: sp.Expr) -> sp.Expr | None:
+    """log(y e^u / f) -> log y + u - log f when every factor but one is known positive (the
+    log is real, so the last one is positive too); None for anything else."""
+    factors = sp.Mul.make_args(base)
+    if base.is_number or len(factors) < 2 or sum(not _known_positive(f) for f in factors) > 1:
+        return None
+    return sp.Add(*(sp.expand_log(sp.log(f), force=True) for f in factors))
+
+
+def _log_of_positive_products(expr: sp.Expr) -> sp.Expr:
+    """log(y e^-eta) -> log y - eta and log1p((y e^-eta)^b) -> softplus(b (log y - eta)), for
+    a positive target: the product overflows where its log does not."""
+    from .functions.logistic import softplus
+
+    def split(arg: sp.Expr) -> sp.Expr:
+        parts = _split_log(arg) if isinstance(arg, sp.Mul) else None
+        return sp.log(arg) if parts is None else parts
+
+    def soften(arg: sp.Expr) -> sp.Expr:
+        if isinstance(arg, sp.Pow) and not arg.exp.is_Integer:
+            parts = _split_log(arg.base) if isinstance(arg.base, sp.Mul) else None
+            if parts is not None:
+                return softplus(arg.exp * parts)
+        return log1p(arg)
+
+    return expr.replace(sp.log, split).replace(log1p, soften)
 
 
 def _involves_target(expr: sp.Expr) -> bool:
@@ -371,6 +409,13 @@ RULES = (
 
 
 POSITIVE_TARGET_RULES = (
+    _stable(
+        "log-of-product",
+        r"$\log(y\,a) = \log y + \log a$ and $\operatorname{log1p}((y\,a)^{c}) = "
+        r"\operatorname{softplus}(c (\log y + \log a))$ for $y > 0$: the product overflows "
+        r"where its log does not",
+        _log_of_positive_products,
+    ),
     _stable(
         "target-exp",
         r"$y\,e^{u} = e^{u + \log y}$ for $y > 0$, finite wherever the product is",

@@ -233,6 +233,16 @@ def _term_pieces(sign: str, term: sp.Expr, width: int) -> list[str]:
             if len(inner) > 1
             else [piece]
         )
+    sums = [f for f in sp.Mul.make_args(term) if isinstance(f, sp.Add)]
+    if len(sums) == 1 and not term.has(sp.Sum):  # c (a + b + ...), a Hessian over a common
+        # denominator: break inside the parentheses
+        front = term / sums[0]
+        if front.could_extract_minus_sign():
+            front, sign = -front, {"- ": "+ ", "+ ": "- "}.get(sign, "- ")
+        inner = _pieces(sums[0], width)
+        if len(inner) > 1 and visible_length(latex(front)) < visible_length(latex(sums[0])):
+            front_tex = "" if front == 1 else latex(front) + " "
+            return [f"{sign}{front_tex}\Bigg({inner[0]}", *inner[1:-1], f"{inner[-1]}\Bigg)"]
     return [piece]
 
 
