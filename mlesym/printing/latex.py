@@ -242,7 +242,7 @@ def _term_pieces(sign: str, term: sp.Expr, width: int) -> list[str]:
         inner = _pieces(sums[0], width)
         if len(inner) > 1 and visible_length(latex(front)) < visible_length(latex(sums[0])):
             front_tex = "" if front == 1 else latex(front) + " "
-            return [f"{sign}{front_tex}\Bigg({inner[0]}", *inner[1:-1], f"{inner[-1]}\Bigg)"]
+            return [f"{sign}{front_tex}\\Bigg({inner[0]}", *inner[1:-1], f"{inner[-1]}\\Bigg)"]
     return [piece]
 
 
