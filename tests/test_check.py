@@ -157,6 +157,44 @@ def test_identify_finds_the_family(loss, support, expected):
     assert expected in identify(loss, support).summary()
 
 
+@pytest.mark.parametrize(
+    ("loss", "support", "expected"),
+    [  # each as statsmodels, R or a paper writes it
+        ("-y*log_ndtr(z) - (1 - y)*log_ndtr(-z)", "binary", "bernoulli --link probit"),
+        ("-y*log(1 - exp(-exp(z))) + (1 - y)*exp(z)", "binary", "bernoulli --link cloglog"),
+        ("y*exp(-z) - (1 - y)*log(1 - exp(-exp(-z)))", "binary", "bernoulli --link loglog"),
+        ("-y*log(1/2 + atan(z)/pi) - (1 - y)*log(1/2 - atan(z)/pi)", "binary",
+         "bernoulli --link cauchit"),
+        ("(y - f) + exp(-(y - f))", "real", "gumbel --link identity"),
+        ("(y - f)/2 + exp(-(y - f)/2)", "real", "gumbel --link identity --beta 2"),
+        ("f - 2*(log(y) - f) + 2*log(1 + (y*exp(-f))**3)", "positive",
+         "log_logistic --link log"),
+    ],
+)  # fmt: skip
+def test_identify_names_the_new_links_and_families(loss, support, expected):
+    from mlesym.check.identify import identify
+
+    found = identify(loss, support)
+    assert found.matches and expected in found.summary(), found.summary()
+
+
+def test_identify_refuses_near_misses_of_the_new_families():
+    """By hand: -log Phi(z) at both targets sums to 2 Phi(z) over y, which depends on z;
+    -log F(z) of the Cauchy cdf at both targets tends to +inf as z -> -inf, so no weights
+    keep the sum at 1; r + e^(-r/2) is the NLL of a density (Z = 2 by u = e^(-r/2)) but of
+    no Gumbel: the Gumbel's scale enters both terms."""
+    from mlesym.check.identify import identify
+
+    probit = identify("-y*log_ndtr(z) - (1 - y)*log_ndtr(z)", "binary")
+    assert not probit.matches and probit.normalizer == "depends", probit.summary()
+    cauchit = identify("-y*log(1/2 + atan(z)/pi) - (1 - y)*log(1/2 + atan(z)/pi)", "binary")
+    assert not cauchit.matches and "not an NLL" in cauchit.summary(), cauchit.summary()
+    gumbel = identify("(y - f) + exp(-(y - f)/2)", "real")
+    assert not gumbel.matches and gumbel.normalizer == "finite", gumbel.summary()
+    shown = re.search(r"Z = ([\d.]+)", gumbel.summary()).group(1)
+    assert float(shown) == pytest.approx(2.0, rel=1e-9)
+
+
 def test_identify_without_a_match_reports_the_normalizer():
     """r^2 + |r| is no catalogue family's NLL but exp(-LOSS) has the constant normalizer
     Z = 2 * integral_0^inf exp(-r^2 - r) dr (checked by quadrature); hinge and focal losses

@@ -276,8 +276,13 @@ def _sums_to_one(rows, c, weights) -> bool:
 
 
 def _determinant(rows, c):
-    """det [exp(-LOSS(y, f_k) / c) ... 1]: zero where some weights solve the first rows."""
-    return mpmath.det(mpmath.matrix([[mpmath.exp(-v / c) for v in row] + [1] for row in rows]))
+    """det [exp(-LOSS(y, f_k) / c) ... 1]: zero where some weights solve the first rows (and
+    where two targets give equal columns: mpmath's LU then fails with a TypeError)."""
+    matrix = mpmath.matrix([[mpmath.exp(-v / c) for v in row] + [1] for row in rows])
+    try:
+        return mpmath.det(matrix)
+    except TypeError:  # no pivot in a column: the matrix is singular
+        return mpmath.mpf(0)
 
 
 def _roots(function) -> list:

@@ -531,6 +531,8 @@ def _evaluate(expr: sp.Basic, point: _Point, bound: dict) -> mpmath.mpf | mpmath
         return number
     if expr is sp.oo:
         return mpmath.inf
+    if expr is sp.S.NegativeInfinity:
+        return -mpmath.inf
     if expr.is_Symbol:
         key = _key(expr)  # the verified side's sigma and y1 meet the printed sigma and y_{1}
         return bound[key] if key in bound else point.value(key)
