@@ -28,6 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from scipy import special
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -110,6 +111,53 @@ CASES: dict[str, tuple[dict, Callable, Callable, Callable | None]] = {
         lambda r, n: (r.normal(size=n), r.normal(size=n), r.uniform(0.1, 2.0, n)),
         lambda x, t, v: np.mean(0.5 * (np.log(v) + (x - t) ** 2 / v)),
         lambda x, t, v: F.gaussian_nll_loss(x, t, v),
+    ),
+    "bernoulli probit (probit NLL)": (
+        {"name": "bernoulli", "link": "probit"},
+        lambda r, n: (r.normal(size=n), r.integers(0, 2, n).astype(float)),
+        lambda z, t: -np.mean(t * special.log_ndtr(z) + (1 - t) * special.log_ndtr(-z)),
+        None,
+    ),
+    "bernoulli cloglog (cloglog NLL)": (
+        {"name": "bernoulli", "link": "cloglog"},
+        lambda r, n: (r.normal(size=n), r.integers(0, 2, n).astype(float)),
+        lambda z, t: np.mean((1 - t) * np.exp(z) - t * np.log(-np.expm1(-np.exp(z)))),
+        None,
+    ),
+    "bernoulli cauchit (cauchit NLL)": (
+        {"name": "bernoulli", "link": "cauchit"},
+        lambda r, n: (r.normal(size=n), r.integers(0, 2, n).astype(float)),
+        lambda z, t: (
+            -np.mean(
+                t * np.log(0.5 + np.arctan(z) / np.pi)
+                + (1 - t) * np.log(0.5 - np.arctan(z) / np.pi)
+            )
+        ),
+        None,
+    ),
+    "poisson sqrt (Poisson NLL)": (
+        {"name": "poisson", "link": "sqrt"},
+        lambda r, n: (r.uniform(0.5, 3.0, n), r.poisson(3.0, n).astype(float)),
+        lambda e, t: np.mean(e * e - 2 * t * np.log(e)),
+        None,
+    ),
+    "gamma inverse (gamma NLL)": (
+        {"name": "gamma", "link": "inverse"},
+        lambda r, n: (r.uniform(0.2, 3.0, n), r.gamma(2.0, 1.0, n)),
+        lambda e, t: np.mean(t * e - np.log(e)),
+        None,
+    ),
+    "gumbel (Gumbel NLL)": (
+        {"name": "gumbel"},
+        lambda r, n: (r.normal(size=n), r.gumbel(size=n)),
+        lambda x, t: np.mean((t - x) + np.exp(x - t)),
+        None,
+    ),
+    "log_logistic log (log-logistic NLL)": (
+        {"name": "log_logistic"},
+        lambda r, n: (r.normal(size=n), np.exp(r.logistic(size=n) / 3)),
+        lambda e, t: np.mean(e - 2 * (np.log(t) - e) + 2 * np.logaddexp(0, 3 * (np.log(t) - e))),
+        None,
     ),
     "laplace b learned (Laplace NLL)": (
         {"name": "laplace", "b": "learned"},

@@ -94,7 +94,10 @@ def test_build_writes_the_gallery_and_the_committed_outputs_are_fresh(tmp_path):
             ["derive", "gaussian", "--colour"],
             "valid options: --force, --format, --help, --link, --no-plot, --output",
         ),
-        (["export", "bernoulli", "--link", "probit"], "choose from: identity, logit"),
+        (
+            ["export", "bernoulli", "--link", "tobit"],
+            "choose from: identity, logit, probit, cloglog",
+        ),
         (["export", "gaussian", "--reduction", "avg"], "choose from 'none', 'mean', 'sum'"),
         (["frobnicate"], "choose from 'list', 'derive', 'export', 'verify', 'identify', 'build'"),
         ([], "a command is required"),

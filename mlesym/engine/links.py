@@ -210,9 +210,9 @@ CAUCHIT = Link(
             name="cauchy-reflection",
             title="Reflect the Cauchy cdf",
             explanation=(
-                r"Use $1 - F(z) = F(-z)$, and compute $\log F(z)$ as "
-                r"$\log(\operatorname{atan2}(1, -z) / \pi)$ for $z < 0$ and as "
-                r"$\operatorname{log1p}(-\operatorname{atan2}(1, z) / \pi)$ beyond: "
+                r"Use $1 - F(z) = F(-z)$. Below $z = 0$, $\log F(z)$ is computed as "
+                r"$\log(\operatorname{atan2}(1, -z) / \pi)$; above, as "
+                r"$\operatorname{log1p}(-\operatorname{atan2}(1, z) / \pi)$: "
                 r"$\frac{1}{2} + \frac{\operatorname{atan} z}{\pi}$ cancels to 0 at "
                 r"$z = -10^{17}$, where $F(z) = 3 \cdot 10^{-18}$."
             ),
