@@ -49,7 +49,27 @@ FAMILY = Family(
     support=REAL,
     predicted="mu",
     params=(
-        Param("nu", nu, "degrees of freedom", default=3.0),
+        Param(
+            "nu",
+            nu,
+            "degrees of freedom",
+            default=3.0,
+            learned=(
+                learned_itself(
+                    "dof",
+                    r"\nu",
+                    convention=Convention("Student-t NLL", "Student-t negative log-likelihood"),
+                    references=LearnedReferences(
+                        logpdf=lambda target, mu, nu: _logpdf(target, mu, nu, 1.0),
+                        # the NLL without its constants: log(pi) / 2 and log s (s = 1)
+                        loss=lambda input, target, nu: (
+                            -_logpdf(target, input, nu, 1.0) - 0.5 * np.log(np.pi)
+                        ),
+                    ),
+                    mle_name="no closed form (a robust M-estimate, with the tails learned)",
+                ),
+            ),
+        ),
         Param(
             "s",
             s,

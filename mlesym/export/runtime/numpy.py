@@ -31,9 +31,40 @@ def _xlog1py(x, y):
 
 
 def _xexp(x, u):
-    """x e^u as e^(u + log x): 0 where x = 0, finite wherever the product is."""
+    """x e^u: as the product where e^u is finite, as e^(u + log x) where it overflows (0 where
+    x = 0, finite wherever the product is); log x is taken only there."""
+    with numpy.errstate(over="ignore", invalid="ignore"):
+        power = numpy.exp(u)
+        product = x * power
+    if numpy.isinf(power).any():
+        far = numpy.broadcast_to(numpy.isinf(power), product.shape)
+        x_far, u_far = (numpy.broadcast_to(a, product.shape)[far] for a in (x, u))
+        product = numpy.array(product)
+        with numpy.errstate(divide="ignore", over="ignore"):
+            product[far] = numpy.exp(u_far + numpy.log(x_far))
+    return product
+
+
+def _log_cloglog(z):
+    """log(1 - exp(-e^z)): log(-expm1(-e^z)) up to e^z = log 2, log1p(-exp(-e^z)) beyond
+    (where the first would lose the digits of a small result), z - e^z / 2 below z = -30
+    (within 1e-26; e^z underflows past z = -745). Whole-array passes: NumPy's masked
+    ufuncs (where=) are slower than computing both forms."""
+    z = numpy.asarray(z)
+    w = numpy.exp(numpy.minimum(z, 80.0))
     with numpy.errstate(divide="ignore"):
-        return numpy.exp(u + numpy.log(x))
+        near = numpy.log(-numpy.expm1(-w))
+        far = numpy.log1p(-numpy.exp(-w))
+    body = numpy.where(w > 0.6931471805599453, far, near)
+    return numpy.where(z < -30, z - w / 2, body)
+
+
+def _log_cauchy_cdf(z):
+    """log(1/2 + atan(z) / pi) from g = atan2(1, |z|) / pi, the smaller of F(z) and
+    1 - F(z): log g below z = 0, log1p(-g) above (one arctan2 instead of two)."""
+    z = numpy.asarray(z)
+    g = numpy.arctan2(1.0, numpy.abs(z)) / 3.141592653589793
+    return numpy.where(z < 0, numpy.log(g), numpy.log1p(-g))
 
 
 try:
