@@ -89,35 +89,24 @@ def log_sigmoid(expr: sp.Expr) -> sp.Expr:
     return expr.replace(sp.log, rewrite)
 
 
-def log_normal_cdf(expr: sp.Expr) -> sp.Expr:
-    """log Phi(z) -> log_ndtr(z), and log(1 - Phi(z)) -> log_ndtr(-z) (Phi is symmetric)."""
+def log_of_symmetric_cdf(cdf, log_cdf) -> Callable[[sp.Expr], sp.Expr]:
+    """The rule log F(z) -> log_F(z) and log(1 - F(z)) -> log_F(-z), for a cdf symmetric
+    about 0 (F(-z) = 1 - F(z)) with a stable log of its own."""
     u = sp.Wild("u")
 
     def rewrite(arg: sp.Expr) -> sp.Expr:
-        if isinstance(arg, ndtr):
-            return log_ndtr(arg.args[0])
-        match = arg.match(1 - ndtr(u))
+        if isinstance(arg, cdf):
+            return log_cdf(arg.args[0])
+        match = arg.match(1 - cdf(u))
         if match:
-            return log_ndtr(-match[u])
+            return log_cdf(-match[u])
         return sp.log(arg)
 
-    return expr.replace(sp.log, rewrite)
+    return lambda expr: expr.replace(sp.log, rewrite)
 
 
-def cauchy_reflection(expr: sp.Expr) -> sp.Expr:
-    """log F(z) -> log_cauchy_cdf(z) and log(1 - F(z)) -> log_cauchy_cdf(-z), for the
-    (symmetric) Cauchy cdf F."""
-    u = sp.Wild("u")
-
-    def rewrite(arg: sp.Expr) -> sp.Expr:
-        if isinstance(arg, cauchy_cdf):
-            return log_cauchy_cdf(arg.args[0])
-        match = arg.match(1 - cauchy_cdf(u))
-        if match:
-            return log_cauchy_cdf(-match[u])
-        return sp.log(arg)
-
-    return expr.replace(sp.log, rewrite)
+log_normal_cdf = log_of_symmetric_cdf(ndtr, log_ndtr)  # log Phi, as log_ndtr
+cauchy_reflection = log_of_symmetric_cdf(cauchy_cdf, log_cauchy_cdf)
 
 
 def log_one_minus_gumbel(expr: sp.Expr) -> sp.Expr:
