@@ -37,8 +37,7 @@ def _log_sum_exp(expr: sp.Expr) -> sp.Expr:
 
 
 def _log1p(expr: sp.Expr) -> sp.Expr:
-    """log(1 + u) -> log1p(u); log(1 + e^u) -> softplus(u), which never overflows; and
-    log(1 + a^c) -> softplus(c log a) for a > 0 made of an exponential (a = y e^(-eta))."""
+    """log(1 + u) -> log1p(u); log(1 + e^u) -> softplus(u), which never overflows."""
     from .functions.logistic import softplus
 
     def rewrite(arg: sp.Expr) -> sp.Expr:
@@ -56,9 +55,7 @@ def _known_positive(f: sp.Expr) -> bool:
     """e^u, a positive number, the target of a positive support, or a power of one."""
     if isinstance(f, sp.Pow):
         return _known_positive(f.base) and bool(f.exp.is_real)
-    return (
-        isinstance(f, sp.exp) or bool(f.is_positive) or (isinstance(f, sp.Indexed) and f.base == y)
-    )
+    return isinstance(f, sp.exp) or bool(f.is_positive) or _is_target(f)
 
 
 def _split_log(base: sp.Expr) -> sp.Expr | None:
@@ -206,54 +203,42 @@ def _continuous_bernoulli_normalizer(expr: sp.Expr) -> sp.Expr:
     return expr.replace(sp.log, rewrite)
 
 
-def _target_times_exp(expr: sp.Expr) -> sp.Expr:
-    """y e^u -> e^(u + log y), for positive y: the product is finite where e^u alone is not."""
+def _is_target(f: sp.Basic) -> bool:
+    return isinstance(f, sp.Indexed) and f.base == y
+
+
+def _is_count(f: sp.Basic) -> bool:
+    """y, or c - y for a positive c free of y: the successes or failures of a bounded count."""
+    if _is_target(f):
+        return True
+    if not isinstance(f, sp.Add) or len(f.args) != 2:
+        return False
+    bound, count = sorted(f.args, key=lambda a: a.could_extract_minus_sign())
+    return _is_target(-count) and bool(bound.is_positive) and not bound.has(y)
+
+
+def _times_exp(is_factor) -> Callable[[sp.Expr], sp.Expr]:
+    """The rule a e^u -> e^(u + log a), for the one factor a of a product that ``is_factor``
+    accepts (a >= 0 on the support): finite where e^u alone is not, and 0 where a = 0."""
 
     def is_candidate(e: sp.Basic) -> bool:
         if not isinstance(e, sp.Mul):
             return False
-        targets = [f for f in e.args if isinstance(f, sp.Indexed) and f.base == y]
-        return len(targets) == 1 and sum(isinstance(f, sp.exp) for f in e.args) == 1
+        return sum(map(is_factor, e.args)) == 1 and sum(isinstance(f, sp.exp) for f in e.args) == 1
 
     def rewrite(e: sp.Mul) -> sp.Expr:
-        (target,) = [f for f in e.args if isinstance(f, sp.Indexed) and f.base == y]
+        (factor,) = [f for f in e.args if is_factor(f)]
         (power,) = [f for f in e.args if isinstance(f, sp.exp)]
-        rest = sp.Mul(*(f for f in e.args if f is not target and f is not power))
-        return rest * xexp(target, power.args[0])
+        rest = sp.Mul(*(f for f in e.args if f is not factor and f is not power))
+        return rest * xexp(factor, power.args[0])
 
-    return expr.replace(is_candidate, rewrite)
+    return lambda expr: expr.replace(is_candidate, rewrite)
 
 
-def _failures_times_exp(expr: sp.Expr) -> sp.Expr:
-    """(c - y) e^u -> e^(u + log(c - y)) and y e^u -> e^(u + log y) for counts 0 <= y <= c:
-    0 where the count is 0 even where e^u overflows (the cloglog link's (1 - y) e^z at
-    y = 1, z = 800 is 0, not 0 inf)."""
-
-    def failures(f: sp.Basic) -> bool:
-        if isinstance(f, sp.Indexed) and f.base == y:
-            return True
-        if not isinstance(f, sp.Add) or len(f.args) != 2:
-            return False
-        bound, count = sorted(f.args, key=lambda a: a.could_extract_minus_sign())
-        return (
-            isinstance(-count, sp.Indexed)
-            and (-count).base == y
-            and bool(bound.is_positive)
-            and not bound.has(y)
-        )
-
-    def is_candidate(e: sp.Basic) -> bool:
-        if not isinstance(e, sp.Mul):
-            return False
-        return sum(map(failures, e.args)) == 1 and sum(isinstance(f, sp.exp) for f in e.args) == 1
-
-    def rewrite(e: sp.Mul) -> sp.Expr:
-        (count,) = [f for f in e.args if failures(f)]
-        (power,) = [f for f in e.args if isinstance(f, sp.exp)]
-        rest = sp.Mul(*(f for f in e.args if f is not count and f is not power))
-        return rest * xexp(count, power.args[0])
-
-    return expr.replace(is_candidate, rewrite)
+# y e^u for a positive target y; y e^u, (1 - y) e^u and (N - y) e^u for bounded counts (the
+# cloglog link's (1 - y) e^z at y = 1, z = 800 is 0, not 0 inf)
+_target_times_exp = _times_exp(_is_target)
+_count_times_exp = _times_exp(_is_count)
 
 
 def _log_ratio(expr: sp.Expr) -> sp.Expr:
@@ -430,7 +415,7 @@ BOUNDED_COUNT_RULES = (
         r"$a\,e^{u} = e^{u + \log a}$ for a count $a$ of successes ($y$) or failures "
         r"($1 - y$, $N - y$): $0$ where $a = 0$, as $\log 0 = -\infty$, and finite "
         r"wherever the product is",
-        _failures_times_exp,
+        _count_times_exp,
     ),
 )
 

@@ -228,11 +228,7 @@ def _term_pieces(sign: str, term: sp.Expr, width: int) -> list[str]:
         )
         front = {1: "", -1: "- "}.get(coefficient, latex(coefficient) + " ")
         inner = _pieces(rest.function, width)
-        return (
-            [f"{sign}{front}{limits} \\Bigg({inner[0]}", *inner[1:-1], f"{inner[-1]}\\Bigg)"]
-            if len(inner) > 1
-            else [piece]
-        )
+        return _bracketed(f"{sign}{front}{limits} ", inner) if len(inner) > 1 else [piece]
     sums = [f for f in sp.Mul.make_args(term) if isinstance(f, sp.Add)]
     if len(sums) == 1 and not term.has(sp.Sum):  # c (a + b + ...), a Hessian over a common
         # denominator: break inside the parentheses
@@ -241,9 +237,14 @@ def _term_pieces(sign: str, term: sp.Expr, width: int) -> list[str]:
             front, sign = -front, {"- ": "+ ", "+ ": "- "}.get(sign, "- ")
         inner = _pieces(sums[0], width)
         if len(inner) > 1 and visible_length(latex(front)) < visible_length(latex(sums[0])):
-            front_tex = "" if front == 1 else latex(front) + " "
-            return [f"{sign}{front_tex}\\Bigg({inner[0]}", *inner[1:-1], f"{inner[-1]}\\Bigg)"]
+            return _bracketed(sign + ("" if front == 1 else latex(front) + " "), inner)
     return [piece]
+
+
+def _bracketed(head: str, inner: list[str]) -> list[str]:
+    """``head`` and the pieces of a sum inside big parentheses, which may break between
+    lines (\\left and \\right may not)."""
+    return [rf"{head}\Bigg({inner[0]}", *inner[1:-1], rf"{inner[-1]}\Bigg)"]
 
 
 def latex(expr: sp.Basic) -> str:

@@ -15,6 +15,14 @@ class xexp(Function):  # noqa: N801
 
     nargs = 2
 
+    @classmethod
+    def eval(cls, a, u):
+        if a.is_zero:  # no successes (or failures): 0 e^u is 0, even where e^u overflows
+            return sp.S.Zero
+        if a == 1:
+            return sp.exp(u)
+        return None
+
     def fdiff(self, argindex=1):
         a, u = self.args
         return sp.exp(u) if argindex == 1 else xexp(a, u)

@@ -78,12 +78,18 @@ def _sample_weight(value, shape, dtype, reduction):
     return weight
 
 
+def _cloglog_parts(z):
+    """(z < -30, w = e^z clipped to [1, e^80] off that range, e^z on it): the arguments of
+    the two forms of log(1 - exp(-e^z)) and its derivative, each finite where it is used."""
+    low = z < -30
+    w = xp.exp(xp.where(low, 0.0, xp.where(z < 80, z, 80.0)))
+    return low, w, xp.exp(xp.where(low, z, -30.0))
+
+
 def _log_cloglog(z):
     """log(1 - exp(-e^z)): z - e^z / 2 below z = -30 (within 1e-26 there; e^z underflows
     past z = -745), log(-expm1(-e^z)) up to e^z = log 2, log1p(-exp(-e^z)) beyond."""
-    low = z < -30
-    w = xp.exp(xp.where(low, 0.0, xp.where(z < 80, z, 80.0)))
-    tiny = xp.exp(xp.where(low, z, -30.0))
+    low, w, tiny = _cloglog_parts(z)
     mid = w <= 0.6931471805599453
     near = xp.log(-xp.expm1(-xp.where(mid, w, 1.0)))
     body = xp.where(mid, near, xp.log1p(-xp.exp(-xp.where(mid, 1.0, w))))
@@ -94,9 +100,7 @@ def _cloglog_ratio(z):
     """e^z / expm1(e^z), the derivative of log(1 - exp(-e^z)), as w e^-w / -expm1(-w) with
     w = e^z (which never overflows): 1 - w / 2 below z = -30, where it would be 0 / 0 once
     w underflows."""
-    low = z < -30
-    w = xp.exp(xp.where(low, 0.0, xp.where(z < 80, z, 80.0)))
-    tiny = xp.exp(xp.where(low, z, -30.0))
+    low, w, tiny = _cloglog_parts(z)
     return xp.where(low, 1 - tiny / 2, w * xp.exp(-w) / -xp.expm1(-w))
 
 
@@ -113,8 +117,8 @@ def _cloglog_curvature(z):
 
 
 def _log_cauchy_cdf(z):
-    """log(1/2 + atan(z) / pi): log(atan2(1, -z) / pi) for z < 0, log1p(-atan2(1, z) / pi)
-    beyond, so that a probability near 1 keeps the digits of its complement."""
-    below = xp.log(xp.arctan2(1.0, -xp.where(z < 0, z, -1.0)) / 3.141592653589793)
-    above = xp.log1p(-xp.arctan2(1.0, xp.where(z < 0, 1.0, z)) / 3.141592653589793)
-    return xp.where(z < 0, below, above)
+    """log(1/2 + atan(z) / pi) from g = atan2(1, |z|) / pi, the smaller of F(z) and
+    1 - F(z): log g below z = 0, log1p(-g) above, so that a probability near 1 keeps the
+    digits of its complement (one arctan2; g is in (0, 1/2], so neither branch is NaN)."""
+    g = xp.arctan2(1.0, xp.abs(z)) / 3.141592653589793
+    return xp.where(z < 0, xp.log(g), xp.log1p(-g))

@@ -59,14 +59,6 @@ def _log_cloglog(z):
     return numpy.where(z < -30, z - w / 2, body)
 
 
-def _log_cauchy_cdf(z):
-    """log(1/2 + atan(z) / pi) from g = atan2(1, |z|) / pi, the smaller of F(z) and
-    1 - F(z): log g below z = 0, log1p(-g) above (one arctan2 instead of two)."""
-    z = numpy.asarray(z)
-    g = numpy.arctan2(1.0, numpy.abs(z)) / 3.141592653589793
-    return numpy.where(z < 0, numpy.log(g), numpy.log1p(-g))
-
-
 try:
     from scipy.special import erf as _erf
 except ImportError:  # NumPy alone: math.erf, element by element

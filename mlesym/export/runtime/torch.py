@@ -166,9 +166,6 @@ def _logistic_pair(u):
 
 
 def _log_cauchy_cdf(z):
-    """log(1/2 + atan(z) / pi): log(atan2(1, -z) / pi) for z < 0, log1p(-atan2(1, z) / pi)
-    beyond, so that a probability near 1 keeps the digits of its complement."""
-    one = torch.ones_like(z)
-    below = torch.log(torch.atan2(one, -torch.where(z < 0, z, -one)) / math.pi)
-    above = torch.log1p(-torch.atan2(one, torch.where(z < 0, one, z)) / math.pi)
-    return torch.where(z < 0, below, above)
+    """common.py's log of the Cauchy cdf; torch.atan2 takes tensors only."""
+    g = torch.atan2(torch.ones_like(z), torch.abs(z)) / math.pi
+    return torch.where(z < 0, torch.log(g), torch.log1p(-g))
