@@ -192,3 +192,19 @@ def test_the_cauchit_link_is_not_convex_where_the_sampled_point_says():
 def test_log_concave_links_are_left_undecided_not_refuted(link):
     """Phi and the Gumbel cdfs are log-concave, so these NLLs are convex: never refuted."""
     assert mlesym.convexity("bernoulli", link=link).convex is None
+
+
+@pytest.mark.parametrize("link", ["cloglog", "loglog"])
+def test_pos_weight_keeps_the_empty_count_at_zero_at_extreme_logits(link):
+    """pos_weight * y * loss(y = 1) + (1 - y) * loss(y = 0) at logits of +-800 and +-1e4, where
+    one of the counts multiplies an overflowing e^(+-z): each row is pos_weight times the
+    y = 1 loss or the y = 0 loss, from mpmath (all of them 0, or the logit itself)."""
+    logits = np.array([800.0, 1e4, -800.0, -1e4, 800.0, -800.0])
+    targets = np.array([1.0, 1.0, 0.0, 0.0, 0.0, 1.0])
+    fn = mlesym.loss_function("bernoulli", link=link, reduction="none")
+    got = fn(logits, targets, pos_weight=2.0)
+    plain = fn(logits, targets)
+    for z, y, value, unweighted in zip(logits, targets, got, plain, strict=True):
+        exact = float(_mp_binary_loss(link, z, y)) * (2.0 if y == 1 else 1.0)
+        assert value == exact or (np.isinf(value) and exact > 1e300), (link, z, y, value)
+        assert value == (2.0 if y == 1 else 1.0) * unweighted

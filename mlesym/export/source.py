@@ -175,7 +175,10 @@ def pos_weight_loss(per_sample: sp.Expr) -> sp.Expr:
     from ..engine.symbols import i
 
     positive, negative = per_sample.xreplace({y[i]: 1}), per_sample.xreplace({y[i]: 0})
-    weighted, _ = stable_form(POS_WEIGHT * y[i] * positive + (1 - y[i]) * negative)
+    # y in {0, 1}: the bounded-count rules keep (1 - y) e^z at 0 where y = 1 (cloglog, z = 800)
+    weighted, _ = stable_form(
+        POS_WEIGHT * y[i] * positive + (1 - y[i]) * negative, bounded_count=True
+    )
     if weighted.has(softplus):  # one softplus, with the factor of the target in front
         weighted = sp.collect(sp.expand(weighted), list(weighted.atoms(softplus)))
     return weighted
