@@ -170,6 +170,14 @@ REFERENCES: dict[tuple[str, str], Reference] = {
         lambda y, f, beta=1.5, alpha=1: -stats.gennorm.logpdf(y, beta, f, alpha), "real", "real",
         {"beta": POSITIVE_GRID[::3], "alpha": [1]},
     ),
+    ("split_normal", "identity"): Reference(  # two half-normals, by hand (SciPy has none)
+        lambda y, f, tau=0.5: np.where(y >= f, tau, 1 - tau) * (y - f) ** 2, "real", "real",
+        {"tau": Q_GRID},
+    ),
+    ("hyperbolic", "identity"): Reference(
+        lambda y, f, delta=1: -stats.genhyperbolic.logpdf(y, 1, delta**2, 0, f, delta), "real",
+        "real", {"delta": POSITIVE_GRID},
+    ),
     ("hyperbolic_secant", "identity"): Reference(
         lambda y, f: -stats.hypsecant.logpdf(y, f, 2 / np.pi), "real", "real", {}
     ),
@@ -498,5 +506,17 @@ CASES: list[Case] = [
     E("scaled, with a term in y", "2*y*softplus(-z**3) + 2*(1 - y)*softplus(z**3) + 3*y",
       support="binary", normalizer="measure"),
     E("Welsch (bounded loss)", "1 - exp(-(y - f)**2/2)", normalizer="divergent"),
-    E("xgboost pseudo-Huber", "sqrt(1 + (y - f)**2) - 1", normalizer="finite"),
+    E("xgboost reg:pseudohubererror", "sqrt(1 + (y - f)**2) - 1",
+      matches=(("hyperbolic", "identity", {}),)),
+    E("xgboost reg:pseudohubererror huber_slope=2", "4*(sqrt(1 + ((y - f)/2)**2) - 1)",
+      matches=(("hyperbolic", "identity", {"delta": "2"}),)),
+    E("Charbonnier eps=1/2", "sqrt((y - f)**2 + 0.25)",
+      matches=(("hyperbolic", "identity", {"delta": "0.5"}),)),
+    E("skewed pseudo-Huber (a hyperbolic with beta != 0)",
+      "sqrt(1 + (y - f)**2) - 1 + 0.1*(y - f)", normalizer="finite"),
+    E("expectile tau=0.9 (Newey and Powell)", "0.9*max(y - f, 0)**2 + 0.1*min(y - f, 0)**2",
+      matches=(("split_normal", "identity", {"tau": "0.9"}),)),
+    E("pseudo-Huber vs Huber", "sqrt(1 + (y - f)**2) - 1", "huber", truth=False),
+    E("expectile vs pinball", "0.9*max(y - f, 0)**2 + 0.1*min(y - f, 0)**2",
+      "asymmetric_laplace", truth=False),
 ]  # fmt: skip

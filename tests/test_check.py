@@ -169,6 +169,12 @@ def test_identify_finds_the_family(loss, support, expected):
         ("(y - f)/2 + exp(-(y - f)/2)", "real", "gumbel --link identity --beta 2"),
         ("f - 2*(log(y) - f) + 2*log(1 + (y*exp(-f))**3)", "positive",
          "log_logistic --link log"),
+        ("0.8*max(y - f, 0)**2 + 0.2*min(y - f, 0)**2", "real",
+         "split_normal --link identity --tau 0.8"),
+        ("abs(y - f)*max(0.25*(y - f), -0.75*(y - f))", "real",
+         "split_normal --link identity --tau 0.25"),
+        ("sqrt(1 + (y - f)**2) - 1", "real", "hyperbolic --link identity"),
+        ("sqrt((y - f)**2 + 4)", "real", "hyperbolic --link identity --delta 2"),  # Charbonnier
     ],
 )  # fmt: skip
 def test_identify_names_the_new_links_and_families(loss, support, expected):
@@ -193,6 +199,16 @@ def test_identify_refuses_near_misses_of_the_new_families():
     assert not gumbel.matches and gumbel.normalizer == "finite", gumbel.summary()
     shown = re.search(r"Z = ([\d.]+)", gumbel.summary()).group(1)
     assert float(shown) == pytest.approx(2.0, rel=1e-9)
+    # tau max(r, 0)^2 + (1 - tau) min(r, 0)^2 + b r completes each side's square about a
+    # different centre: a density (Z finite) but no split normal
+    tilted = identify("0.8*max(y - f, 0)**2 + 0.2*min(y - f, 0)**2 + 0.1*(y - f)", "real")
+    assert not tilted.matches and tilted.normalizer == "finite", tilted.summary()
+    # sqrt(1 + r^2) - 1 + r / 10 is the hyperbolic with skew beta = -1/10, not in the
+    # catalogue: Z = integral of exp(-LOSS), 3.3169623 by SciPy's quad
+    skewed = identify("sqrt(1 + (y - f)**2) - 1 + 0.1*(y - f)", "real")
+    assert not skewed.matches and skewed.normalizer == "finite", skewed.summary()
+    shown = re.search(r"Z = ([\d.]+)", skewed.summary()).group(1)
+    assert float(shown) == pytest.approx(3.3169623153591, rel=1e-9)
 
 
 def test_identify_without_a_match_reports_the_normalizer():

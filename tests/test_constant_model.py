@@ -83,6 +83,7 @@ def test_median_and_quantiles_minimize_as_well_as_scikit_learns(name, options, q
         ("student_t", {"s": "learned"}, "real"),
         ("cauchy", {}, "real"),
         ("huber", {"delta": 1.5}, "real"),
+        ("split_normal", {"tau": 0.8}, "real"),
         ("logistic", {}, "real"),
         ("negative_binomial", {}, "count"),
         ("beta", {"link": "logit"}, "unit"),
@@ -194,3 +195,16 @@ def test_a_vector_family_needs_every_class_to_occur():
     1 leaves class 0's logit at minus infinity."""
     with pytest.raises(ValueError, match="class 0 never occurs"):
         mlesym.constant_model("categorical", [[0.0, 1.0]])
+
+
+@pytest.mark.parametrize("tau", [0.1, 0.5, 0.8])
+def test_the_expectile_balances_the_weighted_residuals(tau):
+    """Newey and Powell's definition: the tau-expectile m solves
+    tau sum_{y > m} w (y - m) = (1 - tau) sum_{y < m} w (m - y); at tau = 1/2, the mean."""
+    target = TARGETS["real"]
+    m = mlesym.constant_model("split_normal", target, sample_weight=WEIGHT, tau=tau).raw
+    above = np.sum(WEIGHT * np.maximum(target - m, 0))
+    below = np.sum(WEIGHT * np.maximum(m - target, 0))
+    assert tau * above == pytest.approx((1 - tau) * below, rel=1e-10)
+    if tau == 0.5:
+        assert m == pytest.approx(np.average(target, weights=WEIGHT), rel=1e-12)

@@ -68,6 +68,19 @@ def test_logcosh_and_expm1mx_against_mpmath(backend):
 
 
 @pytest.mark.parametrize("backend", backends.names())
+def test_scaled_bessel_k1_against_mpmath(backend):
+    """log(e^x K_1(x)) from 1e-12 to 1e8: each backend's own (SciPy's k1e, torch's scaled
+    K_1, JAX's trapezoid rule) and the trapezoid rule itself, the NumPy-only fallback."""
+    rt = _module(backend)
+    x = np.array([1e-12, 1e-8, 1.01e-8, 1e-4, 0.3, 1.0, 7.0, 80.0, 705.0, 2e3, 1e6, 1e8])
+    with mpmath.workdps(40):
+        expected = [float(mpmath.log(mpmath.besselk(1, v)) + v) for v in x]
+    np.testing.assert_allclose(_numpy(rt._logk1e(_array(backend, x))), expected, rtol=1e-14)
+    if backend == "numpy":
+        np.testing.assert_allclose(rt._logk1e_by_quadrature(x), expected, rtol=1e-14)
+
+
+@pytest.mark.parametrize("backend", backends.names())
 def test_logistic_density_pair_and_softmax_against_mpmath(backend):
     """sigmoid(u) sigmoid(-u) and the pair (sigmoid(u), sigmoid(-u)) to 1e-15 relative at
     logits of 1e4 (where p (1 - p) is 0), and the softmax where exp(z - logsumexp z) loses

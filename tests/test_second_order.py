@@ -293,6 +293,8 @@ CONVEX = {  # the README's list; refutations have a hand-checkable sign change i
     ("gumbel", "identity"): True,  # e^(-r / beta) / beta^2
     ("log_logistic", "log"): True,  # 2 b^2 sigma(b w) sigma(-b w), w = log(y) - eta
     ("log_logistic", "identity"): False,  # see below
+    ("split_normal", "identity"): True,  # 2 tau and 2 (1 - tau), with 0 < tau < 1
+    ("hyperbolic", "identity"): True,  # delta / (delta^2 + r^2)^(3/2), by y - f = r
 }  # fmt: skip
 
 

@@ -69,6 +69,7 @@ _NUMPY = {  # what the NLLs call, for the float64 grid (math's functions, elemen
     "erf": numpy.vectorize(math.erf, otypes=[float]),
     "erfc": numpy.vectorize(math.erfc, otypes=[float]),
     "besseli": lambda order, u: numpy.i0(u) if order == 0 else numpy.nan * u,
+    "besselk": numpy.vectorize(lambda order, u: float(mpmath.besselk(order, u)), otypes=[float]),
 }
 
 

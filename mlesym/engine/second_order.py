@@ -89,10 +89,10 @@ def _convexity(d: Derivation, full: bool) -> Convexity:
     )
     proof = matrix.xreplace(  # each symbol written over its domain, for SymPy's assumptions
         {s: _over(f"u{k}", dom) for k, (s, dom) in enumerate(zip(symbols, domains, strict=True))}
-    ).xreplace({target: _target_over(d)})
+    ).xreplace({target: _target_over(d), **_parameters_over(d)})
     over = _target_over(d)
     cases = [proof.xreplace({over: t}) for t in (0, 1)] if d.family.support.binary else [proof]
-    alternatives = _encodings(d, over)
+    alternatives = _encodings(d, over) + _residual_encoding(d, over, domains[0])
     if all(_semidefinite(case, alternatives) for case in cases):
         return Convexity(
             "proved",
@@ -129,12 +129,31 @@ def _target_over(d: Derivation) -> sp.Expr:
     return sp.Symbol("t", real=True)
 
 
+def _parameters_over(d: Derivation) -> dict:
+    """Each parameter in (0, 1) (a quantile or expectile level) as 1/(1 + s), s > 0, so that
+    SymPy knows 1 - tau > 0 too; the others keep their own assumptions."""
+    return {
+        p.symbol: _over(f"s_{p.name}", p.domain)
+        for p in d.family.params
+        if p.domain == UNIT_INTERVAL
+    }
+
+
 def _encodings(d: Derivation, over: sp.Expr) -> tuple:
     """Other ways to write the target for a term-by-term proof: N - m for counts out of N."""
     if d.family.support.name != "bounded-count":
         return ()
     number = next(p.symbol for p in d.family.params if p.integer)
     return ({over: number - sp.Symbol("m", integer=True, nonnegative=True)},)
+
+
+def _residual_encoding(d: Derivation, over: sp.Expr, first) -> tuple:
+    """The raw output as target + r, r real, for a real target and a real output: a loss in
+    y - f then has a Hessian in r alone (delta / (delta^2 + r^2)^(3/2), not a quadratic in
+    f and y that SymPy cannot sign)."""
+    if d.family.support.name != "real" or first in (POSITIVE_REALS, UNIT_INTERVAL):
+        return ()
+    return ({sp.Symbol("u0", real=True): over + sp.Symbol("r", real=True)},)
 
 
 def _output_domain(d: Derivation, out):
@@ -180,7 +199,7 @@ def _nonnegative(expr: sp.Expr, alternatives: tuple = ()) -> bool:
         if coefficient == 0 or sp.simplify(coefficient).is_nonnegative is not True:
             return False
     regular = expr.replace(sp.DiracDelta, lambda *args: sp.S.Zero)
-    if sp.simplify(regular).is_nonnegative:
+    if any(sp.simplify(regular.xreplace(a)).is_nonnegative for a in ({}, *alternatives)):
         return True
     terms = sp.Add.make_args(regular)
     return len(terms) > 1 and all(

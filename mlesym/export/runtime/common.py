@@ -122,3 +122,25 @@ def _log_cauchy_cdf(z):
     digits of its complement (one arctan2; g is in (0, 1/2], so neither branch is NaN)."""
     g = xp.arctan2(1.0, xp.abs(z)) / 3.141592653589793
     return xp.where(z < 0, xp.log(g), xp.log1p(-g))
+
+
+def _logk1e_by_quadrature(x):
+    """log(e^x K_1(x)) for x > 0, from K_1(x) = int_0^inf e^(-x cosh t) cosh t dt by the
+    trapezoid rule on [0, T], T = acosh(1 + 60 / x), with e^(-x (cosh t - 1)) written
+    e^(-2 x sinh^2(t / 2)): the integrand is even and analytic, so 160 nodes reach 1e-15
+    (checked against mpmath from x = 1e-8 to 1e6); -log x + x below 1e-8, where
+    K_1(x) = 1/x (1 + O(x^2 log x))."""
+    x = xp.asarray(x, dtype=float)
+    tiny = x < 1e-8
+    safe = xp.where(tiny, 1.0, x)[..., None]
+    span = xp.arccosh(1 + 60 / safe)
+    t = span * xp.linspace(0.0, 1.0, 161)
+    half = xp.sinh(t / 2)
+    f = xp.exp(-2 * safe * half * half) * xp.cosh(t)
+    integral = (xp.sum(f, axis=-1) - f[..., 0] / 2 - f[..., -1] / 2) * span[..., 0] / 160
+    return xp.where(tiny, x - xp.log(xp.where(tiny, x, 1.0)), xp.log(integral))
+
+
+def _logk1e(x):
+    """log(e^x K_1(x)) for x > 0 (JAX has no K_1)."""
+    return _logk1e_by_quadrature(x)

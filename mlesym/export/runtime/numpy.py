@@ -6,7 +6,7 @@ import math
 
 import numpy
 
-from .common import _stirling_tail  # noqa: F401  (copied with the helpers that call them)
+from .common import _logk1e_by_quadrature, _stirling_tail  # noqa: F401  (copied with the helpers that call them)
 
 
 def _zero_where_x_is_zero(x, y, product):
@@ -367,3 +367,17 @@ def _logistic_pair(u):
     e *= large  # sigmoid(-|u|)
     positive = u >= 0
     return numpy.where(positive, large, e), numpy.where(positive, e, large)
+
+
+try:
+    from scipy.special import k1e as _k1e
+except ImportError:  # NumPy alone: _logk1e integrates K_1 itself
+    _k1e = None
+
+
+def _logk1e(x):
+    """log(e^x K_1(x)): SciPy's k1e where SciPy is installed, else the trapezoid rule of
+    ``_logk1e_by_quadrature``."""
+    if _k1e is None:
+        return _logk1e_by_quadrature(x)
+    return numpy.log(_k1e(x))
