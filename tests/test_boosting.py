@@ -360,15 +360,16 @@ PSEUDO_HUBER = (  # the density whose NLL is XGBoost's pseudo-Huber loss, normal
 )
 
 
+@pytest.mark.parametrize("source", ["family", "density"])
 @pytest.mark.parametrize("slope", [1.0, 2.5])
-def test_xgboost_pseudo_huber_is_reproduced_through_a_user_density(slope):
+def test_xgboost_pseudo_huber_is_reproduced_by_the_hyperbolic_family(slope, source):
     """reg:pseudohubererror is delta^2 (sqrt(1 + (r/delta)^2) - 1) with its exact Hessian
-    (1 + (r/delta)^2)^(-3/2); mlesym has no such family, but the density typed by a user
-    gives the objective, its NLL matching SciPy's K_1 normalizer."""
+    (1 + (r/delta)^2)^(-3/2): the hyperbolic family's NLL, and the same density typed by a
+    user gives the same objective, its NLL matching SciPy's K_1 normalizer."""
     from scipy.special import kv
 
     xgb = require_boosting("xgboost")
-    d = _pseudo_huber()
+    d = _pseudo_huber() if source == "density" else "hyperbolic"
     obj = xgboost_objective(d, delta=slope)
     features, target, weight = _data("heavy")
     raw = np.linspace(-3, 3, 7)

@@ -208,3 +208,31 @@ def test_pos_weight_keeps_the_empty_count_at_zero_at_extreme_logits(link):
         exact = float(_mp_binary_loss(link, z, y)) * (2.0 if y == 1 else 1.0)
         assert value == exact or (np.isinf(value) and exact > 1e300), (link, z, y, value)
         assert value == (2.0 if y == 1 else 1.0) * unweighted
+
+
+def test_the_softplus_rate_is_exact_at_extreme_outputs():
+    """softplus(eta) - y log softplus(eta), its gradient and Hessian, against mpmath at 60
+    digits: at eta = -800, softplus is 0 in float64 (log 0 and sigma / softplus = 0 / 0 as
+    written) while the loss is 800 y; at eta = 1e4 the rate is eta itself."""
+    import mpmath
+
+    def mp_loss(u, y):
+        rate = mpmath.log1p(mpmath.exp(u))
+        return rate - y * mpmath.log(rate)
+
+    eta = np.array([-1e4, -800.0, -40.0, -5.0, 0.3, 5.0, 40.0, 800.0, 1e4])
+    loss = mlesym.loss_function("poisson", link="softplus", reduction="none")
+    grad_hess = mlesym.gradient_function("poisson", link="softplus")
+    for target in (0.0, 1.0, 3.0, 50.0):
+        y = np.full(eta.shape, target)
+        values, (grad, hess) = loss(eta, y), grad_hess(eta, y)
+        for u, v, g, h in zip(eta, values, grad, hess, strict=True):
+            with mpmath.workdps(60):
+                point = mpmath.mpf(u)
+                exact = [mp_loss(point, target)] + [
+                    mpmath.diff(lambda w, t=target: mp_loss(w, t), point, order) for order in (1, 2)
+                ]
+            for got, want in zip((v, g, h), exact, strict=True):
+                assert abs(got - float(want)) <= 1e-12 * abs(float(want)) + 1e-300, (
+                    u, target, got, float(want)
+                )  # fmt: skip

@@ -7,7 +7,7 @@ import sympy as sp
 from . import rules
 from .family import Link
 from .functions.binary_links import cauchy_cdf
-from .functions.logistic import sigmoid
+from .functions.logistic import sigmoid, softplus
 from .functions.normal_cdf import ndtr
 from .lazy import numpy as np
 from .rules import Rule
@@ -85,6 +85,32 @@ SQRT = Link(
                 r"at $\eta = 10^{-300}$, $\log \eta$ does not."
             ),
             apply=rules.log_of_power,
+        ),
+    ),
+)
+
+SOFTPLUS = Link(
+    name="softplus",
+    description=(
+        r"the model outputs $\eta$ and the rate is "
+        r"$\operatorname{softplus}(\eta) = \log(1 + e^{\eta})$, positive and about linear "
+        r"for large $\eta$"
+    ),
+    parameter=lambda: softplus(Output(x[i])),
+    output_domain="real",
+    reference=lambda eta: np.logaddexp(0.0, eta),
+    rewrites=(
+        Rule(
+            name="log-softplus",
+            title="Log of the softplus",
+            explanation=(
+                r"Compute $\log \operatorname{softplus}(\eta)$ as one function: "
+                r"$\operatorname{softplus}(-800)$ is 0 in floating point while its log is "
+                r"about $-800$ (below $\eta = -30$ it is $\eta - e^{\eta}/2$ to "
+                r"$10^{-26}$); its derivative $\sigma(\eta) / \operatorname{softplus}(\eta)$ "
+                r"is 1 there, not $0 / 0$."
+            ),
+            apply=rules.log_of_softplus,
         ),
     ),
 )

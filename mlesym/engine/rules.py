@@ -18,6 +18,7 @@ from .derivation import Relation
 from .functions.binary_links import cauchy_cdf, log_cauchy_cdf, log_cloglog
 from .functions.logistic import sigmoid, softplus
 from .functions.normal_cdf import log_ndtr, ndtr
+from .functions.softplus_link import log_softplus
 from .symbols import Output, depends_on_sample, depends_on_theta, k
 
 
@@ -118,6 +119,15 @@ def log_one_minus_gumbel(expr: sp.Expr) -> sp.Expr:
         if match:
             return log_cloglog(match[u])
         return sp.log(arg)
+
+    return expr.replace(sp.log, rewrite)
+
+
+def log_of_softplus(expr: sp.Expr) -> sp.Expr:
+    """log(softplus(u)) -> log_softplus(u), one function with a stable form."""
+
+    def rewrite(arg: sp.Expr) -> sp.Expr:
+        return log_softplus(arg.args[0]) if isinstance(arg, softplus) else sp.log(arg)
 
     return expr.replace(sp.log, rewrite)
 

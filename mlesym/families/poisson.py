@@ -6,7 +6,7 @@ import sympy as sp
 
 from ..engine.family import COUNT, Convention, Family
 from ..engine.lazy import numpy as np
-from ..engine.links import LOG, POSITIVE, SQRT
+from ..engine.links import LOG, POSITIVE, SOFTPLUS, SQRT
 from ..engine.references import References
 
 
@@ -37,6 +37,15 @@ def _torch_poisson(log_input):
     return call
 
 
+def _softplus_poisson(eta, target):
+    """softplus(eta) - y log softplus(eta), with log softplus(eta) ~ eta below -30 (SciPy's
+    log of the softplus underflows to log 0 past eta = -745)."""
+    rate = np.logaddexp(0.0, eta)
+    with np.errstate(divide="ignore"):
+        log_rate = np.where(eta < -30, eta - np.exp(eta) / 2, np.log(rate))
+    return rate - target * log_rate
+
+
 FAMILY = Family(
     name="poisson",
     title="Poisson",
@@ -48,7 +57,7 @@ FAMILY = Family(
     density=density,
     statement=lambda rate: rf"\operatorname{{Poisson}}\left({rate}\right)",
     canonical_link="log",
-    links=(LOG, POSITIVE, SQRT),
+    links=(LOG, POSITIVE, SQRT, SOFTPLUS),
     conventions={
         "log": Convention(
             "Poisson NLL", "Poisson negative log-likelihood", None, "poisson_nll_loss"
@@ -57,6 +66,7 @@ FAMILY = Family(
             "Poisson NLL", "Poisson negative log-likelihood", None, "poisson_nll_loss"
         ),
         "sqrt": Convention("Poisson NLL", "Poisson negative log-likelihood"),
+        "softplus": Convention("Poisson NLL", "Poisson negative log-likelihood"),
     },
     references=References(
         logpdf=_logpmf,
@@ -64,6 +74,7 @@ FAMILY = Family(
             "log": lambda input, target: np.exp(input) - target * input,
             "identity": lambda input, target: input - target * np.log(input),
             "sqrt": lambda eta, target: eta**2 - 2 * target * np.log(eta),
+            "softplus": _softplus_poisson,
         },
         torch={"log": _torch_poisson(True), "identity": _torch_poisson(False)},
         constant_mle=lambda targets: np.mean(targets),

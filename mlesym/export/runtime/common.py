@@ -144,3 +144,46 @@ def _logk1e_by_quadrature(x):
 def _logk1e(x):
     """log(e^x K_1(x)) for x > 0 (JAX has no K_1)."""
     return _logk1e_by_quadrature(x)
+
+
+def _softplus_parts(z):
+    """(z < -30, w = e^z there, sp = softplus(z), sigma(z), sigma(-z)) off it: each
+    finite where it is used (e^(-|z|) never overflows)."""
+    low = z < -30
+    tiny = xp.exp(xp.where(low, z, -30.0))
+    u = xp.exp(-xp.abs(z))
+    sp = xp.where(z > 0, z, 0.0) + xp.log1p(u)
+    up = 1 / (1 + u)  # sigma(|z|)
+    down = u / (1 + u)  # sigma(-|z|)
+    return low, tiny, sp, xp.where(z > 0, up, down), xp.where(z > 0, down, up)
+
+
+def _log_softplus(z):
+    """log softplus(z): z - w / 2 + 5 w^2 / 24 below z = -30 (w = e^z; softplus underflows
+    past z = -745), log(softplus(z)) beyond."""
+    low, tiny, sp, _, _ = _softplus_parts(z)
+    return xp.where(low, z - tiny / 2 + 5 * tiny * tiny / 24, xp.log(xp.where(low, 1.0, sp)))
+
+
+def _softplus_ratio(z):
+    """sigma(z) / softplus(z): 1 - w / 2 + 5 w^2 / 12 below z = -30, where it is 0 / 0 once
+    both underflow."""
+    low, tiny, sp, s, _ = _softplus_parts(z)
+    return xp.where(low, 1 - tiny / 2 + 5 * tiny * tiny / 12, s / xp.where(low, 1.0, sp))
+
+
+def _softplus_curvature(z):
+    """r (sigma(-z) - r), r = sigma(z) / softplus(z), the second derivative of log softplus:
+    for z <= 0, sigma(-z) - r = (log1p(w) - w) / ((1 + w) log1p(w)) with w = e^z and
+    log1p(w) - w = -w^2 / (2 + w) + 2 (s^3 / 3 + s^5 / 5 + ...), s = w / (2 + w) (the atanh
+    series of log1p), so nothing cancels; -w / 2 + 5 w^2 / 6 below z = -30."""
+    low, tiny, sp, s, s_minus = _softplus_parts(z)
+    r = s / xp.where(low, 1.0, sp)
+    w = xp.exp(xp.where(z > 0, 0.0, z))
+    q = w / (2 + w)
+    q2 = q * q
+    series = q * q2 * (2 / 3 + q2 * (2 / 5 + q2 * (2 / 7 + q2 * (2 / 9 + q2 * (2 / 11 + q2 * (2 / 13 + q2 * (2 / 15 + q2 * (2 / 17 + q2 * (2 / 19 + q2 * (2 / 21 + q2 * (2 / 23 + q2 * (2 / 25 + q2 * (2 / 27 + q2 * 2 / 29)))))))))))))  # fmt: skip
+    log1pmx = series - w * w / (2 + w)
+    negative = r * log1pmx / ((1 + w) * xp.where(low, 1.0, sp))
+    body = xp.where(z > 0, r * (s_minus - r), negative)
+    return xp.where(low, -tiny / 2 + 5 * tiny * tiny / 6, body)
