@@ -103,7 +103,7 @@ def _parser() -> _Parser:
         choices=[s.name for s in supports.IDENTIFY_SUPPORTS],
         default=None,
         help="where the targets live, for the normalizer when nothing matches (default: real; "
-        "onehot for formulas in y1, y2, ...)",
+        "onehot for formulas in y1, y2, ...; multilabel for binary vectors)",
     )
     identify.add_argument("--timeout", type=float, default=60.0, metavar="S", help="default: 60")
     identify.add_argument(

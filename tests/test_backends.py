@@ -66,13 +66,18 @@ def _extreme_points(variant):
             rows = [[1.0, 0.0, 0.0], [1 - 1e-12, 1e-12, 0.0], [0.5, 0.5, 0.0], [1e-300, 0.5, 0.5]]
         elif link.output_domain.name == "positive":  # concentrations: tiny ones (large: see below)
             rows = [[a, 1.0, 2.0] for a in (1e-300, 1e-30, 1e-12, 0.5, 1.0)]
+        elif link.output_domain.name == "unit":  # one probability per label, at the ends too
+            ends = [0.0, 1e-300, 1e-12, 0.5, 1 - 1e-12, 1.0]
+            rows = [[a, b, 0.5] for a, b in itertools.product(ends, repeat=2)]
         else:
             rows = [[a, b, 0.0] for a, b in itertools.product(LOGITS, repeat=2)]
         if family.support.name == "simplex":  # interior points, some near the boundary
             corners = [[0.2, 0.3, 0.5], [1e-30, 0.5, 0.5], [1 - 2e-6, 1e-6, 1e-6]]
+        elif family.support.name == "multilabel":
+            corners = [[1, 0, 1], [0, 1, 0], [0, 0, 0], [1, 1, 1]]
         else:
             corners = np.eye(3).tolist()
-        inputs = np.array([r for r in rows for _ in range(3)])
+        inputs = np.array([r for r in rows for _ in corners])
         targets = np.tile(np.array(corners), (len(rows), 1))
         return inputs, targets
     values = {

@@ -184,6 +184,29 @@ def test_identify_names_the_new_links_and_families(loss, support, expected):
     assert found.matches and expected in found.summary(), found.summary()
 
 
+def test_identify_names_the_multilabel_family_and_refuses_a_near_miss():
+    """BCE with logits summed (or averaged) over the labels is the multi-label NLL; with one
+    label's softplus doubled, Z(f) = prod_k sum_y e^(-LOSS) is 1 for the first two labels and
+    sigma(-z3) for the third (by hand), which depends on z3."""
+    from scipy.special import expit
+
+    from mlesym.check.identify import identify
+
+    summed = "softplus(z1) - y1*z1 + softplus(z2) - y2*z2 + softplus(z3) - y3*z3"
+    assert "multilabel --link logit" in identify(summed, "multilabel").summary()
+    averaged = (
+        "-(y1*log_sigmoid(z1) + (1 - y1)*log_sigmoid(-z1)"
+        " + y2*log_sigmoid(z2) + (1 - y2)*log_sigmoid(-z2))/2"
+    )
+    found = identify(averaged, "multilabel")
+    assert found.matches and "c = 1/2" in found.summary(), found.summary()
+    doubled = identify(summed.replace("+ softplus(z3)", "+ 2*softplus(z3)"), "multilabel")
+    assert not doubled.matches and doubled.normalizer == "depends", doubled.summary()
+    first = re.search(r"Z\(([\d.]+), ([\d.]+), ([\d.]+)\) = ([\d.]+)", doubled.summary())
+    # the prediction is shown to 3 digits: sigma' <= 1/4 bounds the difference by 1.3e-4
+    assert float(first.group(4)) == pytest.approx(expit(-float(first.group(3))), abs=1.3e-4)
+
+
 def test_identify_refuses_near_misses_of_the_new_families():
     """By hand: -log Phi(z) at both targets sums to 2 Phi(z) over y, which depends on z;
     -log F(z) of the Cauchy cdf at both targets tends to +inf as z -> -inf, so no weights

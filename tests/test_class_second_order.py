@@ -267,6 +267,8 @@ def test_constant_model_errors_for_vector_families():
         ("dirichlet", "log", "refuted"),
         ("dirichlet", "identity", "undecided"),
         ("multivariate_gaussian", "identity", "proved"),
+        ("multilabel", "logit", "proved"),  # diag(sigma (1 - sigma)) / K
+        ("multilabel", "identity", "undecided"),  # diag(y/p^2 + (1 - y)/(1 - p)^2) / K
     ],
 )
 def test_convexity_over_the_classes(name, link, kind):

@@ -217,7 +217,10 @@ def test_minimizing_a_constant_prediction_gives_the_closed_form_mle(variant):
     else:
         expected = family.references.constant_mle(targets)
     if family.target == "onehot":
-        to_output = (lambda w: special.softmax(w)) if link.output_domain.name == "simplex" else None
+        to_output = {  # an unconstrained search over outputs in their domain
+            "simplex": lambda w: special.softmax(w),
+            "unit": lambda w: special.expit(w),
+        }.get(link.output_domain.name)
 
         def objective(w):
             constant = to_output(w) if to_output else w

@@ -156,3 +156,32 @@ def test_pos_weight_on_probabilities_equals_pos_weight_on_logits(backend):
         _run(backend, on_logits, z, t, pos_weight=w),
         rtol=1e-12,
     )
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+def test_multilabel_is_torch_soft_margin_and_bce_with_logits_on_vectors(backend, dtype, reduction):
+    """multilabel_soft_margin_loss is the per-sample mean over the K labels of BCE with
+    logits, so it is binary_cross_entropy_with_logits on the (n, K) array with its own
+    reduction: the same mean, K times the sum; at logits to +-1e4 and soft labels too."""
+    torch = require_torch()
+    F = torch.nn.functional
+    rng = np.random.default_rng(17)
+    scores = rng.normal(0, 3, (50, 4))
+    scores[:5] = [[1e4, -1e4, 40.0, -40.0]] * 5
+    target = (rng.uniform(size=(50, 4)) < 0.4).astype(float)
+    target[-5:] = rng.uniform(size=(5, 4))  # soft labels, as PyTorch accepts
+    scores, target = scores.astype(dtype), target.astype(dtype)
+    fn = loss_function("multilabel", link="logit", reduction=reduction, backend=backend)
+    got = _run(backend, fn, scores, target)
+    z, y = torch.from_numpy(scores), torch.from_numpy(target)
+    expected = F.multilabel_soft_margin_loss(z, y, reduction=reduction).numpy()
+    np.testing.assert_allclose(got, expected, rtol=TOLERANCE[dtype], atol=TOLERANCE[dtype] * 1e-3)
+    elementwise = F.binary_cross_entropy_with_logits(z, y, reduction="none")
+    as_bce = {
+        "none": elementwise.mean(-1),
+        "sum": elementwise.sum() / 4,
+        "mean": F.binary_cross_entropy_with_logits(z, y, reduction="mean"),
+    }[reduction].numpy()
+    np.testing.assert_allclose(got, as_bce, rtol=TOLERANCE[dtype], atol=TOLERANCE[dtype] * 1e-3)

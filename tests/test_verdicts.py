@@ -119,7 +119,7 @@ def test_identify_searches_the_vector_families():
 def test_vector_formulas_are_refused_clearly():
     with pytest.raises(MlesymError, match="mixes a scalar target"):
         identify("y1*f + y2*f")
-    with pytest.raises(MlesymError, match="one-hot support is for vector formulas"):
+    with pytest.raises(MlesymError, match="onehot and multilabel supports are for vector formulas"):
         identify("(y - f)**2", "onehot")
     with pytest.raises(MlesymError, match="unknown name 'y4'"):
         verify("(y4 - f1)**2", "multivariate_gaussian")

@@ -123,7 +123,7 @@ def identify(loss: str, support: str | None = None, seconds: float = 60.0) -> Id
     A formula in y and f (or z) is tried against the scalar families, one in y1..yK and
     f1..fK (or z1..zK) against the vector families at K classes. ``support``, for the
     normalizer when nothing matches: real (the default for scalars), positive, binary,
-    count, or onehot (the default, and the only choice, for vectors).
+    count, or for vectors onehot (the default) or multilabel.
     """
     from ..families import get, names, variants_of
 
@@ -164,10 +164,11 @@ def identify(loss: str, support: str | None = None, seconds: float = 60.0) -> Id
         )
     given = support is not None  # a support the user named: only its families are likelihoods
     support = support or (ONE_HOT if indexed else REAL)
-    if (support == ONE_HOT) != bool(indexed):
+    if support.vector != bool(indexed):
         raise MlesymError(
-            "the one-hot support is for vector formulas (y1, y2, ...), the others for scalar "
-            f"ones (y); got --support {support} for a {'vector' if indexed else 'scalar'} formula"
+            "the onehot and multilabel supports are for vector formulas (y1, y2, ...), the "
+            f"others for scalar ones (y); got --support {support} for a "
+            f"{'vector' if indexed else 'scalar'} formula"
         )
     target = "scalar" if not indexed else "vector"
     candidates = [
@@ -178,8 +179,6 @@ def identify(loss: str, support: str | None = None, seconds: float = 60.0) -> Id
         for link, variants in variants_of(name)
     ]
     assumed = support.name if given else "each family's own support"
-    if indexed and not given:
-        assumed = support.name
     try:
         return run_bounded(
             _identify, loss, candidates, support, classes or CLASSES, assumed, seconds=seconds
@@ -212,13 +211,13 @@ def _identify(loss: str, candidates, support: Support, classes: int, assumed: st
             undecided.append(verdict)
     if matches:
         return Identification(tuple(matches), support=assumed)
-    if support == ONE_HOT:
-        normalized = onehot_normalizer(loss, classes)
+    if support.vector:
+        normalized = onehot_normalizer(loss, classes, support)
     else:
         normalized = normalizer(loss, support)
     if normalized.kind != "finite" and support in (BINARY, ONE_HOT):
         normalized = _finite_support(loss, support, classes, normalized)
-    return Identification.of(normalized, assumed, tuple(undecided))
+    return Identification.of(normalized, support.name, tuple(undecided))  # Z's own support
 
 
 def _finite_support(loss: str, support: Support, classes: int, normalized: Normalized):

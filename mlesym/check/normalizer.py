@@ -12,7 +12,7 @@ import sympy as sp
 
 from ..engine.functions import elementary
 from ..engine.numeric import NORMALIZER_DIGITS, compiled_mpmath
-from ..engine.supports import BINARY, COUNT, POSITIVE, REAL, Support
+from ..engine.supports import BINARY, COUNT, ONE_HOT, POSITIVE, REAL, Support
 from ..errors import MlesymError
 from ..printing.readback import shown_latex
 from ..render.report import Finding
@@ -222,12 +222,21 @@ def _defined_at(loss_at, support: Support) -> list[float]:
     return chosen
 
 
-def onehot_normalizer(loss: str, classes: int) -> Normalized:
-    """Z(f) = sum over the K one-hot targets of exp(-LOSS), at four predictions f."""
+def onehot_normalizer(loss: str, classes: int, support: Support = ONE_HOT) -> Normalized:
+    """Z(f) = sum over the K one-hot targets (or the 2^K binary vectors of a multi-label
+    support) of exp(-LOSS), at four predictions f."""
     import random
 
     import mpmath
 
+    one_hot = support == ONE_HOT
+    every_target = support.points(classes)
+    over = "the one-hot targets $y = e_k$" if one_hot else r"the binary vectors $y \in \{0, 1\}^K$"
+    total_latex = (
+        r"Z(f) = \sum_{k=1}^{" + str(classes) + r"} e^{-\mathrm{LOSS}(y = e_k,\, f)}"
+        if one_hot
+        else r"Z(f) = \sum_{y \in \{0, 1\}^{" + str(classes) + r"}} e^{-\mathrm{LOSS}(y,\, f)}"
+    )
     expr, targets, outputs = onehot_formula(loss, classes)
     loss_at = compiled_mpmath([*targets, *outputs], expr)
     stated = (
@@ -238,9 +247,10 @@ def onehot_normalizer(loss: str, classes: int) -> Normalized:
         ),
         Finding(
             "The distribution it would be the NLL of",
-            "A loss is the NLL of $p(y \\mid f) = e^{-\\mathrm{LOSS}} / Z(f)$ over the one-hot "
-            "targets $y = e_k$ when $Z(f)$ does not depend on the prediction $f$",
-            r"Z(f) = \sum_{k=1}^{" + str(classes) + r"} e^{-\mathrm{LOSS}(y = e_k,\, f)}",
+            "A loss is the NLL of $p(y \\mid f) = e^{-\\mathrm{LOSS}} / Z(f)$ over "
+            + over
+            + " when $Z(f)$ does not depend on the prediction $f$",
+            total_latex,
             "the definition of a distribution's normalizing constant",
         ),
     )
@@ -251,17 +261,15 @@ def onehot_normalizer(loss: str, classes: int) -> Normalized:
             raw = [rng.uniform(0.1, 1.0) for _ in outputs]
             at = [mpmath.mpf(r) / mpmath.fsum(raw) for r in raw]  # on the simplex: fits logits too
             try:
-                total = mpmath.fsum(
-                    mpmath.exp(-loss_at(*[int(c == k) for c in range(classes)], *at))
-                    for k in range(classes)
-                )
+                total = mpmath.fsum(mpmath.exp(-loss_at(*point, *at)) for point in every_target)
             except (ZeroDivisionError, OverflowError, ValueError):
                 total = mpmath.nan
             total = complex(total)
             if not mpmath.isfinite(total.real) or total.imag or total.real <= 0:
                 raise MlesymError(
-                    "could not decide: exp(-LOSS) is not a positive real number at the one-hot "
-                    "targets"
+                    "could not decide: exp(-LOSS) is not a positive real number at the "
+                    + ("one-hot" if one_hot else "binary")
+                    + " targets"
                 )
             values.append(("(" + ", ".join(f"{float(v):.3g}" for v in at) + ")", total.real))
     table = r", \quad ".join(f"Z_{{{n}}} = {_tex(v)}" for n, (_, v) in enumerate(values, 1))

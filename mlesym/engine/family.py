@@ -20,6 +20,7 @@ from .supports import (  # noqa: F401  (what family files import, with the decla
     COUNT,
     COUNTS,
     INTEGERS,
+    MULTILABEL,
     ONE_HOT,
     POSITIVE,
     POSITIVE_REALS,

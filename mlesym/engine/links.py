@@ -249,6 +249,23 @@ CAUCHIT = Link(
 
 BINARY_LINKS = (PROBIT, CLOGLOG, LOGLOG, CAUCHIT)
 
+LABEL_PROBABILITIES = Link(
+    name="identity",
+    description="the model outputs each label's probability directly (after a sigmoid)",
+    parameter=lambda: Output(x[i], k),
+    output_domain="unit",
+    reference=lambda p: p,
+)
+
+LABEL_LOGITS = Link(
+    name="logit",
+    description=r"the model outputs a logit $z_{k}$ per label and $p_k = \sigma(z_k)$",
+    parameter=lambda: sigmoid(Output(x[i], k)),
+    output_domain="real",
+    reference=lambda z: 1.0 / (1.0 + np.exp(-z)),
+    rewrites=LOGIT.rewrites,
+)
+
 PROBABILITIES = Link(
     name="identity",
     description="the model outputs the class probabilities directly (for example after a softmax)",

@@ -29,7 +29,7 @@ def unevaluated_log(arg: sp.Expr) -> sp.Expr:
 def log_of_product(expr: sp.Expr) -> sp.Expr:
     """log(a b c) -> log a + log b + log c, and log prod_k g_k -> sum_k log g_k."""
     if isinstance(expr, sp.Product):
-        return sp.Sum(unevaluated_log(expr.function), *expr.limits)
+        return sp.Sum(log_of_product(expr.function), *expr.limits)
     if isinstance(expr, sp.Pow) and isinstance(expr.base, sp.Product):
         return expr.exp * log_of_product(expr.base)  # log (prod_k g_k)^(-1)
     if isinstance(expr, sp.Mul):
@@ -187,8 +187,17 @@ def one_hot_sum(expr: sp.Expr) -> sp.Expr:
 
 
 def expand_and_collect(expr: sp.Expr) -> sp.Expr:
-    """Multiply out and cancel, keeping each named function intact."""
-    return sp.expand(expr)
+    """Multiply out and cancel, keeping each named function intact and each sum over classes
+    one sum (multiplied out inside), not a sum of sums."""
+    sums: dict[sp.Dummy, sp.Expr] = {}
+
+    def hide(whole: sp.Sum) -> sp.Dummy:
+        name = sp.Dummy()
+        sums[name] = sp.Sum(sp.expand(whole.function), *whole.limits)
+        return name
+
+    masked = expr.replace(lambda e: isinstance(e, sp.Sum), hide)
+    return sp.expand(masked).xreplace(sums)
 
 
 def split_log_constants(expr: sp.Expr) -> sp.Expr:

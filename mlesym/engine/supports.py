@@ -303,6 +303,16 @@ ONE_HOT = Support(
     measure="the sum over the K one-hot vectors",
     enumerate=lambda num, bound: [[int(c == h) for c in range(num)] for h in range(num)],
 )
+MULTILABEL = Support(
+    "multilabel",
+    r"y \in \{0, 1\}^{K}",
+    discrete=True,
+    vector=True,
+    sample=lambda rng, num: [rng.randint(0, 1) for _ in range(num)],
+    plot_targets=((1.0, 0.0, 1.0), (0.0, 1.0, 0.0)),
+    measure="the sum over the 2^K binary vectors",
+    enumerate=lambda num, bound: [[(h >> c) & 1 for c in range(num)] for h in range(2**num)],
+)
 UNIT = Support(
     "unit",
     r"y \in (0, 1)",
@@ -386,7 +396,7 @@ CIRCLE = Support(
 
 # the supports each checker works on: identify's normalizer integrates over these, and a
 # user's density may be declared on these (by name or alias)
-IDENTIFY_SUPPORTS = (REAL, POSITIVE, BINARY, COUNT, ONE_HOT)
+IDENTIFY_SUPPORTS = (REAL, POSITIVE, BINARY, COUNT, ONE_HOT, MULTILABEL)
 DENSITY_SUPPORTS = (REAL, POSITIVE, UNIT, INTEGERS, COUNT)
 
 

@@ -320,8 +320,8 @@ def _to_argmin(
     elif scale.is_positive:
         sign_text = "negate" if scale == 1 else rf"divide by $-{shown_latex(scale)} < 0$"
         relation_scale = -1 / scale
-        if _count_negative_terms(-core) <= _count_negative_terms(core):
-            summand, outer = -core, sp.Integer(1)
+        if _count_negative_terms(_negated(core)) <= _count_negative_terms(core):
+            summand, outer = _negated(core), sp.Integer(1)
         else:
             summand, outer = core, sp.Integer(-1)
     else:
@@ -338,6 +338,16 @@ def _to_argmin(
     )
     relation = Relation.affine(relation_scale, -constant * relation_scale, sign=-1)
     return outer, summand, relation, explanation
+
+
+def _negated(expr: sp.Expr) -> sp.Expr:
+    """-expr, with a lone sum over classes negated inside where its terms have a sign to
+    lose: sum_k (softplus - y z), not -sum_k (y z - softplus); -sum_k y log p stays."""
+    if isinstance(expr, sp.Sum):
+        inside = _count_negative_terms(expr.function)
+        if inside and _count_negative_terms(-expr.function) <= inside:
+            return sp.Sum(-expr.function, *expr.limits)
+    return -expr
 
 
 def _prefer_negated(summand: sp.Expr, factor: sp.Expr) -> bool:

@@ -138,7 +138,7 @@ def _vector_output(x: np.ndarray, domain: Domain) -> np.ndarray:
     (x, (1 - x)/2, (1 - x)/2), positive parameters (x, 1, 1)."""
     if domain == PROBABILITY_SIMPLEX:
         return np.stack([x, (1 - x) / 2, (1 - x) / 2], axis=-1)
-    rest = 0.0 if domain == REAL_LINE else 1.0
+    rest = {"real": 0.0, "unit": 0.5}.get(domain.name, 1.0)
     return np.stack([x, np.full_like(x, rest), np.full_like(x, rest)], axis=-1)
 
 
@@ -147,6 +147,7 @@ def _vector_axis(domain: Domain) -> str:
         "simplex": r"predicted $p_1$ (the others $(1 - p_1)/2$)",
         "real": r"output $z_1$ (the others 0)",
         "positive": r"output $\alpha_1$ (the others 1)",
+        "unit": r"predicted $p_1$ (the others 1/2)",
     }[domain.name]
 
 
