@@ -60,6 +60,9 @@ BUILTIN = {
         note="Hessian exp(f + max_delta_step), and max_delta_step = 0.7 also caps each leaf",
     ),
     ("xgboost", "gamma", "log"): Builtin("reg:gamma", "exact", note="the gamma NLL at k = 1"),
+    ("xgboost", "tweedie", "log"): Builtin(
+        "reg:tweedie", "exact", note="the Tweedie loss at tweedie_variance_power = p"
+    ),
     ("xgboost", "laplace", "identity"): Builtin(
         "reg:absoluteerror",
         "constant",
@@ -86,6 +89,9 @@ BUILTIN = {
         note="Hessian exp(f + poisson_max_delta_step), 0.7 by default",
     ),
     ("lightgbm", "gamma", "log"): Builtin("gamma", "exact", note="the gamma NLL at k = 1"),
+    ("lightgbm", "tweedie", "log"): Builtin(
+        "tweedie", "exact", note="the Tweedie loss at tweedie_variance_power = p"
+    ),
     ("lightgbm", "categorical", "softmax"): Builtin(
         "multiclass",
         "softmax_k",

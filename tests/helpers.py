@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from mlesym.engine.functions import elementary
+from mlesym.engine.functions import elementary, mpmath_table
 from mlesym.engine.functions.binary_links import log_cloglog
 from mlesym.engine.functions.logcbnorm import logcbnorm
 from mlesym.engine.functions.logsumexp import logsumexp
@@ -65,6 +65,8 @@ def sample_targets(family_name: str, size: int, num_classes: int, rng) -> np.nda
         return rng.integers(0, 11, size).astype(float)
     if name == "positive":
         return rng.gamma(2.0, 1.0, size)
+    if name == "nonnegative":  # exact zeros and a spread of positive values
+        return np.where(rng.uniform(size=size) < 0.3, 0.0, rng.gamma(2.0, 1.0, size))
     if name in ("unit", "closed-unit"):
         return rng.beta(2.0, 3.0, size)
     if name == "circle":
@@ -82,6 +84,9 @@ def sample_params(family_name: str, rng) -> dict[str, float]:
     def draw(p):
         if p.integer:
             return int(rng.integers(10, 21))
+        if p.domain.bounds is not None:  # inside its interval: a Tweedie power in (1, 2)
+            low, high = p.domain.bounds
+            return float(rng.uniform(low + 0.1 * (high - low), high - 0.1 * (high - low)))
         return float(rng.uniform(0.1, 0.9) if p.domain.name == "unit" else rng.uniform(0.5, 2.5))
 
     return {p.name: draw(p) for p in get(family_name).params}
@@ -143,7 +148,8 @@ def density_callable(family_name: str, exact: bool = False):
     nuisance = [p.symbol for p in family.params]
     if family.target == "scalar":
         expr = family.density(target, parameter)
-        fn = sp.lambdify([target, parameter, *nuisance], sp.sympify(expr), "mpmath")
+        named = {cls.__name__: value for cls, value in mpmath_table().items()}  # a(y, phi, p)
+        fn = sp.lambdify([target, parameter, *nuisance], sp.sympify(expr), [named, "mpmath"])
         convert = (lambda v: v) if exact else float
         return lambda t, m, **kw: convert(fn(t, m, *(kw[p.name] for p in family.params)))
 

@@ -88,6 +88,7 @@ def _extreme_points(variant):
         "binary": [0.0, 1.0],
         "count": [0.0, 1.0, 7.0, 1e6, 1e15],  # large counts too
         "positive": [1e-30, 1e-6, 0.5, 3.0, 1e6],
+        "nonnegative": [0.0, 1e-30, 1e-6, 0.5, 3.0, 1e6],
         "bounded-count": [0.0, 1.0, 5.0, 10.0],  # up to the default N = 10
         "unit": [1e-30, 1e-6, 0.25, 0.5, 1 - 2**-20],  # representable in float32 as well
         "closed-unit": [0.0, 1e-30, 1e-6, 0.5, 1 - 2**-20, 1.0],

@@ -31,8 +31,16 @@ def _data(kind: str, seed: int = 0):
         "binary": (rng.uniform(size=ROWS) < 1 / (1 + np.exp(-eta))).astype(float),
         "count": rng.poisson(np.exp(eta)).astype(float),
         "positive": rng.gamma(2, np.exp(eta) / 2),
+        "tweedie": _compound_poisson_gamma(rng, np.exp(eta), 1.5),
     }[kind]
     return features, target, rng.uniform(0.5, 2, ROWS)
+
+
+def _compound_poisson_gamma(rng, mu, p, phi=1.0):
+    """Tweedie draws: N ~ Poisson(mu^(2-p) / (phi (2-p))) gamma jumps of shape (2-p)/(p-1)
+    and scale phi (p-1) mu^(p-1); y = 0 where N = 0."""
+    counts = rng.poisson(mu ** (2 - p) / (phi * (2 - p)))
+    return rng.gamma((2 - p) / (p - 1) * counts, phi * (p - 1) * mu ** (p - 1))
 
 
 XGBOOST = [  # built-in objective, mlesym family and options, data
@@ -40,12 +48,14 @@ XGBOOST = [  # built-in objective, mlesym family and options, data
     ("binary:logistic", "bernoulli", {"link": "logit"}, "binary"),
     ("count:poisson", "poisson", {"link": "log"}, "count"),
     ("reg:gamma", "gamma", {"link": "log", "k": 1}, "positive"),
+    ("reg:tweedie", "tweedie", {"p": 1.5}, "tweedie"),  # tweedie_variance_power = 1.5
 ]
 LIGHTGBM = [
     ("regression", "gaussian", {}, "real"),
     ("binary", "bernoulli", {"link": "logit"}, "binary"),
     ("poisson", "poisson", {"link": "log"}, "count"),
     ("gamma", "gamma", {"link": "log", "k": 1}, "positive"),
+    ("tweedie", "tweedie", {"p": 1.5}, "tweedie"),  # tweedie_variance_power = 1.5
     ("huber", "huber", {"delta": 0.9}, "heavy"),  # LightGBM's alpha = 0.9 is the delta
 ]
 TREE = {"max_depth": 3, "eta": 0.3, "tree_method": "hist", "seed": 0, "nthread": 1}
@@ -457,3 +467,38 @@ def test_a_head_gradient_is_the_exported_one_and_a_positive_head_is_refused():
     np.testing.assert_allclose(hess, expected_hess, rtol=1e-14)
     with pytest.raises(MlesymError, match="learned-log"):
         xgboost_objective("gaussian", sigma="learned")
+
+
+def test_tweedie_builtins_are_reproduced_at_another_power():
+    """reg:tweedie and LightGBM's tweedie with tweedie_variance_power = 1.3: the family at
+    p = 1.3 (the built-ins' gradient and Hessian are the exact ones of the Tweedie loss)."""
+    xgb = require_boosting("xgboost")
+    lgb = require_boosting("lightgbm")
+    features, _, weight = _data("real")
+    rng = np.random.default_rng(3)
+    target = _compound_poisson_gamma(rng, np.exp(0.5 * features[:, 0]), 1.3)
+    assert 0.05 < np.mean(target == 0) < 0.95  # exact zeros and positive values both
+    obj = xgboost_objective("tweedie", p=1.3)
+    dtrain = xgb.DMatrix(features, label=target, weight=weight)
+    start = float(np.exp(obj.base_score(target, weight)))  # the built-in's is the mean
+    settings = {**TREE, "objective": "reg:tweedie", "tweedie_variance_power": 1.3}
+    built = xgb.train({**settings, "base_score": start}, dtrain, ROUNDS)
+    ours = xgb.train({**TREE, **obj.params(target, weight)}, dtrain, ROUNDS, obj=obj)
+    difference = built.predict(dtrain, output_margin=True) - ours.predict(
+        dtrain, output_margin=True
+    )
+    assert np.max(np.abs(difference)) <= 1e-6
+    light = lightgbm_objective("tweedie", p=1.3)
+    built = lgb.train(
+        {**LEAVES, "objective": "tweedie", "tweedie_variance_power": 1.3},
+        lgb.Dataset(features, target, weight=weight),
+        ROUNDS,
+    )
+    init = light.init_score(target, weight)
+    mine = lgb.train(
+        {**LEAVES, **light.params()},
+        lgb.Dataset(features, target, weight=weight, init_score=init),
+        ROUNDS,
+    )
+    margins = mine.predict(features, raw_score=True) + init
+    assert np.max(np.abs(built.predict(features, raw_score=True) - margins)) <= 1e-6

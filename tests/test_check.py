@@ -174,6 +174,10 @@ def test_identify_finds_the_family(loss, support, expected):
         ("abs(y - f)*max(0.25*(y - f), -0.75*(y - f))", "real",
          "split_normal --link identity --tau 0.25"),
         ("sqrt(1 + (y - f)**2) - 1", "real", "hyperbolic --link identity"),
+        # XGBoost's reg:tweedie at tweedie_variance_power 1.5 and 1.3, as its source writes it
+        ("-y*exp((1 - 1.5)*f)/(1 - 1.5) + exp((2 - 1.5)*f)/(2 - 1.5)", None,
+         "tweedie --link log"),
+        ("-y*exp(-0.3*f)/(-0.3) + exp(0.7*f)/0.7", None, "tweedie --link log --p 1.3"),
         ("sqrt((y - f)**2 + 4)", "real", "hyperbolic --link identity --delta 2"),  # Charbonnier
     ],
 )  # fmt: skip
@@ -226,6 +230,10 @@ def test_identify_refuses_near_misses_of_the_new_families():
     # different centre: a density (Z finite) but no split normal
     tilted = identify("0.8*max(y - f, 0)**2 + 0.2*min(y - f, 0)**2 + 0.1*(y - f)", "real")
     assert not tilted.matches and tilted.normalizer == "finite", tilted.summary()
+    # the exponents fix p = 3/2, where the NLL is 2 y e^(-f/2) + 2 e^(f/2) up to c: a 3 is
+    # no Tweedie at any power
+    tweedie = identify("2*y*exp(-f/2) + 3*exp(f/2)")
+    assert not tweedie.matches, tweedie.summary()
     # sqrt(1 + r^2) - 1 + r / 10 is the hyperbolic with skew beta = -1/10, not in the
     # catalogue: Z = integral of exp(-LOSS), 3.3169623 by SciPy's quad
     skewed = identify("sqrt(1 + (y - f)**2) - 1 + 0.1*(y - f)", "real")

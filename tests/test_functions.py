@@ -23,7 +23,7 @@ from mlesym.errors import NotSupportedError
 from mlesym.export import backends, runtime
 from mlesym.export.source import INPUT, TARGET, ArrayPrinter
 
-ARGUMENTS = (INPUT, TARGET)
+ARGUMENTS = (INPUT, TARGET, sp.Symbol("third"))  # a third for a(y, phi, p)
 
 
 def _engine_classes() -> list[type]:
@@ -159,7 +159,7 @@ def _evaluate(backend: str, code: str, arrays: list[np.ndarray], helpers: set[st
         namespace["numpy"] = library
         values = arrays
     exec(compile(source, f"<runtime {backend}>", "exec"), namespace)
-    namespace.update(dict(zip(("input", "target"), values, strict=False)))
+    namespace.update(dict(zip(("input", "target", "third"), values, strict=False)))
     result = eval(code, namespace)  # the printed expression: our own source
     if hasattr(result, "detach"):
         result = result.detach()
@@ -188,7 +188,7 @@ def test_the_array_form_matches_mpmath_elementwise(key, named, backend):
     got = _evaluate(backend, code, columns, printer.helpers)
     got = np.broadcast_to(got, (len(named.examples),))
     for row, example in enumerate(named.examples):
-        assert len(symbols) <= 2
+        assert len(symbols) <= 3
         expected = _reference(expr, example)
         assert got[row] == pytest.approx(expected, rel=1e-12, abs=1e-300), (code, example)
 
@@ -222,8 +222,8 @@ def test_a_declared_operator_prints_and_reads_back(named):
     """A function printed as \\operatorname{...} is read back by name: documents show it."""
     from mlesym.printing.readback import shown_latex
 
-    u, v = sp.symbols("u v", positive=True)
-    args = (u, v)[: len(named.examples[0])]
+    u, v, w = sp.symbols("u v w", positive=True)
+    args = (u, v, w)[: len(named.examples[0])]
     tex = shown_latex(named.function(*args))
     assert rf"\operatorname{{{named.operator}}}" in tex
 

@@ -295,6 +295,7 @@ CONVEX = {  # the README's list; refutations have a hand-checkable sign change i
     ("log_logistic", "identity"): False,  # see below
     ("split_normal", "identity"): True,  # 2 tau and 2 (1 - tau), with 0 < tau < 1
     ("hyperbolic", "identity"): True,  # delta / (delta^2 + r^2)^(3/2), by y - f = r
+    ("tweedie", "log"): True,  # y (p - 1) e^((1 - p) eta) + (2 - p) e^((2 - p) eta), 1 < p < 2
     ("poisson", "softplus"): None,  # convex (softplus is log-concave); SymPy shows no proof
 }  # fmt: skip
 

@@ -18,7 +18,7 @@ import sympy as sp
 
 from ..errors import NotSupportedError
 from .derivation import Derivation
-from .functions import elementary
+from .functions import elementary, evaluated, mpmath_table
 from .functions.xlog import xlogy
 from .mle import outputs_of
 from .symbols import Output
@@ -59,7 +59,12 @@ def _saturated(d: Derivation) -> Saturated:
     theta = sp.Symbol("theta", **_assumptions(domain))
     t = sp.Symbol("t", **{"real": True, **family.support.assumptions})
     density = family.density(t, theta).xreplace(symbols_at(family, d.values))
-    nll = -sp.expand_log(sp.log(elementary(density)), force=True)
+    # a function of the target alone with a value of its own stays whole (the Tweedie's
+    # a(y, phi, p), whose meaning is a series): it is a constant to the solve
+    kept = frozenset(
+        type(e) for e in density.atoms(sp.Function) if type(e) in evaluated() and not e.has(theta)
+    )
+    nll = -sp.expand_log(sp.log(elementary(density, kept)), force=True)
     try:
         solutions = sp.solve(sp.diff(nll, theta), theta)
     except (NotImplementedError, ValueError, TypeError):
@@ -77,6 +82,8 @@ def _saturated(d: Derivation) -> Saturated:
     at_saturation = _log_gammas(
         _with_xlogy(sp.expand_log(nll.xreplace({theta: value}), force=True), t)
     )
+    # y y^(1 - p) as y^(2 - p): 0 at y = 0, where the product is 0 inf (Tweedie)
+    at_saturation = sp.powsimp(at_saturation, combine="exp")
     deviance = 2 * _difference(d.nll, at_saturation.xreplace({t: target}), target)
     result = Saturated(value.xreplace({t: target}), at_saturation.xreplace({t: target}), deviance)
     _check(d, result, theta, t, nll, value)
@@ -166,11 +173,12 @@ def _check(d: Derivation, result: Saturated, theta, t, nll, value) -> None:
     defaults = {p.symbol: sp.Rational(repr(float(p.default))) for p in d.family.params}
     nll, value = _constants_evaluated(nll.xreplace(defaults)), value.xreplace(defaults)
     target, output = target_of(d.family), outputs_of(d)[0]
-    mp = [{"xlogy": _mp_xlogy}, "mpmath"]
+    named = {cls.__name__: value for cls, value in mpmath_table().items()}  # a(y, phi, p)
+    mp = [{**named, "xlogy": _mp_xlogy}, "mpmath"]
     least = _constants_evaluated(result.nll.xreplace({target: t}).xreplace(defaults))
     least_at = sp.lambdify([t], least, mp)
-    loss = sp.lambdify([t, theta], nll, "mpmath")
-    saturation = sp.lambdify([t], value, "mpmath")
+    loss = sp.lambdify([t, theta], nll, [named, "mpmath"])
+    saturation = sp.lambdify([t], value, [named, "mpmath"])
     kept = sp.Function("kept_xlogy")  # elementary() would write xlogy as x log y: 0 log 0
     deviance = result.deviance.xreplace(defaults).xreplace({target: t}).replace(xlogy, kept)
     deviance_at = sp.lambdify(

@@ -21,6 +21,7 @@ from .supports import (  # noqa: F401  (what family files import, with the decla
     COUNTS,
     INTEGERS,
     MULTILABEL,
+    NONNEGATIVE,
     ONE_HOT,
     POSITIVE,
     POSITIVE_REALS,

@@ -191,6 +191,9 @@ def _value(param, setting) -> sp.Expr:
     fine = value.is_positive and (value.is_integer or not param.integer)
     if param.domain.probability:
         fine = fine and value < 1
+    if param.domain.bounds is not None:
+        low, high = (sp.Rational(repr(b)) for b in param.domain.bounds)
+        fine = fine and low < value < high
     if not fine:
         raise MlesymError(
             f"{param.name} ({param.description}) must {param.requirement}; got {text}"

@@ -126,17 +126,23 @@ def _target_over(d: Derivation) -> sp.Expr:
         return sp.Symbol("t", positive=True)
     if support.name in ("unit", "closed-unit"):
         return 1 / (1 + sp.Symbol("s", positive=True))
+    if support.atom is not None:  # a point mass at 0 and the positive reals (Tweedie)
+        return sp.Symbol("t", nonnegative=True)
     return sp.Symbol("t", real=True)
 
 
 def _parameters_over(d: Derivation) -> dict:
     """Each parameter in (0, 1) (a quantile or expectile level) as 1/(1 + s), s > 0, so that
-    SymPy knows 1 - tau > 0 too; the others keep their own assumptions."""
-    return {
-        p.symbol: _over(f"s_{p.name}", p.domain)
-        for p in d.family.params
-        if p.domain == UNIT_INTERVAL
-    }
+    SymPy knows 1 - tau > 0 too, and one in (a, b) as a + (b - a)/(1 + s); the others keep
+    their own assumptions."""
+    over = {}
+    for p in d.family.params:
+        if p.domain == UNIT_INTERVAL:
+            over[p.symbol] = _over(f"s_{p.name}", p.domain)
+        elif p.domain.bounds is not None:  # a Tweedie power: 1 + 1/(1 + s) in (1, 2)
+            low, high = (sp.Rational(repr(b)) for b in p.domain.bounds)
+            over[p.symbol] = low + (high - low) / (1 + sp.Symbol(f"s_{p.name}", positive=True))
+    return over
 
 
 def _encodings(d: Derivation, over: sp.Expr) -> tuple:

@@ -408,6 +408,15 @@ POSITIVE_TARGET_RULES = (
     ),
 )
 
+NONNEGATIVE_TARGET_RULES = (  # y >= 0 with exact zeros (Tweedie)
+    _stable(
+        "target-exp",
+        r"$y\,e^{u} = e^{u + \log y}$ for $y \ge 0$: finite wherever the product is, and 0 at "
+        r"$y = 0$, as $\log 0 = -\infty$",
+        _target_times_exp,
+    ),
+)
+
 
 BOUNDED_COUNT_RULES = (
     _stable(
@@ -421,14 +430,20 @@ BOUNDED_COUNT_RULES = (
 
 
 def stable_form(
-    expr: sp.Expr, positive_target: bool = False, bounded_count: bool = False
+    expr: sp.Expr,
+    positive_target: bool = False,
+    bounded_count: bool = False,
+    nonnegative_target: bool = False,
 ) -> tuple[sp.Expr, list[Rule]]:
-    """The stable form of ``expr`` and the rules that changed it: ``positive_target`` and
-    ``bounded_count`` (targets y <= 1 or N) allow the rules that need them."""
+    """The stable form of ``expr`` and the rules that changed it: ``positive_target``,
+    ``bounded_count`` (targets y <= 1 or N) and ``nonnegative_target`` (y >= 0, zeros
+    included) allow the rules that need them."""
     used = []
     extra = (POSITIVE_TARGET_RULES if positive_target else ()) + (
         BOUNDED_COUNT_RULES if bounded_count else ()
     )
+    if nonnegative_target and not positive_target:
+        extra += NONNEGATIVE_TARGET_RULES
     for rule in RULES + extra:
         rewritten = rule.apply(expr)
         if rewritten != expr:

@@ -71,6 +71,7 @@ class Domain(_Constraint):
     nonnegative: bool = False
     probability: bool = False
     vector: bool = False
+    bounds: tuple[float, float] | None = None  # an open interval a parameter lies in: (1, 2)
 
     def __post_init__(self) -> None:
         DOMAINS.setdefault(self.name, self)
@@ -111,6 +112,18 @@ UNIT_INTERVAL = Domain(
     draw=lambda rng, size: [rng.uniform(0.02, 0.98) for _ in range(size)],
     sample_parameter=lambda rng: rng.uniform(0.05, 0.95),
     probability=True,
+)
+TWEEDIE_POWERS = Domain(
+    "power",
+    "(1, 2)",
+    "({name} > 1) & ({name} < 2)",
+    "lie in (1, 2)",
+    {"positive": True},
+    plot_range=(1.05, 1.95),
+    neutral=1.5,
+    draw=lambda rng, size: [rng.uniform(1.1, 1.9) for _ in range(size)],
+    sample_parameter=lambda rng: rng.uniform(1.1, 1.9),
+    bounds=(1.0, 2.0),
 )
 PROBABILITY_SIMPLEX = Domain(
     "simplex",
@@ -168,6 +181,7 @@ class Support(_Constraint):
     )
     aliases: tuple[str, ...] = ()  # other names the command line accepts
     special: tuple = ()  # targets where losses often part ways (y = 0 of a count): always tried
+    atom: float | None = None  # a point mass of a mixed support (the Tweedie's y = 0)
 
     @property
     def binary(self) -> bool:
@@ -176,7 +190,7 @@ class Support(_Constraint):
     @property
     def positive(self) -> bool:
         """Targets are positive reals (stable forms may use log y)."""
-        return self.interval == (0.0, float("inf")) and not self.discrete
+        return self.interval == (0.0, float("inf")) and not self.discrete and self.atom is None
 
     @property
     def one_hot(self) -> bool:
@@ -302,6 +316,19 @@ ONE_HOT = Support(
     plot_targets=((1.0, 0.0, 0.0), (0.0, 1.0, 0.0)),
     measure="the sum over the K one-hot vectors",
     enumerate=lambda num, bound: [[int(c == h) for c in range(num)] for h in range(num)],
+)
+NONNEGATIVE = Support(
+    "nonnegative",
+    r"y \in [0, \infty)",
+    "target < 0",
+    "target must be nonnegative",
+    interval=(0.0, float("inf")),
+    sample=lambda rng, num: 0.0 if rng.random() < 0.3 else rng.gammavariate(2.0, 1.0),
+    plot_targets=(0.0, 1.0, 3.0),
+    assumptions={"nonnegative": True},
+    measure="the point mass at y = 0 plus the integral over y > 0",
+    special=(0,),
+    atom=0.0,
 )
 MULTILABEL = Support(
     "multilabel",

@@ -140,6 +140,7 @@ class _Chain:
             summand,
             positive_target=support.positive,
             bounded_count=support.counts_below_a_bound,
+            nonnegative_target=support.atom == 0,
         )
         if not used:
             return factor, summand
@@ -174,6 +175,7 @@ class _Chain:
             exact,
             positive_target=family.support.positive,
             bounded_count=family.support.counts_below_a_bound,
+            nonnegative_target=family.support.atom == 0,
         )
         if used or notes:
             self.add(

@@ -577,7 +577,13 @@ def _evaluate(expr: sp.Basic, point: _Point, bound: dict) -> mpmath.mpf | mpmath
     if isinstance(expr, sp.Max | sp.Min):
         return max(args) if isinstance(expr, sp.Max) else min(args)
     if type(expr) in mpmath_table():
-        return mpmath_table()[type(expr)](*args)
+        try:
+            return mpmath_table()[type(expr)](*args)
+        except ValueError:  # outside its domain here (a Tweedie a(y, phi, p) needs 1 < p < 2):
+            shown_as = getattr(type(expr), "shown_as", None)  # log a(...) for log_tweedie_a
+            if shown_as is not None:
+                return _evaluate(shown_as(*expr.args), point, bound)
+            return point.value((type(expr).__name__, tuple(args)))  # the same unknown function
     raise PrintError(f"cannot evaluate {type(expr).__name__} to compare a printed formula")
 
 

@@ -8,6 +8,13 @@ Here ``xp`` is NumPy, so that the module can be linted and tested as it is.
 # ruff: noqa: E501
 import numpy as xp
 
+try:
+    from scipy.special import gammaln as _gammaln
+except ImportError:  # NumPy alone: math.lgamma, element by element
+    import math
+
+    _gammaln = xp.vectorize(math.lgamma, otypes=[float])
+
 
 def _stirling_tail(z):
     """log Gamma(z) - ((z - 1/2) log z - z + log(2 pi)/2), by Stirling's series (z >= 10)."""
@@ -187,3 +194,29 @@ def _softplus_curvature(z):
     negative = r * log1pmx / ((1 + w) * xp.where(low, 1.0, sp))
     body = xp.where(z > 0, r * (s_minus - r), negative)
     return xp.where(low, -tiny / 2 + 5 * tiny * tiny / 6, body)
+
+
+def _log_tweedie_a(y, phi, p):
+    """log a(y, phi, p), the Tweedie normalizer for 1 < p < 2, by the series of Dunn and Smyth:
+    log sum_j W_j - log y with log W_j = j log z - log j! - log Gamma(-j alpha), summed at
+    j = J + k for |k| <= 14 sqrt(J) + 20 around the largest term J = y^(2 - p) / (phi (2 - p))
+    (the terms are log-concave in j, their curvature about -(1 - alpha) / j, so past that
+    window they are below e^-92 of the largest); 0 at y = 0. Its cost grows as sqrt(J)."""
+    positive = y > 0
+    safe = xp.where(positive, y, 1.0)
+    alpha = (2 - p) / (1 - p)
+    log_z = alpha * xp.log(p - 1) - xp.log(2 - p) - (1 - alpha) * xp.log(phi) - alpha * xp.log(safe)
+    peak = xp.round(safe ** (2 - p) / (phi * (2 - p)))
+    peak = xp.where(peak < 1, 1.0, peak)
+    width = int(14 * float(xp.max(peak)) ** 0.5) + 20
+
+    def log_w(j):
+        return j * log_z - _gammaln(j + 1) - _gammaln(-j * alpha)
+
+    top = log_w(peak)
+    total = xp.zeros_like(top)
+    for k in range(-width, width + 1):
+        j = peak + k
+        inside = j >= 1
+        total = total + xp.where(inside, xp.exp(log_w(xp.where(inside, j, 1.0)) - top), 0.0)
+    return xp.where(positive, top + xp.log(total) - xp.log(safe), 0.0)

@@ -166,3 +166,38 @@ def _logistic_density(u):
 def _logistic_pair(u):
     """(sigmoid(u), sigmoid(-u))."""
     return jax.nn.sigmoid(u), jax.nn.sigmoid(-u)
+
+
+def _gammaln(x):
+    """log |Gamma(x)|, for the helpers written over xp."""
+    return jax.scipy.special.gammaln(x)
+
+
+def _log_tweedie_a(y, phi, p):
+    """log a(y, phi, p) by the series of common.py, run in NumPy through jax.pure_callback:
+    how many terms it sums depends on the data, which jit cannot trace. It is free of the
+    model output, so gradients in the output do not pass through it."""
+    import numpy
+    from scipy.special import gammaln
+
+    def series(y, phi, p):
+        positive = y > 0
+        safe = numpy.where(positive, y, 1.0)
+        alpha = (2 - p) / (1 - p)
+        log_z = alpha * numpy.log(p - 1) - numpy.log(2 - p) - (1 - alpha) * numpy.log(phi)
+        log_z = log_z - alpha * numpy.log(safe)
+        peak = numpy.maximum(numpy.round(safe ** (2 - p) / (phi * (2 - p))), 1.0)
+        width = int(14 * float(numpy.max(peak, initial=1.0)) ** 0.5) + 20
+        terms = [peak + k for k in range(-width, width + 1)]
+        top = peak * log_z - gammaln(peak + 1) - gammaln(-peak * alpha)
+        total = numpy.zeros_like(top)
+        for j in terms:
+            inside = j >= 1
+            j = numpy.where(inside, j, 1.0)
+            term = j * log_z - gammaln(j + 1) - gammaln(-j * alpha)
+            total += numpy.where(inside, numpy.exp(term - top), 0.0)
+        return numpy.where(positive, top + numpy.log(total) - numpy.log(safe), 0.0).astype(y.dtype)
+
+    y, phi, p = jnp.broadcast_arrays(y, phi, p)
+    shape = jax.ShapeDtypeStruct(y.shape, y.dtype)
+    return jax.pure_callback(series, shape, y, phi, p, vmap_method="broadcast_all")

@@ -169,3 +169,8 @@ def _log_cauchy_cdf(z):
     """common.py's log of the Cauchy cdf; torch.atan2 takes tensors only."""
     g = torch.atan2(torch.ones_like(z), torch.abs(z)) / math.pi
     return torch.where(z < 0, torch.log(g), torch.log1p(-g))
+
+
+def _gammaln(x):
+    """log |Gamma(x)|, for the helpers written over xp."""
+    return torch.lgamma(x)
