@@ -13,6 +13,7 @@ import sympy as sp
 from mlesym.engine.functions import elementary, mpmath_table
 from mlesym.engine.functions.binary_links import log_cloglog
 from mlesym.engine.functions.logcbnorm import logcbnorm
+from mlesym.engine.functions.logk1e import logk1e
 from mlesym.engine.functions.logsumexp import logsumexp
 from mlesym.engine.symbols import DETERMINANT, PRECISION, K, Output, i, k, x, y
 from mlesym.families import get
@@ -92,7 +93,7 @@ def sample_params(family_name: str, rng) -> dict[str, float]:
     return {p.name: draw(p) for p in get(family_name).params}
 
 
-KEPT = frozenset({log_cloglog})
+KEPT = frozenset({log_cloglog, logk1e})  # by their own evalf (logk1e: K_1 once per value)
 
 
 def per_sample_value(

@@ -97,6 +97,10 @@ class _Pairs:
         expr = nll.xreplace(fixed).xreplace(dict(zip(targets, names, strict=True)))
         self.free = list(free)
         self.outputs = sorted(expr.free_symbols - set(names) - set(free), key=str)
+        # terms free of the outputs cancel in the change between two predictions at one
+        # target: dropped, so that log a(y, phi, p) or log K_1(delta^2) is never evaluated
+        outputs = set(self.outputs)
+        expr = sp.Add(*(t for t in sp.Add.make_args(expr) if t.free_symbols & outputs))
         arguments = [*names, *self.outputs, *self.free]
         self.fast = sp.lambdify(arguments, expr, [_NUMPY, "numpy"])
         self.exact = compiled_mpmath(arguments, expr)
