@@ -236,3 +236,16 @@ def test_the_softplus_rate_is_exact_at_extreme_outputs():
                 assert abs(got - float(want)) <= 1e-12 * abs(float(want)) + 1e-300, (
                     u, target, got, float(want)
                 )  # fmt: skip
+
+
+@pytest.mark.parametrize(("p", "phi"), [(1.5, 1.0), (1.3, 2.0)])
+def test_the_tweedie_deviance_is_statsmodels_unit_deviance_over_phi(p, phi):
+    """2 (NLL - saturated NLL) = d(y, mu) / phi with statsmodels' unit deviance
+    resid_dev^2 (its scale is 1), zeros included: y y^(1 - p) at y = 0 is 0, not 0 inf."""
+    rng = np.random.default_rng(4)
+    eta = rng.normal(0.0, 1.0, 300)
+    target = np.where(rng.uniform(size=300) < 0.3, 0.0, rng.gamma(2.0, 1.0, 300))
+    family = sm.families.Tweedie(var_power=p)
+    unit = family.resid_dev(target, np.exp(eta)) ** 2
+    deviance = mlesym.deviance_function("tweedie", reduction="none", p=p, phi=phi)
+    np.testing.assert_allclose(deviance(eta, target) * phi, unit, rtol=1e-10, atol=1e-14)

@@ -70,6 +70,8 @@ def _saturated(d: Derivation) -> Saturated:
     except (NotImplementedError, ValueError, TypeError):
         solutions = []
     solutions = [s for s in solutions if not s.has(theta) and s.free_symbols <= nll.free_symbols]
+    if any(not s.has(sp.I) for s in solutions):  # at p = 13/10 SymPy adds nine (w t^(1/10))^10,
+        solutions = [s for s in solutions if not s.has(sp.I)]  # w a 10th root of 1: t again
     if not solutions and _location(nll, t, theta):
         solutions = [t]  # NLL(y - theta) at a kink (abs, Huber): checked a minimum below
     if len(solutions) != 1:
