@@ -22,7 +22,6 @@ import numpy
 import sympy as sp
 
 from ..engine.numeric import compiled_mpmath
-from ..export.runtime.common import _log_tweedie_a  # the series in NumPy, for the grid
 from .sampling import breakpoints, evaluator, sample_pairs
 
 FIT_DIGITS = 30
@@ -71,7 +70,6 @@ _NUMPY = {  # what the NLLs call, for the float64 grid (math's functions, elemen
     "erfc": numpy.vectorize(math.erfc, otypes=[float]),
     "besseli": lambda order, u: numpy.i0(u) if order == 0 else numpy.nan * u,
     "besselk": numpy.vectorize(lambda order, u: float(mpmath.besselk(order, u)), otypes=[float]),
-    "log_tweedie_a": _log_tweedie_a,
 }
 
 
@@ -225,9 +223,7 @@ def _fractions_near(value: float, tolerance: float = 1e-6) -> list[sp.Expr]:
 def _grid(param) -> list[float]:
     if param.integer:
         return list(range(1, 201))
-    if param.domain.probability:
-        return [k / 100 for k in range(2, 99, 2)]
-    if param.domain.bounds is not None:  # a Tweedie power: the same grid across (1, 2)
+    if param.domain.bounds is not None:  # a quantile in (0, 1), a Tweedie power in (1, 2)
         low, high = param.domain.bounds
         return [low + (high - low) * k / 100 for k in range(2, 99, 2)]
     return [10 ** (k / 7 - 3) for k in range(GRID)]
@@ -252,7 +248,7 @@ def _local_minima(scores: numpy.ndarray) -> list[tuple]:
 def _zoom(pairs, params, theta) -> list[float] | None:
     """The grid minimum refined by finer grids around it, in float64: about 8 digits."""
     theta = [float(v) for v in theta]
-    widths = [0.2 if p.domain.probability or p.domain.bounds else math.log(10) / 7 for p in params]
+    widths = [0.2 if p.domain.bounds else math.log(10) / 7 for p in params]
     for _ in range(5):
         axes = []
         for value, width, p in zip(theta, widths, params, strict=True):
@@ -317,9 +313,7 @@ def _sensitive(pairs, first, theta) -> list[list[int]]:
 
 
 def _scale(param):
-    if param.domain.probability:
-        return (lambda p: numpy.log(p / (1 - p))), (lambda u: 1 / (1 + numpy.exp(-u)))
-    if param.domain.bounds is not None:
+    if param.domain.bounds is not None:  # the logit of the position inside the interval
         low, high = param.domain.bounds
         return (
             (lambda p: numpy.log((p - low) / (high - p))),

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from ..engine.functions import elementary, evaluated
+from ..engine.functions import elementary, evaluated, kept_whole
 from ..engine.model import parameter_values
 from ..engine.numeric import CHECK_DIGITS as DIGITS
 from ..engine.symbols import Head, K, Output, i, x, y
@@ -266,12 +266,7 @@ def _exact(values: dict) -> dict:
 def _concrete(d, classes: int) -> tuple[sp.Expr, list]:
     """The exact NLL written out, and its targets: for vector targets, at K = ``classes``
     (a covariance at its default, numbers rather than symbols)."""
-    # a function of the target alone with a value of its own stays whole: the Tweedie's
-    # log a(y, phi, p), whose meaning is a series, is a number at each target
-    kept = frozenset(
-        type(e) for e in d.nll.atoms(sp.Function) if type(e) in evaluated() and not e.has(Output)
-    )
-    nll = elementary(d.nll, kept)
+    nll = elementary(d.nll, kept_whole(d.nll, Output))
     if d.family.target == "scalar":
         return nll, [y[i]]
     nll = elementary(nll.xreplace({K: classes}).doit())

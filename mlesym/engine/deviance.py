@@ -18,7 +18,7 @@ import sympy as sp
 
 from ..errors import NotSupportedError
 from .derivation import Derivation
-from .functions import elementary, evaluated, mpmath_table
+from .functions import elementary, kept_whole, mpmath_table
 from .functions.xlog import xlogy
 from .mle import outputs_of
 from .symbols import Output
@@ -59,12 +59,8 @@ def _saturated(d: Derivation) -> Saturated:
     theta = sp.Symbol("theta", **_assumptions(domain))
     t = sp.Symbol("t", **{"real": True, **family.support.assumptions})
     density = family.density(t, theta).xreplace(symbols_at(family, d.values))
-    # a function of the target alone with a value of its own stays whole (the Tweedie's
-    # a(y, phi, p), whose meaning is a series): it is a constant to the solve
-    kept = frozenset(
-        type(e) for e in density.atoms(sp.Function) if type(e) in evaluated() and not e.has(theta)
-    )
-    nll = -sp.expand_log(sp.log(elementary(density, kept)), force=True)
+    # a function of the target alone is a constant to the solve
+    nll = -sp.expand_log(sp.log(elementary(density, kept_whole(density, theta))), force=True)
     try:
         solutions = sp.solve(sp.diff(nll, theta), theta)
     except (NotImplementedError, ValueError, TypeError):

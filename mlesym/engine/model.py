@@ -189,9 +189,7 @@ def _value(param, setting) -> sp.Expr:
         raise MlesymError(f"{param.name} must be {accepted}; got {text[:40]!r}")
     value = sp.Rational(text)
     fine = value.is_positive and (value.is_integer or not param.integer)
-    if param.domain.probability:
-        fine = fine and value < 1
-    if param.domain.bounds is not None:
+    if param.domain.bounds is not None:  # (0, 1) for a quantile, (1, 2) for a Tweedie power
         low, high = (sp.Rational(repr(b)) for b in param.domain.bounds)
         fine = fine and low < value < high
     if not fine:

@@ -132,14 +132,12 @@ def _target_over(d: Derivation) -> sp.Expr:
 
 
 def _parameters_over(d: Derivation) -> dict:
-    """Each parameter in (0, 1) (a quantile or expectile level) as 1/(1 + s), s > 0, so that
-    SymPy knows 1 - tau > 0 too, and one in (a, b) as a + (b - a)/(1 + s); the others keep
-    their own assumptions."""
+    """Each parameter in an interval (a, b) as a + (b - a)/(1 + s), s > 0: a quantile level
+    in (0, 1) as 1/(1 + s), so that SymPy knows 1 - tau > 0 too, a Tweedie power as
+    1 + 1/(1 + s); the others keep their own assumptions."""
     over = {}
     for p in d.family.params:
-        if p.domain == UNIT_INTERVAL:
-            over[p.symbol] = _over(f"s_{p.name}", p.domain)
-        elif p.domain.bounds is not None:  # a Tweedie power: 1 + 1/(1 + s) in (1, 2)
+        if p.domain.bounds is not None:
             low, high = (sp.Rational(repr(b)) for b in p.domain.bounds)
             over[p.symbol] = low + (high - low) / (1 + sp.Symbol(f"s_{p.name}", positive=True))
     return over

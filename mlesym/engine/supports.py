@@ -112,6 +112,7 @@ UNIT_INTERVAL = Domain(
     draw=lambda rng, size: [rng.uniform(0.02, 0.98) for _ in range(size)],
     sample_parameter=lambda rng: rng.uniform(0.05, 0.95),
     probability=True,
+    bounds=(0.0, 1.0),
 )
 TWEEDIE_POWERS = Domain(
     "power",

@@ -117,6 +117,17 @@ def evaluated() -> frozenset[type]:
     )
 
 
+def kept_whole(expr: sp.Expr, *variables: sp.Basic) -> frozenset[type]:
+    """The named functions in ``expr`` with a value of their own that involve none of
+    ``variables``: ``elementary`` may keep them whole (the Tweedie's a(y, phi, p), whose
+    meaning is a series, is a number at each target)."""
+    return frozenset(
+        type(e)
+        for e in expr.atoms(sp.Function)
+        if type(e) in evaluated() and not any(e.has(v) for v in variables)
+    )
+
+
 @cache
 def _rewrites() -> Mapping[type, Callable[..., sp.Expr]]:
     return {
